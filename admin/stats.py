@@ -1,0 +1,32 @@
+"""Warehouse read models for the console and the simulator's summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from warehouse.backend import Warehouse
+
+
+@dataclass(frozen=True)
+class CinemaCounts:
+    cinema_id: int
+    events: int
+    exempt: int
+    pooled: int
+    bots: int
+    visitors_today: int
+
+
+def counts_by_cinema(wh: Warehouse) -> list[CinemaCounts]:
+    rows = wh.query(
+        f"SELECT cinema_id, uniqExact(event_id), uniqExactIf(event_id, track = 'exempt'), "
+        f"uniqExactIf(event_id, track = 'pooled'), uniqExactIf(event_id, is_bot = 1), "
+        f"uniqExactIf(visitor, event_date = today()) "
+        f"FROM {wh.database}.events GROUP BY cinema_id ORDER BY cinema_id"
+    )
+    return [CinemaCounts(*(int(v) for v in r)) for r in rows]
+
+
+def total_events(wh: Warehouse) -> int:
+    rows = wh.query(f"SELECT uniqExact(event_id) FROM {wh.database}.events")
+    return int(rows[0][0]) if rows else 0

@@ -1,0 +1,67 @@
+"""The console (French, for SCARE staff) and its JSON API. Bound to loopback by default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, jsonify, render_template_string
+
+from admin.stats import counts_by_cinema
+from controlplane.store import ControlPlane
+from warehouse.backend import Warehouse
+
+PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Audience mutualisée Art &amp; Essai — console</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}td:first-child,th:first-child{text-align:left}
+code{font-size:.85em}</style></head><body>
+<h1>Audience mutualisée Art &amp; Essai</h1>
+<p>{{ cinemas|length }} cinéma(s) participant(s) · {{ status.rows }} évènement(s) écrits par le rédacteur
+depuis le démarrage · file locale en attente : {{ status.backlog_bytes }} octets.</p>
+<table><tr><th>Cinéma</th><th>N° CNC</th><th>Catégorie</th><th>Clé de site</th><th>Évènements</th>
+<th>Mesure exemptée</th><th>Audience mutualisée</th><th>Robots</th><th>Visiteurs du jour</th></tr>
+{% for c in cinemas %}<tr><td>{{ c.name }} — {{ c.town }}</td><td>{{ c.cnc_id }}</td><td>{{ c.category }}</td>
+<td><code>{{ c.site_key }}</code></td><td>{{ counts.get(c.id, {}).get('events', 0) }}</td>
+<td>{{ counts.get(c.id, {}).get('exempt', 0) }}</td><td>{{ counts.get(c.id, {}).get('pooled', 0) }}</td>
+<td>{{ counts.get(c.id, {}).get('bots', 0) }}</td><td>{{ counts.get(c.id, {}).get('visitors_today', 0) }}</td></tr>
+{% endfor %}</table>
+<p>Métriques du collecteur : <code>/metrics</code> sur le port du collecteur.</p>
+</body></html>"""
+
+
+def create_admin(cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str, Any]]) -> Flask:
+    app = Flask("artaud.admin")
+
+    def counts() -> dict[int, dict[str, int]]:
+        return {c.cinema_id: c.__dict__ for c in counts_by_cinema(wh)}
+
+    @app.get("/")
+    def index() -> str:
+        return render_template_string(PAGE, cinemas=cp.cinemas(), counts=counts(), status=status())
+
+    @app.get("/api/v1/sites")
+    def sites() -> Any:
+        return jsonify(
+            [
+                {
+                    "id": c.id,
+                    "cnc_id": c.cnc_id,
+                    "name": c.name,
+                    "site_key": c.site_key,
+                    "domains": list(c.domains),
+                    "status": c.status,
+                }
+                for c in cp.cinemas()
+            ]
+        )
+
+    @app.get("/api/v1/stats")
+    def stats() -> Any:
+        return jsonify({"writer": status(), "cinemas": counts()})
+
+    @app.get("/healthz")
+    def health() -> Any:
+        return jsonify({"status": "ok"})
+
+    return app

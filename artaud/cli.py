@@ -1,0 +1,187 @@
+"""The `artaud` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from config.settings import Settings, SettingsError, load
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if getattr(args, "data_dir", None):
+        os.environ["ARTAUD_PATHS__DATA_DIR"] = str(args.data_dir)
+    return load()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from artaud.service import Service
+
+    return Service(_settings(args)).run()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from simulator.run import SimConfig, simulate
+
+    s = _settings(args)
+    cfg = SimConfig(
+        collector_url=args.url or s.collector.public_url,
+        admin_url=args.admin_url or f"http://{s.admin.host}:{s.admin.port}",
+        rate=args.rate,
+        duration=args.duration,
+        seed=args.seed,
+        concurrency=args.concurrency,
+    )
+    return simulate(cfg)
+
+
+def cmd_cinemas(args: argparse.Namespace) -> int:
+    from artaud import wiring
+    from controlplane.csv_import import parse_cinema_csv
+    from controlplane.model import InvalidCinema, make_cinema
+    from controlplane.store import DuplicateCinema
+
+    cp = wiring.control(_settings(args))
+    cp.migrate()
+    if args.action == "list":
+        for c in cp.cinemas():
+            print(
+                f"{c.cnc_id}  {c.category}  {','.join(c.labels) or '-':8} {c.status:9} {c.site_key}  "
+                f"{c.name} ({c.town})  {','.join(c.domains)}"
+            )
+        return 0
+    if args.action == "add":
+        try:
+            cinema = make_cinema(
+                cnc_id=args.cnc,
+                name=args.name,
+                town=args.town or "",
+                category=args.category,
+                labels=args.labels or "",
+                domains=args.domains or "",
+            )
+            saved = cp.add_cinema(cinema)
+        except InvalidCinema as exc:
+            for field, problem in exc.problems.items():
+                print(f"error: {field}: {problem}", file=sys.stderr)
+            return 2
+        except DuplicateCinema as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"registered {saved.name} ({saved.cnc_id}); site key {saved.site_key}")
+        return 0
+    if args.action == "import":
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+        report = parse_cinema_csv(text, cp.existing_cnc_ids())
+        for line, msg in report.errors:
+            print(f"{args.file}:{line}: {msg}", file=sys.stderr)
+        if report.errors and not args.partial:
+            print(
+                f"{len(report.errors)} row(s) rejected; nothing imported (use --partial to import the "
+                f"{len(report.cinemas)} valid rows)",
+                file=sys.stderr,
+            )
+            return 2
+        cp.add_cinemas(report.cinemas)
+        print(f"imported {len(report.cinemas)} cinema(s), rejected {len(report.errors)} row(s)")
+        return 0 if not report.errors else 1
+    if args.action in ("suspend", "activate"):
+        ok = cp.set_status(args.cnc, "suspended" if args.action == "suspend" else "active")
+        print("done" if ok else f"error: no cinema {args.cnc}", file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 2
+    return 2
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from artaud import wiring
+
+    ring = wiring.keyring(_settings(args))
+    if args.action == "rotate":
+        k = ring.rotate(args.purpose, timedelta(days=args.grace_days))
+        print(f"new key {k.purpose} v{k.version}; older versions retire in {args.grace_days} day(s)")
+    for m in ring.metas():
+        state = "destroyed" if m.destroyed else (f"retires {m.retire_after}" if m.retire_after else "current")
+        print(f"{m.purpose} v{m.version}  created {m.created_at}  {state}")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from artaud import wiring
+    from warehouse.migrate import migrate
+
+    s = _settings(args)
+    cp = wiring.control(s)
+    print("control plane:", cp.migrate() or "up to date")
+    wh = wiring.warehouse(s)
+    print("warehouse:", migrate(wh) or "up to date")
+    wh.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="artaud", description="Mutualised audience service for art-house cinemas"
+    )
+    p.add_argument("--data-dir", type=Path, help="state directory (default from settings: ./var)")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the whole service on the embedded defaults").set_defaults(func=cmd_run)
+
+    sim = sub.add_parser("simulate", help="drive realistic traffic through real HTTP")
+    sim.add_argument("--rate", type=float, default=200.0, help="requests per second (default 200)")
+    sim.add_argument("--duration", type=float, default=20.0, help="seconds (default 20)")
+    sim.add_argument("--concurrency", type=int, default=8)
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--url", help="collector base URL (default: settings)")
+    sim.add_argument("--admin-url", help="console base URL (default: settings)")
+    sim.set_defaults(func=cmd_simulate)
+
+    cin = sub.add_parser("cinemas", help="register, list, import cinemas")
+    cin_sub = cin.add_subparsers(dest="action", required=True)
+    cin_sub.add_parser("list")
+    add = cin_sub.add_parser("add")
+    add.add_argument("--cnc", required=True, help="CNC establishment number (N° auto)")
+    add.add_argument("--name", required=True)
+    add.add_argument("--town")
+    add.add_argument("--category", required=True, help="A to E")
+    add.add_argument("--labels", help="RD,JP,PR")
+    add.add_argument("--domains", help="comma-separated site domains")
+    imp = cin_sub.add_parser("import")
+    imp.add_argument("file")
+    imp.add_argument("--partial", action="store_true", help="import valid rows even if some are rejected")
+    for action in ("suspend", "activate"):
+        a = cin_sub.add_parser(action)
+        a.add_argument("--cnc", required=True)
+    cin.set_defaults(func=cmd_cinemas)
+
+    keys = sub.add_parser("keys", help="list or rotate pseudonymisation keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    keys_sub.add_parser("list")
+    rot = keys_sub.add_parser("rotate")
+    rot.add_argument("--purpose", default="pooled-visitor")
+    rot.add_argument("--grace-days", type=int, default=30)
+    keys.set_defaults(func=cmd_keys)
+
+    sub.add_parser("migrate", help="apply control-plane and warehouse migrations").set_defaults(
+        func=cmd_migrate
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

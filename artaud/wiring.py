@@ -1,0 +1,99 @@
+"""Builds the parts from settings. The only module that knows every implementation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from collector.agents import AgentClassifier
+from collector.app import CollectorApp, CollectorConfig
+from collector.geo import CidrTable, NoRegion, RegionResolver
+from collector.metrics import CollectorMetrics
+from collector.pseudonym import Pseudonymiser
+from collector.salts import SaltStore
+from collector.sites import RefreshingSites, Site
+from config.keyring import KeyRing
+from config.settings import Settings, load
+from consent.decision import Policy
+from controlplane.store import ControlPlane
+from spool.writer import SpoolWriter
+from warehouse.backend import ChdbWarehouse, ServerWarehouse, Warehouse
+
+POOLED_KEY = "pooled-visitor"
+
+
+def keyring(settings: Settings) -> KeyRing:
+    return KeyRing(settings.data_dir / "secrets")
+
+
+def spool_dir(settings: Settings) -> Path:
+    return settings.data_dir / "spool"
+
+
+def salts_dir(settings: Settings) -> Path:
+    return settings.data_dir / "secrets" / "salts"
+
+
+def control(settings: Settings) -> ControlPlane:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return ControlPlane(settings.control_url)
+
+
+def warehouse(settings: Settings) -> Warehouse:
+    w = settings.warehouse
+    if w.backend == "chdb":
+        return ChdbWarehouse(settings.data_dir / "chdb", w.database)
+    return ServerWarehouse(w.host, w.port, w.database, w.user, w.password)
+
+
+def regions(settings: Settings) -> RegionResolver:
+    path = settings.collector.regions_file
+    if not path:
+        return NoRegion()
+    if path == "demo":
+        from importlib import resources
+
+        with resources.as_file(resources.files("config").joinpath("demo_regions.csv")) as demo:
+            return CidrTable.from_csv(demo)
+    return CidrTable.from_csv(Path(path))
+
+
+def site_loader(cp: ControlPlane) -> Iterable[tuple[str, Site]]:
+    return [
+        (
+            c.site_key,
+            Site(cinema_id=c.id or 0, cnc_id=c.cnc_id, domains=c.domains, active=c.status == "active"),
+        )
+        for c in cp.cinemas()
+    ]
+
+
+def collector_app(settings: Settings | None = None) -> CollectorApp:
+    """Factory used by each collector worker process (granian `--factory`)."""
+    settings = settings or load()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    cp = control(settings)
+    key = keyring(settings).current(POOLED_KEY)
+    c = settings.collector
+    return CollectorApp(
+        config=CollectorConfig(
+            max_body_bytes=c.max_body_bytes,
+            max_events_per_batch=c.max_events_per_batch,
+            allowed_url_params=frozenset(c.allowed_url_params),
+            trusted_proxies=frozenset(c.trusted_proxies),
+            policy=Policy(honour_gpc=settings.privacy.honour_gpc, honour_dnt=settings.privacy.honour_dnt),
+        ),
+        sites=RefreshingSites(lambda: site_loader(cp), c.site_refresh_seconds),
+        sink=SpoolWriter(
+            spool_dir(settings),
+            settings.spool.max_bytes,
+            settings.spool.segment_bytes,
+            settings.spool.fsync_interval_ms,
+        ),
+        pseudonymiser=Pseudonymiser(key.secret, key.version),
+        salts=SaltStore(salts_dir(settings)),
+        agents=AgentClassifier(cache_size=c.ua_cache_size),
+        regions=regions(settings),
+        metrics=CollectorMetrics(),
+    )

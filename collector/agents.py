@@ -1,0 +1,177 @@
+"""User-agent classification into coarse, non-identifying attributes, off the hot path.
+
+The `user-agents` parser costs ~1.7 ms for an unseen string, so the request path never
+calls it: it looks up a bounded LRU cache, and on a miss answers with a fast heuristic
+and queues the string for a background thread that parses it fully and fills the cache.
+The queue is bounded too; when a flood of unique strings fills it, further strings are
+classified by the heuristic only (counted in `heuristic_only`).
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+_BOT = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|headless|phantomjs|curl/|wget|python-|python/|java/|go-http|okhttp|libwww"
+    r"|httpclient|axios|node-fetch|scrapy|facebookexternalhit|preview|monitor|lighthouse|pingdom|apache-http"
+    r"|feedfetcher|mediapartners|petalbot|yandex|bingpreview|semrush|ahrefs",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Agent:
+    device_class: str  # desktop | mobile | tablet | bot | other
+    browser_family: str
+    os_family: str
+    is_bot: bool
+
+
+_BROWSERS = (
+    ("Edg", "Edge"),
+    ("OPR/", "Opera"),
+    ("SamsungBrowser", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_OSES = (
+    ("Windows", "Windows"),
+    ("iPhone", "iOS"),
+    ("iPad", "iOS"),
+    ("Android", "Android"),
+    ("Mac OS X", "Mac OS X"),
+    ("CrOS", "Chrome OS"),
+    ("Linux", "Linux"),
+)
+_FAMILY_MAP = {
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chrome Mobile WebView": "Chrome",
+    "Mobile Safari": "Safari",
+    "Mobile Safari UI/WKWebView": "Safari",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Edge Mobile": "Edge",
+    "Opera Mobile": "Opera",
+    "HeadlessChrome": "Chrome",
+}
+_KNOWN = {"Chrome", "Safari", "Firefox", "Edge", "Opera", "Samsung Internet"}
+_KNOWN_OS = {"Windows", "iOS", "Android", "Mac OS X", "Chrome OS", "Linux"}
+
+
+def heuristic(ua: str) -> Agent:
+    if not ua.strip() or _BOT.search(ua):
+        return Agent("bot", _browser(ua), _os(ua), True)
+    if "iPad" in ua or "Tablet" in ua:
+        device = "tablet"
+    elif "Mobi" in ua or "iPhone" in ua or "Android" in ua:
+        device = "mobile"
+    elif "Windows" in ua or "Macintosh" in ua or "X11" in ua or "CrOS" in ua:
+        device = "desktop"
+    else:
+        device = "other"
+    return Agent(device, _browser(ua), _os(ua), False)
+
+
+def _browser(ua: str) -> str:
+    for needle, family in _BROWSERS:
+        if needle in ua:
+            return family
+    return "Other"
+
+
+def _os(ua: str) -> str:
+    for needle, family in _OSES:
+        if needle in ua:
+            return family
+    return "Other"
+
+
+def full_parse(ua: str) -> Agent:
+    """The `user-agents` library's verdict, folded into our coarse families."""
+    import user_agents
+
+    parsed = user_agents.parse(ua)
+    fam = _FAMILY_MAP.get(parsed.browser.family, parsed.browser.family)
+    os_fam = parsed.os.family if parsed.os.family in _KNOWN_OS else _os(ua)
+    is_bot = bool(parsed.is_bot) or bool(_BOT.search(ua)) or not ua.strip()
+    if is_bot:
+        device = "bot"
+    elif parsed.is_tablet:
+        device = "tablet"
+    elif parsed.is_mobile:
+        device = "mobile"
+    elif parsed.is_pc:
+        device = "desktop"
+    else:
+        device = heuristic(ua).device_class
+    return Agent(device, fam if fam in _KNOWN else "Other", os_fam, is_bot)
+
+
+class AgentClassifier:
+    def __init__(self, cache_size: int = 20_000, queue_size: int = 1_000, background: bool = True) -> None:
+        self._cache: OrderedDict[str, Agent] = OrderedDict()
+        self._size = cache_size
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[str] = queue.Queue(maxsize=queue_size)
+        self._pending: set[str] = set()
+        self.heuristic_only = 0
+        self._background = background
+        if background:
+            threading.Thread(target=self._worker, name="ua-parser", daemon=True).start()
+
+    def classify(self, ua: str) -> Agent:
+        ua = ua[:512]
+        with self._lock:
+            hit = self._cache.get(ua)
+            if hit is not None:
+                self._cache.move_to_end(ua)
+                return hit
+        if not self._background:
+            agent = full_parse(ua)
+            self._store(ua, agent)
+            return agent
+        with self._lock:
+            queued = ua in self._pending
+            if not queued:
+                try:
+                    self._queue.put_nowait(ua)
+                    self._pending.add(ua)
+                except queue.Full:
+                    self.heuristic_only += 1
+        return heuristic(ua)
+
+    def _store(self, ua: str, agent: Agent) -> None:
+        with self._lock:
+            self._cache[ua] = agent
+            self._cache.move_to_end(ua)
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+            self._pending.discard(ua)
+
+    def _worker(self) -> None:
+        while True:
+            ua = self._queue.get()
+            try:
+                agent = full_parse(ua)
+            except Exception:  # a parser bug must never stop classification
+                agent = heuristic(ua)
+            self._store(ua, agent)
+
+    def drain(self, timeout: float = 5.0) -> None:
+        """Wait until queued strings are parsed (tests and benchmarks)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._pending:
+                    return
+            time.sleep(0.01)

@@ -1,0 +1,263 @@
+"""The collector's WSGI callable: a lean hit path without a framework.
+
+Routes: GET /c/p.gif (pixel), POST /c/e (beacon, text/plain JSON), GET /c/t.js (tag),
+GET /healthz, GET /metrics. Every refusal is a 4xx (503 when the sink is full) with a
+one-line reason and a per-cinema, per-reason counter; nothing raw is logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from collector.agents import AgentClassifier
+from collector.events import Edge, build_events
+from collector.geo import RegionResolver, network_prefix
+from collector.hit import HitError, RawHit, parse_beacon, parse_query
+from collector.metrics import CollectorMetrics
+from collector.pseudonym import Pseudonymiser, keyed_hash
+from collector.salts import SaltStore, local_day
+from collector.sink import EventSink, SinkFull
+from collector.sites import Site, SiteDirectory
+from collector.urls import host_of
+from consent.decision import Policy, Signals, decide
+
+log = logging.getLogger("artaud.collector")
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+NO_STORE = ("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
+STATUS = {
+    "unknown_site": "403 Forbidden",
+    "site_suspended": "403 Forbidden",
+    "origin_mismatch": "403 Forbidden",
+    "body_too_large": "413 Payload Too Large",
+    "malformed": "400 Bad Request",
+    "too_many_events": "400 Bad Request",
+    "invalid_event": "400 Bad Request",
+    "spool_full": "503 Service Unavailable",
+}
+
+
+@dataclass(frozen=True)
+class CollectorConfig:
+    max_body_bytes: int = 16384
+    max_events_per_batch: int = 50
+    allowed_url_params: frozenset[str] = frozenset({"film", "seance", "show", "session"})
+    trusted_proxies: frozenset[str] = frozenset({"127.0.0.1", "::1"})
+    policy: Policy = field(default_factory=Policy)
+
+
+class CollectorApp:
+    def __init__(
+        self,
+        *,
+        config: CollectorConfig,
+        sites: SiteDirectory,
+        sink: EventSink,
+        pseudonymiser: Pseudonymiser,
+        salts: SaltStore,
+        agents: AgentClassifier,
+        regions: RegionResolver,
+        metrics: CollectorMetrics,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.cfg = config
+        self.sites = sites
+        self.sink = sink
+        self.pseudo = pseudonymiser
+        self.salts = salts
+        self.agents = agents
+        self.regions = regions
+        self.metrics = metrics
+        self.clock = clock
+        self.tag = resources.files("collector").joinpath("static/tag.js").read_bytes()
+
+    # -- WSGI -----------------------------------------------------------------
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            if path == "/c/p.gif" and method in ("GET", "HEAD"):
+                return self._pixel(environ, start_response)
+            if path == "/c/e":
+                if method == "POST":
+                    return self._beacon(environ, start_response)
+                if method == "OPTIONS":
+                    return self._reply(start_response, "204 No Content", b"", self._cors(environ))
+                return self._reply(
+                    start_response, "405 Method Not Allowed", b"use POST\n", [("Allow", "POST")]
+                )
+            if path == "/c/t.js":
+                return self._reply(
+                    start_response,
+                    "200 OK",
+                    self.tag,
+                    [
+                        ("Content-Type", "application/javascript; charset=utf-8"),
+                        ("Cache-Control", "public, max-age=3600"),
+                    ],
+                )
+            if path == "/healthz":
+                ok = self.sink.healthy()
+                body = json.dumps({"status": "ok" if ok else "sink_full"}).encode()
+                return self._reply(
+                    start_response,
+                    "200 OK" if ok else "503 Service Unavailable",
+                    body,
+                    [("Content-Type", "application/json"), NO_STORE],
+                )
+            if path == "/metrics":
+                return self._reply(
+                    start_response,
+                    "200 OK",
+                    self.metrics.exposition(),
+                    [("Content-Type", "text/plain; version=0.0.4")],
+                )
+            return self._reply(start_response, "404 Not Found", b"not found\n", [])
+        except Exception:  # never a stack trace to the client; never the request data in logs
+            log.exception("internal error on %s %s", method, path if len(path) < 40 else path[:40])
+            return self._reply(start_response, "500 Internal Server Error", b"internal error\n", [])
+
+    @staticmethod
+    def _reply(
+        start_response: StartResponse, status: str, body: bytes, headers: list[tuple[str, str]]
+    ) -> list[bytes]:
+        start_response(status, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _cors(self, environ: Environ) -> list[tuple[str, str]]:
+        origin = environ.get("HTTP_ORIGIN", "")
+        if not origin:
+            return []
+        return [
+            ("Access-Control-Allow-Origin", origin),
+            ("Vary", "Origin"),
+            ("Access-Control-Allow-Methods", "POST"),
+            ("Access-Control-Allow-Headers", "Content-Type"),
+        ]
+
+    def _refuse(
+        self, start_response: StartResponse, cinema: str, err: HitError, environ: Environ
+    ) -> list[bytes]:
+        if cinema == "unknown" and err.site_key:
+            site = self.sites.lookup(err.site_key)
+            cinema = site.cnc_id if site is not None else "unknown"
+        self.metrics.drop(cinema, err.reason)
+        headers = [("Content-Type", "text/plain; charset=utf-8"), NO_STORE, *self._cors(environ)]
+        if err.reason == "spool_full":
+            headers.append(("Retry-After", "5"))
+        return self._reply(
+            start_response, STATUS[err.reason], f"{err.reason}: {err.detail}\n".encode(), headers
+        )
+
+    # -- hit paths ------------------------------------------------------------
+    def _pixel(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        try:
+            hit = parse_query(environ.get("QUERY_STRING", ""))
+        except HitError as err:
+            return self._refuse(start_response, "unknown", err, environ)
+        return self._accept(hit, environ, start_response, pixel=True)
+
+    def _beacon(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        limit = self.cfg.max_body_bytes
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            length = -1
+        if length > limit:
+            return self._refuse(
+                start_response, "unknown", HitError("body_too_large", f"over {limit} bytes"), environ
+            )
+        stream = environ["wsgi.input"]
+        body = stream.read(length) if length >= 0 else stream.read(limit + 1)
+        if len(body) > limit:
+            return self._refuse(
+                start_response, "unknown", HitError("body_too_large", f"over {limit} bytes"), environ
+            )
+        try:
+            hit = parse_beacon(body, self.cfg.max_events_per_batch)
+        except HitError as err:
+            return self._refuse(start_response, "unknown", err, environ)
+        return self._accept(hit, environ, start_response, pixel=False)
+
+    def _check_origin(self, site: Site, hit: RawHit, environ: Environ) -> None:
+        evidence = host_of(environ.get("HTTP_ORIGIN", "")) or host_of(environ.get("HTTP_REFERER", ""))
+        hosts = [host_of(e.url) for e in hit.events if e.url]
+        if not evidence and not hosts:
+            raise HitError("origin_mismatch", "no Origin, Referer or page URL to check")
+        for h in [evidence, *hosts]:
+            if h and not site.allows(h):
+                raise HitError("origin_mismatch", "page is not on one of this cinema's domains")
+
+    def client_ip(self, environ: Environ) -> str:
+        peer = str(environ.get("REMOTE_ADDR", ""))
+        fwd = environ.get("HTTP_X_FORWARDED_FOR")
+        if fwd and peer in self.cfg.trusted_proxies:
+            for cand in reversed([p.strip() for p in str(fwd).split(",")]):
+                if cand and cand not in self.cfg.trusted_proxies:
+                    return cand
+        return peer
+
+    def _accept(
+        self, hit: RawHit, environ: Environ, start_response: StartResponse, pixel: bool
+    ) -> list[bytes]:
+        site = self.sites.lookup(hit.site_key)
+        if site is None:
+            return self._refuse(
+                start_response, "unknown", HitError("unknown_site", "no cinema has this site key"), environ
+            )
+        cinema = site.cnc_id
+        try:
+            if not site.active:
+                raise HitError("site_suspended", "this cinema's collection is suspended")
+            self._check_origin(site, hit, environ)
+        except HitError as err:
+            return self._refuse(start_response, cinema, err, environ)
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        ip = self.client_ip(environ)
+        ua = str(environ.get("HTTP_USER_AGENT", ""))
+        salt = self.salts.salt_for(local_day(now))
+        edge = Edge(
+            cinema_id=site.cinema_id,
+            received_at=now,
+            agent=self.agents.classify(ua),
+            region=self.regions.region(ip),
+            exempt_visitor="d." + keyed_hash(salt, str(site.cinema_id), network_prefix(ip), ua, length=24),
+            exempt_salt=salt,
+            decision=decide(
+                Signals(
+                    tag_purposes=hit.consent,
+                    gpc=environ.get("HTTP_SEC_GPC", "").strip() == "1",
+                    dnt=environ.get("HTTP_DNT", "").strip() == "1",
+                ),
+                self.cfg.policy,
+            ),
+        )
+        del ip, ua
+        page = "" if not pixel else str(environ.get("HTTP_REFERER", ""))
+        events = build_events(hit, edge, self.pseudo, self.cfg.allowed_url_params, page_url=page)
+        try:
+            self.sink.append(
+                [json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() for e in events]
+            )
+        except SinkFull as exc:
+            return self._refuse(start_response, cinema, HitError("spool_full", str(exc)), environ)
+        track = events[0]["track"]
+        self.metrics.accept(cinema, track, len(events))
+        if edge.agent.is_bot:
+            self.metrics.bots.labels(cinema).inc(len(events))
+        if pixel:
+            return self._reply(start_response, "200 OK", GIF, [("Content-Type", "image/gif"), NO_STORE])
+        return self._reply(start_response, "204 No Content", b"", [NO_STORE, *self._cors(environ)])

@@ -1,0 +1,89 @@
+"""IO-free: turn a validated hit plus what the edge derived into warehouse-ready events.
+
+Inputs here are already minimised (region, agent class, exempt hash); raw IP and user
+agent never reach this module. The first-party id is replaced by its pooled pseudonym,
+and only when the consent decision covers the pooled purpose.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from collector.agents import Agent
+from collector.hit import RawHit
+from collector.pseudonym import Pseudonymiser, keyed_hash
+from collector.urls import clean_url, host_of, redact_text
+from consent.decision import Decision
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Edge:
+    cinema_id: int
+    received_at: datetime  # UTC
+    agent: Agent
+    region: str
+    exempt_visitor: str  # keyed hash under today's salt; "" if not computable
+    exempt_salt: bytes
+    decision: Decision
+
+
+def build_events(
+    hit: RawHit, edge: Edge, pseudo: Pseudonymiser, allowed_params: frozenset[str], page_url: str = ""
+) -> list[dict[str, Any]]:
+    pooled = edge.decision.pooled and bool(hit.visitor_id)
+    if pooled:
+        visitor, key_version = pseudo.pooled(hit.visitor_id), pseudo.version
+    else:
+        visitor, key_version = edge.exempt_visitor, 0
+    ts = edge.received_at.strftime("%Y-%m-%d %H:%M:%S")
+    day = edge.received_at.strftime("%Y-%m-%d")
+    out = []
+    for ev in hit.events:
+        url = clean_url(ev.url or page_url, allowed_params)
+        if ev.order_id:
+            order = (
+                pseudo.value("order", f"{edge.cinema_id}:{ev.order_id}")
+                if pooled
+                else keyed_hash(edge.exempt_salt, "order", str(edge.cinema_id), ev.order_id, length=24)
+            )
+        else:
+            order = ""
+        out.append(
+            {
+                "event_id": ev.event_id or str(uuid.uuid4()),
+                "received_at": ts,
+                "event_date": day,
+                "cinema_id": edge.cinema_id,
+                "track": "pooled" if pooled else "exempt",
+                "visitor": visitor,
+                "key_version": key_version,
+                "event_name": ev.name,
+                "url_host": url.host if url else "",
+                "url_path": url.path if url else "",
+                "url_params": url.params if url else "",
+                "referrer_host": host_of(ev.referrer) if ev.referrer else "",
+                "film_key": ev.film_key,
+                "film_title": redact_text(ev.film_title),
+                "show_id": ev.show_id,
+                "show_start": ev.show_start,
+                "version": ev.version,
+                "quantity": ev.quantity,
+                "value_cents": ev.value_cents,
+                "currency": ev.currency,
+                "order_hash": order,
+                "region": edge.region,
+                "device_class": edge.agent.device_class,
+                "browser_family": edge.agent.browser_family,
+                "os_family": edge.agent.os_family,
+                "is_bot": 1 if edge.agent.is_bot else 0,
+                "consent_source": edge.decision.source,
+                "consent_purposes": edge.decision.purposes if pooled else "measure",
+                "consent_objection": edge.decision.objection,
+            }
+        )
+    return out

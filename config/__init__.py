@@ -1,0 +1,1 @@
+"""Typed settings (defaults file + environment overrides) and secret keys."""

@@ -1,0 +1,171 @@
+"""Typed settings: embedded defaults, an optional TOML file, then environment overrides.
+
+Validation happens once at start; a wrong value fails with the key and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "ARTAUD_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Paths(_Section):
+    data_dir: Path
+
+
+class Control(_Section):
+    url: str = ""
+
+
+class Collector(_Section):
+    host: str
+    port: int = Field(ge=0, le=65535)
+    workers: int = Field(ge=1, le=64)
+    blocking_threads: int = Field(ge=1, le=256)
+    public_url: str
+    max_body_bytes: int = Field(ge=256, le=1_048_576)
+    max_events_per_batch: int = Field(ge=1, le=1000)
+    allowed_url_params: tuple[str, ...]
+    trusted_proxies: tuple[str, ...] = ()
+    regions_file: str = ""
+    ua_cache_size: int = Field(ge=100)
+    site_refresh_seconds: float = Field(gt=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")
+
+
+class Spool(_Section):
+    max_bytes: int = Field(ge=1_048_576)
+    segment_bytes: int = Field(ge=4096)
+    fsync_interval_ms: int = Field(ge=1, le=5000)
+
+
+class Warehouse(_Section):
+    backend: Literal["chdb", "server"]
+    host: str
+    port: int = Field(ge=1, le=65535)
+    database: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    user: str
+    password: str = ""
+    batch_rows: int = Field(ge=1, le=1_000_000)
+    batch_seconds: float = Field(gt=0, le=60)
+
+
+class Privacy(_Section):
+    event_retention_months: int = Field(ge=1, le=25)
+    salt_retention_hours: int = Field(ge=24, le=48)
+    honour_gpc: bool
+    honour_dnt: bool
+
+
+class Admin(_Section):
+    host: str
+    port: int = Field(ge=0, le=65535)
+
+
+class Settings(_Section):
+    paths: Paths
+    control: Control
+    collector: Collector
+    spool: Spool
+    warehouse: Warehouse
+    privacy: Privacy
+    admin: Admin
+
+    @property
+    def data_dir(self) -> Path:
+        return self.paths.data_dir
+
+    @property
+    def control_url(self) -> str:
+        return self.control.url or f"sqlite:///{self.data_dir / 'control.sqlite'}"
+
+
+class SettingsError(Exception):
+    """Raised with one line per wrong key."""
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("config").joinpath("defaults.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any], where: str) -> None:
+    for key, value in over.items():
+        if key not in base:
+            raise SettingsError(f"{where}{key}: unknown setting")
+        if isinstance(base[key], dict):
+            if not isinstance(value, Mapping):
+                raise SettingsError(f"{where}{key}: must be a table")
+            _merge(base[key], value, f"{where}{key}.")
+        else:
+            base[key] = value
+
+
+def _env_value(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        low = raw.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        return raw
+    if isinstance(default, list):
+        raw = raw.strip()
+        if raw.startswith("["):
+            try:
+                return json.loads(raw)
+            except json.JSONDecodeError:
+                return raw
+        return [p.strip() for p in raw.split(",") if p.strip()]
+    return raw
+
+
+def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Build settings; `env` defaults to the process environment."""
+    env = os.environ if env is None else env
+    data = _defaults()
+    file = env.get(ENV_PREFIX + "CONFIG")
+    if file:
+        path = Path(file)
+        try:
+            _merge(data, tomllib.loads(path.read_text(encoding="utf-8")), "")
+        except OSError as exc:
+            raise SettingsError(f"ARTAUD_CONFIG: cannot read {path}: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"ARTAUD_CONFIG: {path} is not valid TOML: {exc}") from exc
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG" or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        if section not in data or key not in data[section]:
+            raise SettingsError(f"{name}: unknown setting {section}.{key}")
+        data[section][key] = _env_value(raw, data[section][key])
+    if overrides:
+        _merge(data, overrides, "")
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            lines.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

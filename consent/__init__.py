@@ -1,0 +1,1 @@
+"""Consent: normalise every signal into one decision per purpose (IO-free core)."""

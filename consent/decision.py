@@ -1,0 +1,83 @@
+"""One consent decision per hit, from the signals it carries.
+
+Sources handled today: the tag's own small API (a purposes list such as
+"measure,pool,partner:acme"), Global Privacy Control and Do Not Track. IAB TCF strings,
+tarteaucitron.js and Klaro states are normalised into the same Signals by later work.
+A malformed signal is an explicit "no valid consent", never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PARTNER = re.compile(r"^partner:[a-z0-9][a-z0-9_-]{0,62}$")
+POLICY_VERSION = "2026-11-1"
+
+
+@dataclass(frozen=True)
+class Signals:
+    tag_purposes: str | None  # None: the page sent no consent signal at all
+    gpc: bool = False
+    dnt: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    honour_gpc: bool = True
+    honour_dnt: bool = True
+
+
+@dataclass(frozen=True)
+class Decision:
+    measurement: bool  # the exempt per-cinema statistics (always allowed: CNIL exemption)
+    pooled: bool  # the pooled audience (opt-in only)
+    partners: frozenset[str]
+    source: str  # "tag" | "none" | "invalid"
+    objection: str  # "" | "gpc" | "dnt"
+
+    @property
+    def purposes(self) -> str:
+        parts = ["measure"] if self.measurement else []
+        if self.pooled:
+            parts.append("pool")
+            parts.extend(f"partner:{p}" for p in sorted(self.partners))
+        return ",".join(parts)
+
+
+NO_CONSENT = Decision(measurement=True, pooled=False, partners=frozenset(), source="none", objection="")
+
+
+def parse_purposes(text: str) -> tuple[bool, frozenset[str]] | None:
+    """(pooled, partners) from a purposes list, or None if the list is malformed."""
+    pooled = False
+    partners: set[str] = set()
+    tokens = [t.strip() for t in text.split(",")] if text else []
+    for tok in tokens:
+        if tok in ("measure", "none", "deny", ""):
+            continue
+        if tok == "pool":
+            pooled = True
+        elif _PARTNER.match(tok):
+            partners.add(tok.split(":", 1)[1])
+        else:
+            return None
+    return pooled, frozenset(partners) if pooled else frozenset()
+
+
+def decide(signals: Signals, policy: Policy | None = None) -> Decision:
+    policy = policy or Policy()
+    objection = ""
+    if signals.gpc and policy.honour_gpc:
+        objection = "gpc"
+    elif signals.dnt and policy.honour_dnt:
+        objection = "dnt"
+    if signals.tag_purposes is None:
+        return Decision(True, False, frozenset(), "none", objection)
+    parsed = parse_purposes(signals.tag_purposes)
+    if parsed is None:
+        return Decision(True, False, frozenset(), "invalid", objection)
+    pooled, partners = parsed
+    if objection:
+        return Decision(True, False, frozenset(), "tag", objection)
+    return Decision(True, pooled, partners, "tag", "")

@@ -1,0 +1,1 @@
+"""The control plane: a transactional SQL store of cinemas, partners and key metadata."""

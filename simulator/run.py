@@ -1,0 +1,165 @@
+"""Send simulated traffic at a chosen rate, show progress, then summarise what reached the warehouse."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+from simulator.traffic import SimRequest, SimSite, Visitor, make_visitor, next_request
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    collector_url: str
+    admin_url: str
+    rate: float = 200.0
+    duration: float = 20.0
+    seed: int = 1
+    concurrency: int = 8
+    visitors: int = 2000
+    settle_seconds: float = 60.0
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    accepted_requests: int = 0
+    accepted_events: int = 0
+    refused: Counter[str] | None = None
+    unexpected: int = 0
+    errors: int = 0
+    by_cinema: Counter[str] | None = None
+
+    def __post_init__(self) -> None:
+        self.refused = Counter()
+        self.by_cinema = Counter()
+
+
+def _get_json(url: str) -> Any:
+    with urlopen(url, timeout=10) as resp:  # noqa: S310 - operator-supplied local URL
+        return json.load(resp)
+
+
+def fetch_sites(admin_url: str) -> list[SimSite]:
+    return [
+        SimSite(s["site_key"], s["cnc_id"], tuple(s["domains"]))
+        for s in _get_json(admin_url + "/api/v1/sites")
+        if s["status"] == "active" and s["domains"]
+    ]
+
+
+def warehouse_total(admin_url: str) -> tuple[int, dict[str, int]]:
+    stats = _get_json(admin_url + "/api/v1/stats")
+    per = {str(k): int(v["events"]) for k, v in stats["cinemas"].items()}
+    return sum(per.values()), per
+
+
+def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
+    sites = fetch_sites(cfg.admin_url)
+    if not sites:
+        print("error: no active cinema with domains; register one first", file=sys.stderr)
+        return 2
+    before, before_per = warehouse_total(cfg.admin_url)
+    rng = random.Random(cfg.seed)
+    visitors: list[Visitor] = [make_visitor(rng) for _ in range(cfg.visitors)]
+    total = max(1, int(cfg.rate * cfg.duration))
+    plan: list[SimRequest] = [next_request(rng, sites, visitors) for _ in range(total)]
+    tally = Tally()
+    lock = threading.Lock()
+    nxt = [0]
+    start = time.monotonic()
+    target = urlsplit(cfg.collector_url)
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port or 80, timeout=10)
+        while True:
+            with lock:
+                i = nxt[0]
+                if i >= total:
+                    break
+                nxt[0] += 1
+            delay = start + i / cfg.rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            req = plan[i]
+            try:
+                conn.request(req.method, req.path, body=req.body or None, headers=req.headers)
+                resp = conn.getresponse()
+                body = resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(
+                    target.hostname or "127.0.0.1", target.port or 80, timeout=10
+                )
+                with lock:
+                    tally.errors += 1
+                continue
+            with lock:
+                tally.sent += 1
+                if 200 <= status < 300:
+                    tally.accepted_requests += 1
+                    tally.accepted_events += req.events
+                    assert tally.by_cinema is not None
+                    tally.by_cinema[req.cinema] += req.events
+                else:
+                    reason = body.decode(errors="replace").split(":", 1)[0].strip() or str(status)
+                    assert tally.refused is not None
+                    tally.refused[reason] += 1
+                if status != req.expected_status:
+                    tally.unexpected += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(cfg.concurrency)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        time.sleep(0.5)
+        el = time.monotonic() - start
+        print(
+            f"\r  sent {tally.sent}/{total}  accepted {tally.accepted_requests}  refused "
+            f"{sum((tally.refused or Counter()).values())}  {tally.sent / max(el, 1e-9):.0f} req/s   ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+    print(file=sys.stderr)
+
+    deadline = time.monotonic() + cfg.settle_seconds
+    after, per = warehouse_total(cfg.admin_url)
+    while after - before < tally.accepted_events and time.monotonic() < deadline:
+        time.sleep(0.5)
+        after, per = warehouse_total(cfg.admin_url)
+    stored = after - before
+    print(
+        f"\nSent {tally.sent} requests in {time.monotonic() - start:.1f}s; accepted {tally.accepted_requests} "
+        f"({tally.accepted_events} events); transport errors {tally.errors}",
+        file=out,
+    )
+    print("\nPer cinema (events accepted → rows now in the warehouse):", file=out)
+    sites_by_cnc = {s.cnc_id: s for s in sites}
+    ids = _get_json(cfg.admin_url + "/api/v1/sites")
+    id_of = {s["cnc_id"]: str(s["id"]) for s in ids}
+    for cnc in sorted(sites_by_cnc):
+        got = per.get(id_of.get(cnc, ""), 0) - before_per.get(id_of.get(cnc, ""), 0)
+        print(f"  {cnc}  accepted {(tally.by_cinema or Counter())[cnc]:6}  stored {got:6}", file=out)
+    print("\nRefused, by reason:", file=out)
+    for reason, n in sorted((tally.refused or Counter()).items()):
+        print(f"  {reason:18} {n}", file=out)
+    ok = stored == tally.accepted_events and tally.unexpected == 0
+    print(
+        f"\nWarehouse: {stored} new rows for {tally.accepted_events} accepted events — "
+        f"{'all accepted events stored exactly once' if stored == tally.accepted_events else 'MISMATCH'}"
+        f"; unexpected statuses: {tally.unexpected}",
+        file=out,
+    )
+    return 0 if ok else 1

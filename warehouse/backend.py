@@ -1,0 +1,142 @@
+"""One interface over embedded ClickHouse (chdb) and a ClickHouse server (clickhouse-driver).
+
+SQL sent through it must be accepted by both chdb 26.x and clickhouse-server 18.16.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from warehouse.columns import COLUMNS, TYPES
+
+
+class WarehouseError(Exception):
+    pass
+
+
+class Warehouse(Protocol):
+    database: str
+
+    def execute(self, sql: str) -> None: ...
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def insert_events(self, rows: Sequence[dict[str, Any]], token: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _py(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    return value
+
+
+class ChdbWarehouse:
+    """Embedded ClickHouse in a data directory owned by this process."""
+
+    def __init__(self, path: Path, database: str) -> None:
+        from chdb import session
+
+        path.mkdir(parents=True, exist_ok=True)
+        self.database = database
+        self._lock = threading.Lock()
+        session_cls: Any = session.Session
+        self._sess: Any = session_cls(str(path))
+        self._sess.query(f"CREATE DATABASE IF NOT EXISTS {database}")
+
+    def _run(self, sql: str, fmt: str = "CSV") -> Any:
+        with self._lock:
+            try:
+                return self._sess.query(sql, fmt)
+            except Exception as exc:
+                raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
+
+    def execute(self, sql: str) -> None:
+        self._run(sql.replace("{db}", self.database))
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        res = self._run(sql.replace("{db}", self.database), "JSONCompact")
+        text = res.bytes().decode() if hasattr(res, "bytes") else str(res)
+        if not text.strip():
+            return []
+        return [tuple(r) for r in json.loads(text)["data"]]
+
+    def insert_events(self, rows: Sequence[dict[str, Any]], token: str) -> None:
+        lines = "\n".join(json.dumps({**r, "ingest_token": token}, ensure_ascii=False) for r in rows)
+        self._run(f"INSERT INTO {self.database}.events FORMAT JSONEachRow\n{lines}\n")
+
+    def close(self) -> None:
+        with self._lock:
+            self._sess.close()
+
+
+class ServerWarehouse:
+    """A ClickHouse server over the native protocol; columnar inserts."""
+
+    def __init__(
+        self, host: str, port: int, database: str, user: str = "default", password: str = ""
+    ) -> None:
+        from clickhouse_driver import Client
+
+        self.database = database
+        self._lock = threading.Lock()
+        boot = Client(host=host, port=port, user=user, password=password, connect_timeout=5)
+        try:
+            boot.execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+        except Exception as exc:
+            raise WarehouseError(f"ClickHouse server {host}:{port} unreachable: {exc}") from exc
+        finally:
+            boot.disconnect()
+        self._client = Client(
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            database=database,
+            connect_timeout=5,
+            send_receive_timeout=60,
+        )
+
+    def execute(self, sql: str) -> None:
+        with self._lock:
+            try:
+                self._client.execute(sql.replace("{db}", self.database))
+            except Exception as exc:
+                raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                rows = self._client.execute(sql.replace("{db}", self.database))
+            except Exception as exc:
+                raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
+        return [tuple(_py(v) for v in r) for r in rows]
+
+    def insert_events(self, rows: Sequence[dict[str, Any]], token: str) -> None:
+        cols: list[list[Any]] = []
+        for name in COLUMNS:
+            conv = TYPES[name]
+            if name == "ingest_token":
+                cols.append([token] * len(rows))
+            else:
+                cols.append([conv(r[name]) for r in rows])
+        with self._lock:
+            try:
+                self._client.execute(
+                    f"INSERT INTO {self.database}.events ({', '.join(COLUMNS)}) VALUES",
+                    cols,
+                    columnar=True,
+                    types_check=False,
+                )
+            except Exception as exc:
+                raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.disconnect()

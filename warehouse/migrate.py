@@ -1,0 +1,87 @@
+"""Numbered, reversible SQL migrations for ClickHouse; applied state in `schema_migrations`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from warehouse.backend import Warehouse
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class SqlMigration:
+    version: int
+    name: str
+    up: str
+    down: str
+
+
+def load_migrations() -> list[SqlMigration]:
+    out = []
+    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+        m = _NAME.match(entry.name)
+        if not m:
+            continue
+        text = entry.read_text(encoding="utf-8")
+        up, sep, down = text.partition("-- down")
+        if not sep or "-- up" not in up:
+            raise ValueError(f"{entry.name}: needs '-- up' and '-- down' sections")
+        up = up.split("-- up", 1)[1]
+        out.append(SqlMigration(int(m.group(1)), m.group(2), _strip(up), _strip(down)))
+    out.sort(key=lambda m: m.version)
+    versions = [m.version for m in out]
+    if versions != list(range(1, len(out) + 1)):
+        raise ValueError(f"migrations must be numbered 1..n without gaps, got {versions}")
+    return out
+
+
+def _strip(sql: str) -> str:
+    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+    return "\n".join(lines).strip().rstrip(";")
+
+
+def _ensure_table(wh: Warehouse) -> None:
+    wh.execute(
+        f"CREATE TABLE IF NOT EXISTS {wh.database}.schema_migrations "
+        "(version UInt32, name String, applied_at DateTime) ENGINE = TinyLog"
+    )
+
+
+def applied(wh: Warehouse) -> list[int]:
+    _ensure_table(wh)
+    rows = wh.query(f"SELECT version FROM {wh.database}.schema_migrations ORDER BY version")
+    return [int(r[0]) for r in rows]
+
+
+def migrate(wh: Warehouse) -> list[int]:
+    """Apply every migration not yet applied, in order."""
+    done = set(applied(wh))
+    changed = []
+    for m in load_migrations():
+        if m.version in done:
+            continue
+        wh.execute(_qualify(m.up, wh.database))
+        wh.execute(
+            f"INSERT INTO {wh.database}.schema_migrations (version, name, applied_at) "
+            f"VALUES ({m.version}, '{m.name}', now())"
+        )
+        changed.append(m.version)
+    return changed
+
+
+def rollback_all(wh: Warehouse) -> None:
+    """Revert every applied migration (tests and disposable environments only)."""
+    done = set(applied(wh))
+    for m in reversed(load_migrations()):
+        if m.version in done:
+            wh.execute(_qualify(m.down, wh.database))
+    wh.execute(f"DROP TABLE IF EXISTS {wh.database}.schema_migrations")
+
+
+def _qualify(sql: str, database: str) -> str:
+    return re.sub(
+        r"\b(TABLE(?: IF NOT EXISTS| IF EXISTS)?)\s+(?!\w+\.)(\w+)", rf"\1 {database}.\2", sql, count=1
+    )
