@@ -30,3 +30,14 @@ def counts_by_cinema(wh: Warehouse) -> list[CinemaCounts]:
 def total_events(wh: Warehouse) -> int:
     rows = wh.query(f"SELECT uniqExact(event_id) FROM {wh.database}.events")
     return int(rows[0][0]) if rows else 0
+
+
+def counts_for_prefix(wh: Warehouse, prefix: str) -> dict[int, tuple[int, int]]:
+    """Per cinema (rows, distinct event ids) whose event id starts with `prefix` (letters, digits, dashes)."""
+    if not prefix or not all(ch.isalnum() or ch == "-" for ch in prefix):
+        raise ValueError("prefix must be letters, digits and dashes")
+    rows = wh.query(
+        f"SELECT cinema_id, count(), uniqExact(event_id) FROM {wh.database}.events "
+        f"WHERE event_id LIKE '{prefix}%' GROUP BY cinema_id"
+    )
+    return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, jsonify, render_template_string
+from flask import Flask, jsonify, render_template_string, request
 
-from admin.stats import counts_by_cinema
+from admin.stats import counts_by_cinema, counts_for_prefix
 from controlplane.store import ControlPlane
 from warehouse.backend import Warehouse
 
@@ -59,6 +59,14 @@ def create_admin(cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str,
     @app.get("/api/v1/stats")
     def stats() -> Any:
         return jsonify({"writer": status(), "cinemas": counts()})
+
+    @app.get("/api/v1/events/count")
+    def count_prefix() -> Any:
+        try:
+            per = counts_for_prefix(wh, request.args.get("id_prefix", ""))
+        except ValueError as exc:
+            return jsonify({"error": str(exc)}), 400
+        return jsonify({str(k): {"rows": v[0], "distinct": v[1]} for k, v in per.items()})
 
     @app.get("/healthz")
     def health() -> Any:

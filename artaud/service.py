@@ -7,6 +7,7 @@ drains the spool into it, runs the scheduled jobs and serves the console on loop
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -67,26 +68,46 @@ def collector_command(settings: Settings) -> list[str]:
     ]
 
 
-def stop_process_group(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    """SIGTERM the collector's whole process group (server and workers), SIGKILL stragglers."""
-    try:
-        pgid = os.getpgid(proc.pid)
-    except ProcessLookupError:
-        return
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
         try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            break
-        deadline = time.monotonic() + wait
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def stop_collector(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM the collector server (it stops its workers); SIGKILL any straggler."""
+    workers = _descendants(proc.pid) if os.path.isdir("/proc") else []
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    deadline = time.monotonic() + 5
+    for pid in workers:
         while time.monotonic() < deadline:
-            proc.poll()
             try:
-                os.killpg(pgid, 0)
+                os.kill(pid, 0)
             except ProcessLookupError:
-                return
-            time.sleep(0.1)
-    proc.poll()
+                break
+            time.sleep(0.05)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 class Service:
@@ -156,7 +177,7 @@ class Service:
         threading.Thread(target=admin.serve_forever, name="admin", daemon=True).start()
 
         env = dict(os.environ, ARTAUD_PATHS__DATA_DIR=str(s.data_dir.resolve()))
-        self.collector = subprocess.Popen(collector_command(s), env=env, start_new_session=True)
+        self.collector = subprocess.Popen(collector_command(s), env=env)
         if not self._wait_port(s.collector.host, s.collector.port, 30):
             self._say("error: the collector did not start; see the messages above")
             self._shutdown(drainer, sched, admin, wh, cp)
@@ -203,7 +224,7 @@ class Service:
 
     def _shutdown(self, drainer: SpoolDrainer, sched: Any, admin: Any, wh: Any, cp: Any) -> None:
         if self.collector is not None:
-            stop_process_group(self.collector)
+            stop_collector(self.collector)
         drainer.stop()
         try:
             drainer.drain()

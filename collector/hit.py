@@ -210,7 +210,9 @@ def parse_beacon(body: bytes, max_events: int) -> RawHit:
     site_key = doc.get("k")
     try:
         site_key, vid, consent = _common(site_key, doc.get("v"), doc.get("c"))
-        return RawHit(site_key=site_key, visitor_id=vid, consent=consent, events=_events(doc.get("e"), max_events))
+        return RawHit(
+            site_key=site_key, visitor_id=vid, consent=consent, events=_events(doc.get("e"), max_events)
+        )
     except HitError as err:
         known = site_key if isinstance(site_key, str) and _SITE_KEY.match(site_key) else ""
         raise HitError(err.reason, err.detail, known) from None

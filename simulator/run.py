@@ -8,6 +8,7 @@ import random
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -57,10 +58,10 @@ def fetch_sites(admin_url: str) -> list[SimSite]:
     ]
 
 
-def warehouse_total(admin_url: str) -> tuple[int, dict[str, int]]:
-    stats = _get_json(admin_url + "/api/v1/stats")
-    per = {str(k): int(v["events"]) for k, v in stats["cinemas"].items()}
-    return sum(per.values()), per
+def stored_for_run(admin_url: str, prefix: str) -> dict[str, tuple[int, int]]:
+    """Per cinema id: (rows, distinct event ids) this run put in the warehouse."""
+    got = _get_json(f"{admin_url}/api/v1/events/count?id_prefix={prefix}")
+    return {str(k): (int(v["rows"]), int(v["distinct"])) for k, v in got.items()}
 
 
 def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
@@ -68,11 +69,11 @@ def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
     if not sites:
         print("error: no active cinema with domains; register one first", file=sys.stderr)
         return 2
-    before, before_per = warehouse_total(cfg.admin_url)
+    prefix = f"sim-{uuid.uuid4().hex[:10]}-"
     rng = random.Random(cfg.seed)
     visitors: list[Visitor] = [make_visitor(rng) for _ in range(cfg.visitors)]
     total = max(1, int(cfg.rate * cfg.duration))
-    plan: list[SimRequest] = [next_request(rng, sites, visitors) for _ in range(total)]
+    plan: list[SimRequest] = [next_request(rng, sites, visitors, prefix, n) for n in range(total)]
     tally = Tally()
     lock = threading.Lock()
     nxt = [0]
@@ -135,11 +136,12 @@ def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
     print(file=sys.stderr)
 
     deadline = time.monotonic() + cfg.settle_seconds
-    after, per = warehouse_total(cfg.admin_url)
-    while after - before < tally.accepted_events and time.monotonic() < deadline:
+    per = stored_for_run(cfg.admin_url, prefix)
+    while sum(v[0] for v in per.values()) < tally.accepted_events and time.monotonic() < deadline:
         time.sleep(0.5)
-        after, per = warehouse_total(cfg.admin_url)
-    stored = after - before
+        per = stored_for_run(cfg.admin_url, prefix)
+    stored = sum(v[0] for v in per.values())
+    distinct = sum(v[1] for v in per.values())
     print(
         f"\nSent {tally.sent} requests in {time.monotonic() - start:.1f}s; accepted {tally.accepted_requests} "
         f"({tally.accepted_events} events); transport errors {tally.errors}",
@@ -150,15 +152,16 @@ def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
     ids = _get_json(cfg.admin_url + "/api/v1/sites")
     id_of = {s["cnc_id"]: str(s["id"]) for s in ids}
     for cnc in sorted(sites_by_cnc):
-        got = per.get(id_of.get(cnc, ""), 0) - before_per.get(id_of.get(cnc, ""), 0)
+        got = per.get(id_of.get(cnc, ""), (0, 0))[0]
         print(f"  {cnc}  accepted {(tally.by_cinema or Counter())[cnc]:6}  stored {got:6}", file=out)
     print("\nRefused, by reason:", file=out)
     for reason, n in sorted((tally.refused or Counter()).items()):
         print(f"  {reason:18} {n}", file=out)
-    ok = stored == tally.accepted_events and tally.unexpected == 0
+    exact = stored == distinct == tally.accepted_events
+    ok = exact and tally.unexpected == 0
     print(
-        f"\nWarehouse: {stored} new rows for {tally.accepted_events} accepted events — "
-        f"{'all accepted events stored exactly once' if stored == tally.accepted_events else 'MISMATCH'}"
+        f"\nWarehouse: {stored} rows ({distinct} distinct) for {tally.accepted_events} accepted events — "
+        f"{'all accepted events stored exactly once' if exact else 'MISMATCH'}"
         f"; unexpected statuses: {tally.unexpected}",
         file=out,
     )

@@ -89,7 +89,7 @@ FUNNEL = ("page_view", "view_item", "select_item", "add_to_cart", "begin_checkou
 FUNNEL_P = (1.0, 0.6, 0.35, 0.2, 0.15, 0.1)
 
 
-def _event(rng: random.Random, name: str, host: str, film: tuple[str, str]) -> dict[str, object]:
+def _event(rng: random.Random, name: str, host: str, film: tuple[str, str], eid: str) -> dict[str, object]:
     path = {
         "page_view": rng.choice(["/", "/programme", "/infos-pratiques", "/evenements"]),
         "view_item": f"/films/{film[0]}",
@@ -102,7 +102,7 @@ def _event(rng: random.Random, name: str, host: str, film: tuple[str, str]) -> d
     ev: dict[str, object] = {
         "n": name,
         "u": f"https://{host}{path}{query}",
-        "i": str(uuid.UUID(int=rng.getrandbits(128))),
+        "i": eid,
     }
     if rng.random() < 0.3:
         ev["r"] = "https://www.google.com/search?q=cinema+art+et+essai"
@@ -122,7 +122,10 @@ def _event(rng: random.Random, name: str, host: str, film: tuple[str, str]) -> d
     return ev
 
 
-def next_request(rng: random.Random, sites: list[SimSite], visitors: list[Visitor]) -> SimRequest:
+def next_request(
+    rng: random.Random, sites: list[SimSite], visitors: list[Visitor], id_prefix: str, n: int
+) -> SimRequest:
+    """Request number `n`; its events get ids `{id_prefix}{n}-{k}` so a run can be counted exactly."""
     site = rng.choice(sites)
     host = rng.choice(site.domains)
     r = rng.random()
@@ -130,11 +133,8 @@ def next_request(rng: random.Random, sites: list[SimSite], visitors: list[Visito
         return _bad(rng, site, host)
     visitor = rng.choice(visitors)
     film = rng.choice(FILMS)
-    events = [_event(rng, n, host, film) for n, p in zip(FUNNEL, FUNNEL_P, strict=True) if rng.random() < p][
-        :3
-    ]
-    if not events:
-        events = [_event(rng, "page_view", host, film)]
+    names = [name for name, p in zip(FUNNEL, FUNNEL_P, strict=True) if rng.random() < p][:3] or ["page_view"]
+    events = [_event(rng, name, host, film, f"{id_prefix}{n}-{k}") for k, name in enumerate(names)]
     headers = {"User-Agent": visitor.ua, "X-Forwarded-For": visitor.ip, "Origin": f"https://{host}"}
     if visitor.gpc:
         headers["Sec-GPC"] = "1"

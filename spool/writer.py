@@ -94,7 +94,8 @@ class SpoolWriter:
             self._dirty = True
 
     def healthy(self) -> bool:
-        return not self._closed and self._current_total() < self.max_bytes
+        """False when closed or when less than 64 KiB (a few requests) of room is left."""
+        return not self._closed and self._current_total() + 65536 <= self.max_bytes
 
     def _sync_loop(self) -> None:
         while not self._stop.wait(self._interval):

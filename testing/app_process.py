@@ -1,0 +1,122 @@
+"""Run `artaud run` as a real process on free loopback ports (tests, benchmarks, fault tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ArtaudProcess:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None, workers: int = 2) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.admin_port = free_port()
+        self.log_path = data_dir.parent / f"{data_dir.name}-service.log"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("ARTAUD_")},
+            "ARTAUD_PATHS__DATA_DIR": str(data_dir),
+            "ARTAUD_COLLECTOR__PORT": str(self.port),
+            "ARTAUD_COLLECTOR__PUBLIC_URL": f"http://127.0.0.1:{self.port}",
+            "ARTAUD_COLLECTOR__WORKERS": str(workers),
+            "ARTAUD_ADMIN__PORT": str(self.admin_port),
+            **(extra_env or {}),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    def start(self, timeout: float = 90.0) -> ArtaudProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "artaud.cli", "run"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"artaud exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
+            try:
+                if self.get_json("/healthz", admin=True)["status"] == "ok":
+                    with urllib.request.urlopen(self.url + "/healthz", timeout=2):  # noqa: S310
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.kill9()
+        raise RuntimeError(f"artaud did not start in {timeout}s:\n{self.log()[-3000:]}")
+
+    def get_json(self, path: str, admin: bool = True) -> Any:
+        base = self.admin_url if admin else self.url
+        with urllib.request.urlopen(base + path, timeout=10) as r:  # noqa: S310 - loopback only
+            return json.load(r)
+
+    def get_text(self, path: str) -> str:
+        with urllib.request.urlopen(self.url + path, timeout=10) as r:  # noqa: S310 - loopback only
+            return str(r.read().decode())
+
+    def sites(self) -> list[dict[str, Any]]:
+        return list(self.get_json("/api/v1/sites"))
+
+    def stop(self, timeout: float = 60.0) -> int:
+        """SIGTERM: a clean stop that drains the spool into the warehouse."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+            raise
+        self._reap_group()
+        return code
+
+    def kill9(self) -> None:
+        """SIGKILL the whole process group: the supervisor, granian and its workers."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self._reap_group()
+
+    def _reap_group(self) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""

@@ -1,0 +1,225 @@
+"""The WSGI hit path through werkzeug's test client, with an in-memory sink."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from werkzeug.test import Client
+
+from collector.app import GIF
+from collector.sink import InMemorySink
+from tests.conftest import OTHER_KEY, SITE_KEY, SUSPENDED_KEY, make_app
+
+UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+ORIGIN = "https://cinema-test.example"
+
+
+def beacon(client: Client, doc: object, **headers: str) -> tuple[int, bytes]:
+    hdrs = {"Origin": ORIGIN, "User-Agent": UA, "Content-Type": "text/plain", **headers}
+    body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    r = client.post("/c/e", data=body, headers=hdrs, environ_base={"REMOTE_ADDR": "10.11.3.4"})
+    return r.status_code, r.get_data()
+
+
+def records(sink: InMemorySink) -> list[dict[str, object]]:
+    return [json.loads(r) for r in sink.records]
+
+
+def test_pixel_answers_an_uncacheable_gif(app, sink):
+    c = Client(app)
+    r = c.get(
+        f"/c/p.gif?k={SITE_KEY}&n=page_view&u=https://cinema-test.example/programme",
+        headers={"User-Agent": UA},
+        environ_base={"REMOTE_ADDR": "10.11.3.4"},
+    )
+    assert r.status_code == 200
+    assert r.get_data() == GIF
+    assert r.headers["Content-Type"] == "image/gif"
+    assert "no-store" in r.headers["Cache-Control"]
+    [rec] = records(sink)
+    assert rec["url_host"] == "cinema-test.example" and rec["url_path"] == "/programme"
+    assert rec["region"] == "FR-IDF" and rec["track"] == "exempt"
+
+
+def test_noscript_pixel_uses_the_referer_as_page(app, sink):
+    r = Client(app).get(
+        f"/c/p.gif?k={SITE_KEY}", headers={"Referer": "https://www.cinema-test.example/films?x=1"}
+    )
+    assert r.status_code == 200
+    [rec] = records(sink)
+    assert (rec["url_host"], rec["url_path"], rec["url_params"]) == ("www.cinema-test.example", "/films", "")
+
+
+def test_beacon_batch_is_accepted_with_204_and_one_record_per_event(app, sink):
+    events = [{"n": "page_view", "u": ORIGIN + "/", "i": f"evt-0000000{i}"} for i in range(3)]
+    status, _ = beacon(Client(app), {"k": SITE_KEY, "e": events})
+    assert status == 204
+    assert [r["event_id"] for r in records(sink)] == ["evt-00000000", "evt-00000001", "evt-00000002"]
+    assert app.metrics.value("artaud_hits_accepted_total", cinema="0000001", track="exempt") == 3
+
+
+def test_event_ids_are_generated_when_missing(app, sink):
+    beacon(Client(app), {"k": SITE_KEY, "e": [{"n": "page_view", "u": ORIGIN}] * 2})
+    ids = [r["event_id"] for r in records(sink)]
+    assert len(set(ids)) == 2 and all(len(i) == 36 for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("doc", "headers", "status", "reason", "cinema"),
+    [
+        (b"{not json", {}, 400, "malformed", "unknown"),
+        ([1, 2], {}, 400, "malformed", "unknown"),
+        ({"k": "sk_nosuchsite0000", "e": [{"n": "page_view"}]}, {}, 403, "unknown_site", "unknown"),
+        ({"k": "bad key", "e": [{"n": "page_view"}]}, {}, 403, "unknown_site", "unknown"),
+        (
+            {"k": SUSPENDED_KEY, "e": [{"n": "page_view", "u": "https://ferme.example/"}]},
+            {"Origin": "https://ferme.example"},
+            403,
+            "site_suspended",
+            "0000003",
+        ),
+        (
+            {"k": SITE_KEY, "e": [{"n": "page_view", "u": ORIGIN}]},
+            {"Origin": "https://evil.example"},
+            403,
+            "origin_mismatch",
+            "0000001",
+        ),
+        (
+            {"k": SITE_KEY, "e": [{"n": "page_view", "u": "https://autre.example/"}]},
+            {},
+            403,
+            "origin_mismatch",
+            "0000001",
+        ),
+        ({"k": OTHER_KEY, "e": [{"n": "page_view"}]}, {"Origin": ""}, 403, "origin_mismatch", "0000002"),
+        ({"k": SITE_KEY, "e": [{"n": "rm_rf"}]}, {}, 400, "invalid_event", "0000001"),
+        ({"k": SITE_KEY, "e": [{"n": "purchase", "value": "lots"}]}, {}, 400, "invalid_event", "0000001"),
+        ({"k": SITE_KEY, "e": [{"n": "page_view"}] * 11}, {}, 400, "too_many_events", "0000001"),
+        ({"k": SITE_KEY, "e": []}, {}, 400, "malformed", "0000001"),
+        ({"k": SITE_KEY, "v": "x", "e": [{"n": "page_view"}]}, {}, 400, "malformed", "0000001"),
+        ({"k": SITE_KEY, "e": [{"n": "page_view"}], "pad": "x" * 5000}, {}, 413, "body_too_large", "unknown"),
+    ],
+)
+def test_each_refusal_has_its_status_reason_and_counter(app, sink, doc, headers, status, reason, cinema):
+    got, body = beacon(Client(app), doc, **headers)
+    assert got == status
+    assert body.decode().startswith(reason + ":")
+    assert app.metrics.value("artaud_hits_dropped_total", cinema=cinema, reason=reason) == 1
+    assert sink.records == []
+
+
+def test_full_sink_answers_503_with_retry_after_and_counts(tmp_path: Path):
+    sink = InMemorySink(capacity=1)
+    app = make_app(tmp_path, sink)
+    c = Client(app)
+    assert beacon(c, {"k": SITE_KEY, "e": [{"n": "page_view", "u": ORIGIN}]})[0] == 204
+    r = c.post(
+        "/c/e",
+        data=json.dumps({"k": SITE_KEY, "e": [{"n": "page_view", "u": ORIGIN}]}),
+        headers={"Origin": ORIGIN},
+    )
+    assert r.status_code == 503 and r.headers["Retry-After"]
+    assert app.metrics.value("artaud_hits_dropped_total", cinema="0000001", reason="spool_full") == 1
+    assert c.get("/healthz").status_code == 503
+
+
+def test_pooled_track_needs_consent_and_an_id(app, sink):
+    c = Client(app)
+    vid = "fp-1234567890abcdef"
+    beacon(c, {"k": SITE_KEY, "v": vid, "c": "measure,pool", "e": [{"n": "page_view", "u": ORIGIN}]})
+    beacon(c, {"k": SITE_KEY, "v": vid, "c": "measure", "e": [{"n": "page_view", "u": ORIGIN}]})
+    beacon(c, {"k": SITE_KEY, "v": vid, "e": [{"n": "page_view", "u": ORIGIN}]})
+    beacon(
+        c, {"k": SITE_KEY, "v": vid, "c": "pool", "e": [{"n": "page_view", "u": ORIGIN}]}, **{"Sec-GPC": "1"}
+    )
+    beacon(c, {"k": SITE_KEY, "c": "pool", "e": [{"n": "page_view", "u": ORIGIN}]})
+    recs = records(sink)
+    assert [r["track"] for r in recs] == ["pooled", "exempt", "exempt", "exempt", "exempt"]
+    assert recs[0]["visitor"].startswith("p1.") and recs[0]["key_version"] == 1
+    assert recs[0]["consent_purposes"] == "measure,pool"
+    assert recs[3]["consent_objection"] == "gpc"
+    assert all(r["visitor"].startswith("d.") for r in recs[1:])
+
+
+def test_pooled_pseudonym_is_stable_and_exempt_hash_is_per_site(app, sink):
+    c = Client(app)
+    for _ in range(2):
+        beacon(
+            c,
+            {"k": SITE_KEY, "v": "fp-1234567890abcdef", "c": "pool", "e": [{"n": "page_view", "u": ORIGIN}]},
+        )
+    beacon(c, {"k": SITE_KEY, "e": [{"n": "page_view", "u": ORIGIN}]})
+    beacon(
+        c,
+        {"k": OTHER_KEY, "e": [{"n": "page_view", "u": "https://autre.example/"}]},
+        Origin="https://autre.example",
+    )
+    recs = records(sink)
+    assert recs[0]["visitor"] == recs[1]["visitor"]
+    assert recs[2]["visitor"] != recs[3]["visitor"]
+
+
+def test_exempt_visitor_changes_with_the_day(tmp_path: Path):
+    sink = InMemorySink()
+    day1 = make_app(tmp_path, sink, clock=1_763_900_000.0)
+    day2 = make_app(tmp_path, sink, clock=1_763_900_000.0 + 86_400)
+    for a in (day1, day2):
+        beacon(Client(a), {"k": SITE_KEY, "e": [{"n": "page_view", "u": ORIGIN}]})
+    a, b = records(sink)
+    assert a["event_date"] != b["event_date"] and a["visitor"] != b["visitor"]
+
+
+def test_bots_are_flagged_not_dropped(app, sink):
+    status, _ = beacon(
+        Client(app),
+        {"k": SITE_KEY, "e": [{"n": "page_view", "u": ORIGIN}]},
+        **{"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
+    )
+    assert status == 204
+    [rec] = records(sink)
+    assert rec["is_bot"] == 1 and rec["device_class"] == "bot"
+    assert app.metrics.value("artaud_hits_bot_total", cinema="0000001") == 1
+
+
+def test_purchase_fields_are_kept_and_order_id_hashed(app, sink):
+    ev = {
+        "n": "purchase",
+        "u": ORIGIN + "/reservation?film=perfect-days&email=a@b.fr",
+        "film": "perfect-days",
+        "show": "S123",
+        "ver": "vost",
+        "qty": 2,
+        "value": 15.5,
+        "cur": "eur",
+        "order": "CMD-42",
+    }
+    beacon(Client(app), {"k": SITE_KEY, "e": [ev]})
+    [rec] = records(sink)
+    assert (rec["film_key"], rec["show_id"], rec["version"], rec["quantity"]) == (
+        "perfect-days",
+        "S123",
+        "VOST",
+        2,
+    )
+    assert (rec["value_cents"], rec["currency"]) == (1550, "EUR")
+    assert rec["url_params"] == "film=perfect-days"
+    assert rec["order_hash"] and "CMD-42" not in json.dumps(rec)
+
+
+def test_other_routes(app):
+    c = Client(app)
+    assert c.get("/c/t.js").status_code == 200
+    assert c.get("/healthz").json == {"status": "ok"}
+    assert b"# HELP artaud_hits_accepted_total" in c.get("/metrics").get_data()
+    assert c.get("/nope").status_code == 404
+    assert c.get("/c/e").status_code == 405
+    assert c.options("/c/e", headers={"Origin": ORIGIN}).status_code == 204
+
+
+def test_client_address_from_a_trusted_proxy_only(app):
+    env = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "10.11.9.9, 127.0.0.1"}
+    assert app.client_ip(env) == "10.11.9.9"
+    assert app.client_ip({"REMOTE_ADDR": "203.0.113.5", "HTTP_X_FORWARDED_FOR": "10.11.9.9"}) == "203.0.113.5"

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from collector.geo import CidrTable, network_prefix
+from collector.pseudonym import Pseudonymiser, keyed_hash
+from collector.salts import SaltStore, local_day
+
+
+def test_cidr_lookup():
+    t = CidrTable([("10.11.0.0/16", "FR-IDF"), ("10.84.0.0/16", "FR-ARA"), ("2001:db8::/32", "FR-BRE")])
+    assert t.region("10.11.200.1") == "FR-IDF"
+    assert t.region("10.84.0.0") == "FR-ARA"
+    assert t.region("10.12.0.1") == ""
+    assert t.region("2001:db8::1") == "FR-BRE"
+    assert t.region("not an ip") == ""
+
+
+def test_network_prefix_is_coarse():
+    assert network_prefix("192.0.2.77") == "192.0.2.0"
+    assert network_prefix("2001:db8:1:2:3::9") == "2001:db8:1::"
+    assert network_prefix("garbage") == ""
+
+
+def test_salts_are_shared_per_day_and_destroyed_after_48_hours(tmp_path):
+    a, b = SaltStore(tmp_path), SaltStore(tmp_path)
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    today, tomorrow = local_day(now), local_day(now + timedelta(days=1))
+    assert a.salt_for(today) == b.salt_for(today) != a.salt_for(tomorrow)
+    assert a.destroy_expired(now + timedelta(hours=30)) == []
+    removed = a.destroy_expired(now + timedelta(hours=50))
+    assert removed == [today.isoformat()]
+    assert today.isoformat() not in a.days() and tomorrow.isoformat() in a.days()
+
+
+def test_pseudonyms():
+    p1, p2 = Pseudonymiser(b"k" * 32, 1), Pseudonymiser(b"j" * 32, 2)
+    assert p1.pooled("abc") == p1.pooled("abc") != p2.pooled("abc")
+    assert p1.pooled("abc").startswith("p1.") and len(p1.pooled("abc")) == 35
+    assert keyed_hash(b"s" * 32, "a", "b") != keyed_hash(b"s" * 32, "a\x1fb")
+    with pytest.raises(ValueError):
+        Pseudonymiser(b"short", 1)

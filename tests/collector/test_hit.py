@@ -1,0 +1,131 @@
+"""Hit parsing: valid shapes, and fuzzing that only ever yields a HitError."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from collector.hit import DROP_REASONS, HitError, parse_beacon, parse_query
+
+KEY = "sk_abcdefgh1234"
+
+
+def test_query_with_all_fields():
+    hit = parse_query(
+        f"k={KEY}&n=select_item&u=https%3A%2F%2Fa.example%2Ff&i=abcdefgh-1&v=visitor-0001&c=pool"
+        "&film=la-chimere&show=S1&ver=VF&qty=2&value=13.5&cur=EUR&start=2026-11-23T20:00"
+    )
+    [ev] = hit.events
+    assert hit.site_key == KEY and hit.visitor_id == "visitor-0001" and hit.consent == "pool"
+    assert (ev.name, ev.film_key, ev.quantity, ev.value_cents, ev.version) == (
+        "select_item",
+        "la-chimere",
+        2,
+        1350,
+        "VF",
+    )
+
+
+def test_defaults_to_a_page_view():
+    assert parse_query(f"k={KEY}").events[0].name == "page_view"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "malformed"),
+        (b"\xff\xfe", "malformed"),
+        (b"[" * 100_000, "malformed"),
+        (b'"string"', "malformed"),
+        (json.dumps({"e": [{"n": "page_view"}]}).encode(), "unknown_site"),
+        (json.dumps({"k": KEY, "e": "nope"}).encode(), "malformed"),
+        (json.dumps({"k": KEY, "e": [1]}).encode(), "invalid_event"),
+        (json.dumps({"k": KEY, "e": [{"n": "page_view", "qty": True}]}).encode(), "invalid_event"),
+        (json.dumps({"k": KEY, "e": [{"n": "page_view", "value": 1e308 * 10}]}).encode(), "invalid_event"),
+        (json.dumps({"k": KEY, "e": [{"n": "page_view", "u": "x" * 3000}]}).encode(), "invalid_event"),
+        (json.dumps({"k": KEY, "e": [{"n": "page_view", "film": "a b"}]}).encode(), "invalid_event"),
+        (json.dumps({"k": KEY, "e": [{"n": "page_view", "title": "a\nb"}]}).encode(), "invalid_event"),
+        (json.dumps({"k": KEY, "e": [{"n": "page_view", "cur": "euro"}]}).encode(), "invalid_event"),
+        (json.dumps({"k": KEY, "c": "POOL;drop", "e": [{"n": "page_view"}]}).encode(), "malformed"),
+        (json.dumps({"k": KEY, "e": [{"n": "page_view"}] * 51}).encode(), "too_many_events"),
+    ],
+)
+def test_beacon_rejections(body, reason):
+    with pytest.raises(HitError) as exc:
+        parse_beacon(body, 50)
+    assert exc.value.reason == reason
+
+
+def test_error_remembers_a_well_formed_site_key():
+    with pytest.raises(HitError) as exc:
+        parse_beacon(json.dumps({"k": KEY, "e": [{"n": "bogus"}]}).encode(), 50)
+    assert exc.value.site_key == KEY
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=6)
+    ),
+    max_leaves=30,
+)
+event_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "n": st.sampled_from(["page_view", "purchase", "view_item", "x"]) | st.text(max_size=10),
+        "u": st.text(max_size=80),
+        "i": st.text(max_size=70),
+        "qty": json_values,
+        "value": json_values,
+        "film": st.text(max_size=70),
+        "ver": st.text(max_size=12),
+        "cur": st.text(max_size=4),
+        "order": st.text(max_size=140),
+        "title": st.text(max_size=210),
+    },
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=300))
+def test_fuzz_beacon_bytes(body):
+    try:
+        hit = parse_beacon(body, 50)
+    except HitError as err:
+        assert err.reason in DROP_REASONS
+    else:
+        assert hit.events
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"k": st.just(KEY) | st.text(max_size=20)},
+        optional={"v": json_values, "c": json_values, "e": st.lists(event_like | json_values, max_size=4)},
+    )
+)
+def test_fuzz_beacon_structures(doc):
+    try:
+        hit = parse_beacon(json.dumps(doc).encode(), 50)
+    except HitError as err:
+        assert err.reason in DROP_REASONS
+    else:
+        assert hit.site_key == KEY and 1 <= len(hit.events) <= 50
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(max_size=300)
+    | st.lists(
+        st.tuples(st.sampled_from(["k", "n", "u", "v", "c", "qty", "value", "i"]), st.text(max_size=30)),
+        max_size=8,
+    ).map(lambda kv: "&".join(f"{k}={v}" for k, v in kv))
+)
+def test_fuzz_query(qs):
+    try:
+        parse_query(qs)
+    except HitError as err:
+        assert err.reason in DROP_REASONS

@@ -1,0 +1,66 @@
+"""Shared fixtures. Services (ClickHouse server, PostgreSQL) are started by the tests that need them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from collector.agents import AgentClassifier
+from collector.app import CollectorApp, CollectorConfig
+from collector.geo import CidrTable
+from collector.metrics import CollectorMetrics
+from collector.pseudonym import Pseudonymiser
+from collector.salts import SaltStore
+from collector.sink import InMemorySink
+from collector.sites import Site, StaticSites
+
+os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+SITE_KEY = "sk_testcinema0001"
+OTHER_KEY = "sk_testcinema0002"
+SUSPENDED_KEY = "sk_suspended00001"
+SITES = {
+    SITE_KEY: Site(
+        cinema_id=1, cnc_id="0000001", domains=("cinema-test.example", "billetterie.example"), active=True
+    ),
+    OTHER_KEY: Site(cinema_id=2, cnc_id="0000002", domains=("autre.example",), active=True),
+    SUSPENDED_KEY: Site(cinema_id=3, cnc_id="0000003", domains=("ferme.example",), active=False),
+}
+
+
+def make_app(tmp: Path, sink: InMemorySink | None = None, clock: float | None = None) -> CollectorApp:
+    kwargs = {} if clock is None else {"clock": lambda: clock}
+    return CollectorApp(
+        config=CollectorConfig(max_body_bytes=4096, max_events_per_batch=10),
+        sites=StaticSites(SITES),
+        sink=sink if sink is not None else InMemorySink(),
+        pseudonymiser=Pseudonymiser(secrets.token_bytes(32), 1),
+        salts=SaltStore(tmp / "salts"),
+        agents=AgentClassifier(cache_size=1000, background=False),
+        regions=CidrTable([("10.11.0.0/16", "FR-IDF"), ("2001:db8::/32", "FR-BRE")]),
+        metrics=CollectorMetrics(),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def sink() -> InMemorySink:
+    return InMemorySink()
+
+
+@pytest.fixture
+def app(tmp_path: Path, sink: InMemorySink) -> CollectorApp:
+    return make_app(tmp_path, sink)
+
+
+@pytest.fixture
+def chdb_warehouse(tmp_path: Path) -> Iterator[object]:
+    from warehouse.backend import ChdbWarehouse
+
+    wh = ChdbWarehouse(tmp_path / "chdb", "artaud_test")
+    yield wh
+    wh.close()

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from controlplane.csv_import import parse_cinema_csv
+
+CNC_LIKE = """\ufeffN° auto;Nom de l'établissement;Commune;Catégorie;Labels;Site web
+0750012;Le Champo;Paris;A;Recherche et Découverte, Patrimoine et Répertoire;lechampo.example
+1234567;Le Navire;Valence;C;Jeune Public;
+12AB;Cinéma cassé;Nulle-part;Z;;
+0750012;Le Champo bis;Paris;A;;
+;;;;;
+3300001;Utopia;Bordeaux;B;Label inconnu;utopia.example
+"""
+
+
+def test_cnc_shaped_file_with_row_level_errors():
+    report = parse_cinema_csv(CNC_LIKE)
+    assert [c.cnc_id for c in report.cinemas] == ["0750012", "1234567"]
+    assert report.cinemas[0].labels == ("PR", "RD") and report.cinemas[0].domains == ("lechampo.example",)
+    lines = [line for line, _ in report.errors]
+    assert lines == [4, 5, 7]
+    messages = dict(report.errors)
+    assert "cnc_id" in messages[4] and "category" in messages[4]
+    assert "appears twice" in messages[5]
+    assert "unknown label" in messages[7]
+
+
+def test_comma_separated_open_data_headers_and_existing_cinemas():
+    text = "cineid,cinenom,cineville,category\n0750012,Le Champo,Paris,A\n0690001,Le Zola,Villeurbanne,B\n"
+    report = parse_cinema_csv(text, existing_cnc_ids={"0750012"})
+    assert [c.name for c in report.cinemas] == ["Le Zola"]
+    assert report.errors == [(2, "CNC number 0750012 is already registered")]
+
+
+def test_missing_columns_and_empty_files():
+    assert parse_cinema_csv("").errors == [(1, "empty file: expected a header line")]
+    report = parse_cinema_csv("nom;commune\nX;Y\n")
+    assert report.errors[0][0] == 1 and "cnc_id" in report.errors[0][1] and "category" in report.errors[0][1]
+    assert "fields but the header" in parse_cinema_csv("cnc_id,name,category\n1,A,B,extra\n").errors[0][1]

@@ -1,0 +1,90 @@
+"""The control plane against real SQL databases: a SQLite file and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import inspect
+
+from controlplane.migrations import MIGRATIONS, applied, migrate
+from controlplane.model import make_cinema
+from controlplane.store import ControlPlane, DuplicateCinema
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    from testing.services import PostgresServer
+
+    with PostgresServer() as pg:
+        yield pg.dsn
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def cp(request, tmp_path) -> Iterator[ControlPlane]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'control.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres")
+    store = ControlPlane(url)
+    migrate(store.engine, target=0)
+    store.migrate()
+    yield store
+    migrate(store.engine, target=0)
+    store.close()
+
+
+def test_migrations_are_recorded_and_reversible(cp):
+    assert applied(cp.engine) == [m.version for m in MIGRATIONS]
+    assert cp.migrate() == []
+    migrate(cp.engine, target=1)
+    assert not inspect(cp.engine).has_table("key_versions")
+    assert applied(cp.engine) == [1]
+    assert cp.migrate() == [2]
+
+
+def test_register_list_and_suspend(cp):
+    saved = cp.add_cinema(
+        make_cinema(
+            cnc_id="750012",
+            name="Le Champo",
+            town="Paris",
+            category="A",
+            labels="RD,PR",
+            domains="lechampo.example",
+        )
+    )
+    assert saved.id is not None
+    [c] = cp.cinemas()
+    assert (c.cnc_id, c.labels, c.domains, c.status) == (
+        "0750012",
+        ("PR", "RD"),
+        ("lechampo.example",),
+        "active",
+    )
+    assert cp.set_status("750012", "suspended") and cp.cinema_by_cnc("0750012").status == "suspended"  # type: ignore[union-attr]
+    assert not cp.set_status("999", "active")
+    with pytest.raises(DuplicateCinema):
+        cp.add_cinema(make_cinema(cnc_id="750012", name="Doublon", town="", category="A"))
+
+
+def test_batch_insert_is_all_or_nothing(cp):
+    ok = make_cinema(cnc_id="1", name="A", town="", category="A")
+    dup = make_cinema(cnc_id="2", name="B", town="", category="B")
+    with pytest.raises(DuplicateCinema):
+        cp.add_cinemas([ok, dup, make_cinema(cnc_id="2", name="B2", town="", category="B")])
+    assert cp.count_cinemas() == 0
+    assert len(cp.add_cinemas([ok, dup])) == 2
+
+
+def test_partners_and_key_metadata(cp):
+    cp.add_partner("acme", "Acme Programmatique")
+    assert cp.partners() == [("acme", "Acme Programmatique", "active")]
+    cp.sync_key_versions([("pooled-visitor", 1, "2026-01-01T00:00:00+00:00", None, False)])
+    cp.sync_key_versions(
+        [
+            ("pooled-visitor", 1, "2026-01-01T00:00:00+00:00", "2026-02-01", True),
+            ("pooled-visitor", 2, "2026-01-15T00:00:00+00:00", None, False),
+        ]
+    )
+    assert cp.key_versions() == [("pooled-visitor", 1, True), ("pooled-visitor", 2, False)]

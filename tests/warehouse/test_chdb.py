@@ -1,0 +1,93 @@
+"""Migrations, the spool writer and retention on embedded ClickHouse (chdb)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from spool.reader import SpoolReader
+from spool.writer import SpoolWriter
+from tests.warehouse.helpers import records
+from warehouse.migrate import applied, load_migrations, migrate, rollback_all
+from warehouse.retention import cutoff_partition, enforce, expired_partitions
+from warehouse.writer import SpoolDrainer
+
+
+def count(wh) -> tuple[int, int]:
+    [(n, u)] = wh.query(f"SELECT count(), uniqExact(event_id) FROM {wh.database}.events")
+    return int(n), int(u)
+
+
+def test_migrations_apply_once_and_roll_back(chdb_warehouse):
+    wh = chdb_warehouse
+    assert migrate(wh) == [m.version for m in load_migrations()]
+    assert migrate(wh) == []
+    assert applied(wh) == [1]
+    rollback_all(wh)
+    assert applied(wh) == []
+    assert migrate(wh) == [1]
+
+
+def test_spool_to_warehouse_exactly_once_across_a_crash_after_insert(chdb_warehouse, tmp_path):
+    wh = chdb_warehouse
+    migrate(wh)
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append(records(500))
+    # a writer that inserts and then "crashes" before committing its checkpoint
+    reader = SpoolReader(tmp_path / "spool")
+    batch = reader.next_batch(300)
+    assert batch is not None
+    import json
+
+    wh.insert_events([json.loads(p) for p in batch.payloads], batch.token)
+    # restart: a new reader/drainer finds the pending batch and must not insert it twice
+    drainer = SpoolDrainer(SpoolReader(tmp_path / "spool"), wh, batch_rows=300, batch_seconds=0.01)
+    drainer.drain()
+    assert count(wh) == (500, 500)
+    assert drainer.stats.recovered_batches == 1
+    w.close()
+
+
+def test_a_crash_between_read_and_insert_loses_nothing(chdb_warehouse, tmp_path):
+    wh = chdb_warehouse
+    migrate(wh)
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append(records(50))
+    assert SpoolReader(tmp_path / "spool").next_batch(20) is not None  # read, then crash
+    SpoolDrainer(SpoolReader(tmp_path / "spool"), wh, 20, 0.01).drain()
+    assert count(wh) == (50, 50)
+    w.close()
+
+
+def test_client_retries_with_the_same_event_id_are_stored_once(chdb_warehouse, tmp_path):
+    wh = chdb_warehouse
+    migrate(wh)
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append(records(10))
+    w.append(records(10))  # the tag retried the same beacon
+    w.append(records(10, cinema=2))  # same ids at another cinema are other events
+    d = SpoolDrainer(SpoolReader(tmp_path / "spool"), wh, 7, 0.01)
+    d.drain()
+    [(n,)] = wh.query(f"SELECT count() FROM {wh.database}.events")
+    assert int(n) == 20 and d.stats.duplicates == 10
+    w.close()
+
+
+def test_retention_drops_whole_old_months(chdb_warehouse, tmp_path):
+    wh = chdb_warehouse
+    migrate(wh)
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append(records(3, when=datetime(2023, 9, 30, tzinfo=UTC), prefix="old"))
+    w.append(records(4, when=datetime(2026, 11, 1, tzinfo=UTC), prefix="new"))
+    SpoolDrainer(SpoolReader(tmp_path / "spool"), wh, 100, 0.01).drain()
+    assert enforce(wh, date(2026, 11, 23), 25) == ["202309"]
+    assert count(wh) == (4, 4)
+    w.close()
+
+
+def test_retention_maths():
+    assert cutoff_partition(date(2026, 11, 23), 25) == 202411
+    assert cutoff_partition(date(2026, 1, 5), 1) == 202601
+    assert cutoff_partition(date(2026, 1, 5), 2) == 202512
+    assert expired_partitions(["202410", "'202411'", "tuple()", "202611"], date(2026, 11, 23), 25) == [
+        "202410"
+    ]
