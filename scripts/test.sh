@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# README command 2: set up on a fresh machine (Debian packages, Python packages) and run every check.
+# Services (ClickHouse server, PostgreSQL) are started by the tests themselves on free loopback ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/install-services.sh
+bash scripts/setup-python.sh
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "==> mypy --strict"
+.venv/bin/mypy
+echo "==> pytest"
+set +e
+.venv/bin/python -m pytest "$@"
+code=$?
+set -e
+if [ "$code" -eq 5 ]; then
+  echo "pytest collected no tests: failing" >&2
+  exit 1
+fi
+exit "$code"

@@ -1,0 +1,151 @@
+"""Canary: recognisable raw values sent as hits never reach the spool, the warehouse, logs, metrics or APIs."""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from testing.app_process import ArtaudProcess
+from tests.integration.client import HitClient
+from warehouse.backend import ChdbWarehouse
+
+pytestmark = pytest.mark.slow
+
+CANARY_IP = "10.11.77.201"
+CANARY_IP6 = "2001:db8:cafe::4242"
+CANARY_UA = "CanaryBrowser/9.8.7 (unique-ua-canary-3141)"
+CANARY_ID = "canaryvisitor0xdeadbeef42"
+CANARY_EMAIL = "canary.person@example.org"
+CANARY_QS = "qs-canary-value-77"
+CANARY_ORDER = "ORDER-CANARY-991"
+RAW = (
+    CANARY_IP,
+    CANARY_IP6,
+    CANARY_UA,
+    "unique-ua-canary",
+    CANARY_ID,
+    CANARY_EMAIL,
+    "canary.person",
+    CANARY_QS,
+    CANARY_ORDER,
+)
+
+
+def scan_files(root: Path) -> list[tuple[str, str]]:
+    hits = []
+    for f in root.rglob("*"):
+        if f.is_file():
+            data = f.read_bytes()
+            for raw in RAW:
+                if raw.encode() in data:
+                    hits.append((str(f), raw))
+    return hits
+
+
+def send_canaries(svc: ArtaudProcess) -> None:
+    site = svc.sites()[0]
+    host = site["domains"][0]
+    c = HitClient(svc.url)
+    url = f"https://{host}/films/{CANARY_EMAIL}?utm_canary={CANARY_QS}&film=perfect-days&email={CANARY_EMAIL}#frag"
+
+    def events(n: int) -> list[dict[str, object]]:
+        return [
+            {
+                "n": "page_view",
+                "u": url,
+                "r": f"https://mail.example/?to={CANARY_EMAIL}",
+                "i": f"canary-evt-{n}-1",
+            },
+            {
+                "n": "purchase",
+                "u": url,
+                "film": "perfect-days",
+                "title": f"Perfect Days ({CANARY_EMAIL})",
+                "order": CANARY_ORDER,
+                "value": 9.5,
+                "cur": "EUR",
+                "qty": 1,
+                "i": f"canary-evt-{n}-2",
+            },
+        ]
+
+    n = 0
+    for consent in ("measure,pool", "measure", None):
+        for ip in (CANARY_IP, CANARY_IP6):
+            n += 1
+            status, _ = c.beacon(
+                site["site_key"],
+                host,
+                events(n),
+                visitor=CANARY_ID,
+                consent=consent,
+                headers={"User-Agent": CANARY_UA, "X-Forwarded-For": ip},
+            )
+            assert status == 204
+    status, _ = c.pixel(
+        {
+            "k": site["site_key"],
+            "u": url,
+            "v": CANARY_ID,
+            "c": "pool",
+            "order": CANARY_ORDER,
+            "i": "canary-evt-pixel",
+        },
+        headers={"User-Agent": CANARY_UA, "X-Forwarded-For": CANARY_IP},
+    )
+    assert status == 200
+    # refused hits must not leak either
+    assert (
+        c.beacon(
+            site["site_key"],
+            "evil.example",
+            events(99),
+            visitor=CANARY_ID,
+            headers={"User-Agent": CANARY_UA, "X-Forwarded-For": CANARY_IP},
+        )[0]
+        == 403
+    )
+    assert (
+        c.beacon(
+            site["site_key"],
+            host,
+            [{"n": CANARY_EMAIL}],
+            visitor=CANARY_ID,
+            headers={"User-Agent": CANARY_UA},
+        )[0]
+        == 400
+    )
+    c.close()
+
+
+def test_no_raw_value_reaches_any_store(tmp_path):
+    svc = ArtaudProcess(tmp_path / "data").start()
+    try:
+        send_canaries(svc)
+        spool_while_running = scan_files(svc.data_dir / "spool")
+        metrics = svc.get_text("/metrics")
+        admin = [
+            urllib.request.urlopen(svc.admin_url + p, timeout=10).read().decode()
+            for p in ("/", "/api/v1/stats", "/api/v1/sites")
+        ]
+    finally:
+        assert svc.stop() == 0
+    assert spool_while_running == []
+    assert not [r for r in RAW if r in metrics]
+    assert not [r for r in RAW for page in admin if r in page]
+    assert not [r for r in RAW if r in svc.log()]
+    assert scan_files(svc.data_dir) == []  # spool, chdb files, SQLite, secrets, metrics files
+
+    wh = ChdbWarehouse(svc.data_dir / "chdb", "artaud")
+    try:
+        rows = wh.query("SELECT * FROM artaud.events WHERE event_id LIKE 'canary-evt-%'")
+    finally:
+        wh.close()
+    text = "\n".join("\t".join(str(v) for v in r) for r in rows)
+    assert len(rows) == 13, "every accepted canary event is stored"
+    assert not [r for r in RAW if r in text]
+    # the stored rows still carry what the product needs
+    assert "p1." in text and "perfect-days" in text and "FR-IDF" in text and "[email]" in text
+    assert "film=perfect-days" in text and ":email" in text

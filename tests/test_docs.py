@@ -1,0 +1,39 @@
+"""Docs stay true: every setting is documented, and the README's commands exist."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from artaud.cli import build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_setting_is_documented_and_every_documented_setting_exists():
+    defaults = tomllib.loads((ROOT / "config" / "defaults.toml").read_text())
+    keys = {f"{section}.{key}" for section, table in defaults.items() for key in table}
+    doc = (ROOT / "docs" / "configuration.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", doc, flags=re.M))
+    assert keys - documented == set(), "undocumented settings"
+    assert documented - keys == set(), "documented settings that do not exist"
+
+
+def test_readme_commands_exist():
+    readme = (ROOT / "README.md").read_text()
+    for script in re.findall(r"bash (scripts/[\w.-]+\.sh)", readme):
+        assert (ROOT / script).exists(), script
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "scripts/test.sh" in ci and "bash scripts/test.sh" in readme
+    sub = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for command in re.findall(r"`artaud (\w+)", readme):
+        assert command in sub, command
+
+
+def test_every_refusal_reason_is_documented():
+    from collector.hit import DROP_REASONS
+
+    doc = (ROOT / "docs" / "collector.md").read_text()
+    for reason in DROP_REASONS:
+        assert f"| `{reason}` |" in doc, reason
