@@ -120,7 +120,7 @@ def main() -> int:
     args = ap.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
-            print(f"error: {tool} is not installed (run .ci/install-services.sh)", file=sys.stderr)
+            print(f"error: {tool} is not installed (run scripts/install-debian-deps.sh)", file=sys.stderr)
             return 2
 
     work = Path(tempfile.mkdtemp(prefix="artaud-bench-"))

@@ -3,7 +3,7 @@
 # Services (ClickHouse server, PostgreSQL) are started by the tests themselves on free loopback ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash .ci/install-services.sh
+bash scripts/install-debian-deps.sh
 bash scripts/setup-python.sh
 echo "==> ruff"
 .venv/bin/ruff check .

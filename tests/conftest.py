@@ -57,10 +57,28 @@ def app(tmp_path: Path, sink: InMemorySink) -> CollectorApp:
     return make_app(tmp_path, sink)
 
 
-@pytest.fixture
-def chdb_warehouse(tmp_path: Path) -> Iterator[object]:
-    from warehouse.backend import ChdbWarehouse
+@pytest.fixture(scope="session")
+def clickhouse_server() -> Iterator[object]:
+    """One real ClickHouse server (Debian's 18.16) for the whole session."""
+    from testing.servers import ClickHouseServer
 
-    wh = ChdbWarehouse(tmp_path / "chdb", "artaud_test")
+    server = ClickHouseServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
+def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """The same tests on embedded ClickHouse (chdb 26.x) and on the ClickHouse 18.16 server."""
+    from warehouse.backend import ChdbWarehouse, ServerWarehouse
+
+    db = "t_" + secrets.token_hex(4)
+    if request.param == "chdb":
+        wh: object = ChdbWarehouse(tmp_path / "chdb", db)
+    else:
+        server = request.getfixturevalue("clickhouse_server")
+        wh = ServerWarehouse(server.host, server.tcp_port, db)
     yield wh
-    wh.close()
+    if request.param == "server":
+        wh.execute(f"DROP DATABASE IF EXISTS {db}")  # type: ignore[attr-defined]
+    wh.close()  # type: ignore[attr-defined]

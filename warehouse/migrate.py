@@ -66,7 +66,7 @@ def migrate(wh: Warehouse) -> list[int]:
         wh.execute(_qualify(m.up, wh.database))
         wh.execute(
             f"INSERT INTO {wh.database}.schema_migrations (version, name, applied_at) "
-            f"VALUES ({m.version}, '{m.name}', now())"
+            f"SELECT {m.version}, '{m.name}', now()"
         )
         changed.append(m.version)
     return changed

@@ -14,7 +14,7 @@ from controlplane.store import ControlPlane, DuplicateCinema
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    from testing.services import PostgresServer
+    from testing.servers import PostgresServer
 
     with PostgresServer() as pg:
         yield pg.dsn

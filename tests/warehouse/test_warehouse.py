@@ -1,4 +1,4 @@
-"""Migrations, the spool writer and retention on embedded ClickHouse (chdb)."""
+"""Migrations, the spool writer and retention on both ClickHouse engines (chdb and the 18.16 server)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ def count(wh) -> tuple[int, int]:
     return int(n), int(u)
 
 
-def test_migrations_apply_once_and_roll_back(chdb_warehouse):
-    wh = chdb_warehouse
+def test_migrations_apply_once_and_roll_back(warehouse):
+    wh = warehouse
     assert migrate(wh) == [m.version for m in load_migrations()]
     assert migrate(wh) == []
     assert applied(wh) == [1]
@@ -27,8 +27,8 @@ def test_migrations_apply_once_and_roll_back(chdb_warehouse):
     assert migrate(wh) == [1]
 
 
-def test_spool_to_warehouse_exactly_once_across_a_crash_after_insert(chdb_warehouse, tmp_path):
-    wh = chdb_warehouse
+def test_spool_to_warehouse_exactly_once_across_a_crash_after_insert(warehouse, tmp_path):
+    wh = warehouse
     migrate(wh)
     w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
     w.append(records(500))
@@ -47,8 +47,8 @@ def test_spool_to_warehouse_exactly_once_across_a_crash_after_insert(chdb_wareho
     w.close()
 
 
-def test_a_crash_between_read_and_insert_loses_nothing(chdb_warehouse, tmp_path):
-    wh = chdb_warehouse
+def test_a_crash_between_read_and_insert_loses_nothing(warehouse, tmp_path):
+    wh = warehouse
     migrate(wh)
     w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
     w.append(records(50))
@@ -58,8 +58,8 @@ def test_a_crash_between_read_and_insert_loses_nothing(chdb_warehouse, tmp_path)
     w.close()
 
 
-def test_client_retries_with_the_same_event_id_are_stored_once(chdb_warehouse, tmp_path):
-    wh = chdb_warehouse
+def test_client_retries_with_the_same_event_id_are_stored_once(warehouse, tmp_path):
+    wh = warehouse
     migrate(wh)
     w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
     w.append(records(10))
@@ -72,8 +72,8 @@ def test_client_retries_with_the_same_event_id_are_stored_once(chdb_warehouse, t
     w.close()
 
 
-def test_retention_drops_whole_old_months(chdb_warehouse, tmp_path):
-    wh = chdb_warehouse
+def test_retention_drops_whole_old_months(warehouse, tmp_path):
+    wh = warehouse
     migrate(wh)
     w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
     w.append(records(3, when=datetime(2023, 9, 30, tzinfo=UTC), prefix="old"))
