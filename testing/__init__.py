@@ -1,0 +1,1 @@
+"""Test and benchmark harness: real services started as processes."""
