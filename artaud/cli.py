@@ -175,10 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     args = build_parser().parse_args(argv)
+    from config.keyring import KeyError_
+    from warehouse.backend import WarehouseError
+
     try:
         code: int = args.func(args)
-    except SettingsError as exc:
+    except (SettingsError, WarehouseError, KeyError_) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"error: {exc.strerror or exc} ({getattr(exc, 'filename', '') or 'address or file'})",
+            file=sys.stderr,
+        )
         return 2
     return code
 

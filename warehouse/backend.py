@@ -47,8 +47,14 @@ class ChdbWarehouse:
         self.database = database
         self._lock = threading.Lock()
         session_cls: Any = session.Session
-        self._sess: Any = session_cls(str(path))
-        self._sess.query(f"CREATE DATABASE IF NOT EXISTS {database}")
+        try:
+            self._sess: Any = session_cls(str(path))
+            self._sess.query(f"CREATE DATABASE IF NOT EXISTS {database}")
+        except Exception as exc:
+            raise WarehouseError(
+                f"embedded ClickHouse at {path} cannot be opened (is another process using it?): "
+                f"{str(exc).splitlines()[0][:300]}"
+            ) from exc
 
     def _run(self, sql: str, fmt: str = "CSV") -> Any:
         with self._lock:

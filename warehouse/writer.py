@@ -23,21 +23,24 @@ log = logging.getLogger("artaud.writer")
 
 
 class RecentIds:
-    """Two rotating generations of recently seen (cinema, event id) keys: bounded memory."""
+    """Two rotating generations of recently stored (cinema, event id) keys: bounded memory."""
 
     def __init__(self, per_generation: int = 500_000) -> None:
         self._limit = per_generation
         self._cur: set[int] = set()
         self._old: set[int] = set()
 
-    def seen(self, cinema: int, event_id: str) -> bool:
-        key = hash((cinema, event_id))
-        if key in self._cur or key in self._old:
-            return True
+    @staticmethod
+    def key(cinema: int, event_id: str) -> int:
+        return hash((cinema, event_id))
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._cur or key in self._old
+
+    def add(self, key: int) -> None:
         self._cur.add(key)
         if len(self._cur) >= self._limit:
             self._old, self._cur = self._cur, set()
-        return False
 
 
 @dataclass
@@ -102,7 +105,7 @@ class SpoolDrainer:
             present = self._already_inserted(batch, rows)
             for r in rows:
                 if r["event_id"] in present:
-                    self.recent.seen(r["cinema_id"], r["event_id"])
+                    self.recent.add(RecentIds.key(r["cinema_id"], r["event_id"]))
             rows = [r for r in rows if r["event_id"] not in present]
             if present:
                 log.info(
@@ -111,16 +114,21 @@ class SpoolDrainer:
                     len(present),
                     len(rows),
                 )
-        fresh = []
+        fresh, keys, in_batch = [], [], set()
         for r in rows:
-            if self.recent.seen(r["cinema_id"], r["event_id"]):
+            key = RecentIds.key(r["cinema_id"], r["event_id"])
+            if key in self.recent or key in in_batch:
                 self.stats.duplicates += 1
             else:
+                in_batch.add(key)
+                keys.append(key)
                 fresh.append(r)
         if fresh:
             t0 = time.perf_counter()
-            self.wh.insert_events(fresh, batch.token)
+            self.wh.insert_events(fresh, batch.token)  # on failure the batch stays pending and is retried
             self.stats.last_insert_seconds = time.perf_counter() - t0
+        for key in keys:  # only ids that really landed count as seen
+            self.recent.add(key)
         self.reader.commit(batch)
         self.stats.batches += 1
         self.stats.rows += len(fresh)

@@ -91,3 +91,46 @@ def test_retention_maths():
     assert expired_partitions(["202410", "'202411'", "tuple()", "202611"], date(2026, 11, 23), 25) == [
         "202410"
     ]
+
+
+class FailingOnce:
+    """Wraps a real warehouse; the first insert raises as if the server went away."""
+
+    def __init__(self, wh) -> None:
+        self.wh = wh
+        self.database = wh.database
+        self.failed = False
+
+    def execute(self, sql):
+        self.wh.execute(sql)
+
+    def query(self, sql):
+        return self.wh.query(sql)
+
+    def insert_events(self, rows, token):
+        if not self.failed:
+            self.failed = True
+            from warehouse.backend import WarehouseError
+
+            raise WarehouseError("connection reset")
+        self.wh.insert_events(rows, token)
+
+    def close(self):
+        self.wh.close()
+
+
+def test_a_failed_insert_is_retried_without_loss_or_duplicate(warehouse, tmp_path):
+    import pytest
+
+    from warehouse.backend import WarehouseError
+
+    migrate(warehouse)
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append(records(40))
+    flaky = FailingOnce(warehouse)
+    d = SpoolDrainer(SpoolReader(tmp_path / "spool"), flaky, 25, 0.01)
+    with pytest.raises(WarehouseError):
+        d.step()
+    d.drain()
+    assert count(warehouse) == (40, 40) and d.stats.duplicates == 0
+    w.close()
