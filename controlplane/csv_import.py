@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from controlplane.model import Cinema, InvalidCinema, make_cinema
@@ -52,11 +53,14 @@ def parse_cinema_csv(text: str, existing_cnc_ids: set[str] | None = None) -> Imp
         text = text[1:]
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         report.errors.append((1, "empty file: expected a header line"))
+        return report
+    except csv.Error as exc:
+        report.errors.append((1, f"unreadable header: {exc}"))
         return report
     columns: dict[int, str] = {}
     for i, h in enumerate(header):
@@ -68,7 +72,7 @@ def parse_cinema_csv(text: str, existing_cnc_ids: set[str] | None = None) -> Imp
         report.errors.append((1, f"missing column(s): {', '.join(missing)} (header was {header!r})"))
         return report
     seen: set[str] = set()
-    for line_no, row in enumerate(reader, start=2):
+    for line_no, row in _rows(reader, report):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
@@ -96,3 +100,16 @@ def parse_cinema_csv(text: str, existing_cnc_ids: set[str] | None = None) -> Imp
         seen.add(cinema.cnc_id)
         report.cinemas.append(cinema)
     return report
+
+
+def _rows(reader: Iterator[list[str]], report: ImportReport) -> Iterator[tuple[int, list[str]]]:
+    """Rows with their line numbers; a line the CSV reader cannot parse ends the file with an error."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            report.errors.append((getattr(reader, "line_num", 0), f"unreadable CSV: {exc}"))
+            return
+        yield getattr(reader, "line_num", 0), row

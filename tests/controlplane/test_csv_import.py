@@ -36,3 +36,19 @@ def test_missing_columns_and_empty_files():
     report = parse_cinema_csv("nom;commune\nX;Y\n")
     assert report.errors[0][0] == 1 and "cnc_id" in report.errors[0][1] and "category" in report.errors[0][1]
     assert "fields but the header" in parse_cinema_csv("cnc_id,name,category\n1,A,B,extra\n").errors[0][1]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+HEADER = "N° auto;Nom;Commune;Catégorie;Labels;Site web\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300), st.booleans())
+def test_fuzz_import_never_raises_and_every_row_is_accounted_for(body, with_header):
+    text = (HEADER if with_header else "") + body
+    report = parse_cinema_csv(text)
+    for c in report.cinemas:
+        assert len(c.cnc_id) == 7 and c.category in "ABCDE"
+    assert all(line >= 1 and msg for line, msg in report.errors)
