@@ -40,15 +40,19 @@ def svg(rows: list[tuple[str, float, str]], title: str) -> str:
         parts.append(f'<text x="{left - 8}" y="{y + 18}" text-anchor="end">{label}</text>')
         parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>')
         parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 18}">{value:,.0f}/s (×{ratio})</text>')
-    parts.append(f'<text x="{left}" y="{height - 12}" fill="#555">log scale from 1,000/s; ratio to nginx '
-                 "empty_gif measured in the same run</text></svg>")
+    parts.append(
+        f'<text x="{left}" y="{height - 12}" fill="#555">log scale from 1,000/s; ratio to nginx '
+        "empty_gif measured in the same run</text></svg>"
+    )
     return "\n".join(parts)
 
 
 def main() -> int:
     src, dst = Path(sys.argv[1]), Path(sys.argv[2])
     data = json.loads(src.read_text())
-    dst.write_text(svg(bars(data["summary"]), "Collector throughput, median of runs (2 cores, wrk on the same cores)"))
+    dst.write_text(
+        svg(bars(data["summary"]), "Collector throughput, median of runs (2 cores, wrk on the same cores)")
+    )
     return 0
 
 

@@ -107,35 +107,33 @@ def _token(value: object, name: str) -> str:
     return s
 
 
-def _int(value: object, name: str, lo: int, hi: int) -> int:
+def _number(value: object, name: str, parse: type[int] | type[float], lo: float, hi: float) -> float | None:
+    """A JSON number or numeric string within [lo, hi]; None when absent."""
     if value is None or value == "":
-        return 0
+        return None
+    kind = "an integer" if parse is int else "a number"
     if isinstance(value, bool):
-        raise HitError("invalid_event", f"{name} must be a number")
+        raise HitError("invalid_event", f"{name} must be {kind}")
     if isinstance(value, str):
         try:
-            value = int(value)
+            value = parse(value)
         except ValueError:
-            raise HitError("invalid_event", f"{name} must be an integer") from None
-    if not isinstance(value, int) or not lo <= value <= hi:
-        raise HitError("invalid_event", f"{name} must be an integer between {lo} and {hi}")
+            raise HitError("invalid_event", f"{name} must be {kind}") from None
+    allowed = (int,) if parse is int else (int, float)
+    if not isinstance(value, allowed) or not math.isfinite(value) or not lo <= value <= hi:
+        raise HitError("invalid_event", f"{name} must be {kind} between {lo:g} and {hi:g}")
     return value
+
+
+def _int(value: object, name: str, lo: int, hi: int) -> int:
+    n = _number(value, name, int, lo, hi)
+    return 0 if n is None else int(n)
 
 
 def _money(value: object, name: str) -> int:
     """Amount in currency units (GA4 style, e.g. 7.5) to integer cents."""
-    if value is None or value == "":
-        return 0
-    if isinstance(value, bool):
-        raise HitError("invalid_event", f"{name} must be a number")
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise HitError("invalid_event", f"{name} must be a number") from None
-    if not isinstance(value, int | float) or not math.isfinite(value) or not 0 <= value <= 100_000:
-        raise HitError("invalid_event", f"{name} must be a number between 0 and 100000")
-    return round(value * 100)
+    n = _number(value, name, float, 0, 100_000)
+    return 0 if n is None else round(n * 100)
 
 
 def parse_event(obj: Mapping[str, object]) -> RawEvent:
