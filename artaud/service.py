@@ -122,6 +122,8 @@ class Service:
 
     def run(self) -> int:
         s = self.settings
+        for sig in (signal.SIGINT, signal.SIGTERM):  # first: a stop during start-up is a clean stop
+            signal.signal(sig, lambda *_: self.stopping.set())
         s.data_dir.mkdir(parents=True, exist_ok=True)
         prepare_metrics_dir(s.data_dir)
         os.environ.setdefault("ARTAUD_PATHS__DATA_DIR", str(s.data_dir))
@@ -160,14 +162,14 @@ class Service:
         sched.start()
 
         def status() -> dict[str, Any]:
-            st = drainer.stats
+            st, ds = drainer.loader.stats, drainer.drain_stats
             return {
                 "rows": st.rows,
-                "batches": st.batches,
+                "batches": ds.batches,
                 "duplicates": st.duplicates,
-                "bad_records": st.bad_records,
-                "recovered_batches": st.recovered_batches,
-                "insert_errors": st.insert_errors,
+                "bad_records": drainer.bad_records,
+                "recovered_batches": ds.recovered_batches,
+                "insert_errors": ds.failures,
                 "backlog_bytes": reader.backlog_bytes(),
                 "corrupt_bytes": reader.corrupt_bytes,
             }
@@ -184,8 +186,6 @@ class Service:
             return 1
 
         self._banner(cp, created)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: self.stopping.set())
         while not self.stopping.wait(0.5):
             if self.collector.poll() is not None:
                 self._say(f"error: the collector exited with code {self.collector.returncode}")

@@ -43,7 +43,7 @@ def test_spool_to_warehouse_exactly_once_across_a_crash_after_insert(warehouse, 
     drainer = SpoolDrainer(SpoolReader(tmp_path / "spool"), wh, batch_rows=300, batch_seconds=0.01)
     drainer.drain()
     assert count(wh) == (500, 500)
-    assert drainer.stats.recovered_batches == 1
+    assert drainer.drain_stats.recovered_batches == 1 and drainer.loader.stats.recovered_rows_present == 300
     w.close()
 
 
@@ -68,7 +68,7 @@ def test_client_retries_with_the_same_event_id_are_stored_once(warehouse, tmp_pa
     d = SpoolDrainer(SpoolReader(tmp_path / "spool"), wh, 7, 0.01)
     d.drain()
     [(n,)] = wh.query(f"SELECT count() FROM {wh.database}.events")
-    assert int(n) == 20 and d.stats.duplicates == 10
+    assert int(n) == 20 and d.loader.stats.duplicates == 10
     w.close()
 
 
@@ -132,5 +132,5 @@ def test_a_failed_insert_is_retried_without_loss_or_duplicate(warehouse, tmp_pat
     with pytest.raises(WarehouseError):
         d.step()
     d.drain()
-    assert count(warehouse) == (40, 40) and d.stats.duplicates == 0
+    assert count(warehouse) == (40, 40) and d.loader.stats.duplicates == 0
     w.close()
