@@ -18,9 +18,26 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from artaud.service import Service
+    from artaud.service import run_collector, run_embedded, run_ingester, run_scheduler
 
-    return Service(_settings(args)).run()
+    role = {
+        "run": run_embedded,
+        "collector": run_collector,
+        "ingester": run_ingester,
+        "scheduler": run_scheduler,
+    }
+    return role[args.command](_settings(args))
+
+
+def cmd_kafka_init(args: argparse.Namespace) -> int:
+    from transport.topics import ensure_topics
+
+    k = _settings(args).kafka
+    created = ensure_topics(
+        k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor
+    )
+    print(f"created: {', '.join(created)}" if created else "topics already exist")
+    return 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -130,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, help="state directory (default from settings: ./var)")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the whole service on the embedded defaults").set_defaults(func=cmd_run)
+    sub.add_parser("collector", help="production: collector workers, spool forwarded to Kafka").set_defaults(
+        func=cmd_run
+    )
+    sub.add_parser("ingester", help="production: Kafka consumer loading the ClickHouse server").set_defaults(
+        func=cmd_run
+    )
+    sub.add_parser("scheduler", help="production: privacy jobs and the console").set_defaults(func=cmd_run)
+    sub.add_parser("kafka-init", help="create the Kafka topics").set_defaults(func=cmd_kafka_init)
 
     sim = sub.add_parser("simulate", help="drive realistic traffic through real HTTP")
     sim.add_argument("--rate", type=float, default=200.0, help="requests per second (default 200)")
@@ -175,12 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     args = build_parser().parse_args(argv)
+    from artaud.service import StartupError
     from config.keyring import KeyError_
     from warehouse.backend import WarehouseError
 
     try:
         code: int = args.func(args)
-    except (SettingsError, WarehouseError, KeyError_) as exc:
+    except (SettingsError, WarehouseError, KeyError_, StartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

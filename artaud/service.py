@@ -1,237 +1,309 @@
-"""The main job on embedded defaults: collector workers, spool writer, scheduler and console.
-
-One command supervises everything. The collector runs as granian worker processes (a
-bare WSGI callable is ~4x a Flask view); this process owns the embedded ClickHouse and
-drains the spool into it, runs the scheduled jobs and serves the console on loopback.
+"""The run modes. `run`: everything in one supervisor on the embedded defaults. Production (Kafka):
+`collector` (granian workers + spool → Kafka), `ingester` (Kafka → ClickHouse server) and `scheduler`
+(privacy jobs + console), each its own process, scaled independently.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import threading
-import time
-from datetime import UTC, date, datetime
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from werkzeug.serving import make_server
 
 from admin.web import create_admin
 from artaud import wiring
 from artaud.demo import seed_demo, snippet
-from collector.salts import SaltStore
+from artaud.jobs import scheduler
+from artaud.workers import prepare_metrics_dir, start_collector, stop_collector, wait_port
 from config.settings import Settings
+from controlplane.store import ControlPlane
+from spool.drain import DrainLoop
 from spool.reader import SpoolReader
-from warehouse import retention
+from warehouse.backend import Warehouse
 from warehouse.migrate import migrate
 from warehouse.writer import SpoolDrainer
 
 log = logging.getLogger("artaud.service")
 
 
-def prepare_metrics_dir(data_dir: Path) -> Path:
-    d = data_dir / "metrics"
-    shutil.rmtree(d, ignore_errors=True)
-    d.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(d)
-    return d
+class StartupError(Exception):
+    """A configured part is missing or unreachable; the message says which and what to do."""
 
 
-def collector_command(settings: Settings) -> list[str]:
-    c = settings.collector
-    return [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "wsgi",
-        "--factory",
-        "--host",
-        c.host,
-        "--port",
-        str(c.port),
-        "--workers",
-        str(c.workers),
-        "--blocking-threads",
-        str(c.blocking_threads),
-        "--no-ws",
-        "--log-level",
-        "warning",
-        "artaud.wiring:collector_app",
-    ]
+class Supervisor:
+    """Signal handling and the wait loop shared by every role."""
 
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def stop_collector(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    """SIGTERM the collector server (it stops its workers); SIGKILL any straggler."""
-    workers = _descendants(proc.pid) if os.path.isdir("/proc") else []
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    deadline = time.monotonic() + 5
-    for pid in workers:
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        else:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-
-
-class Service:
     def __init__(self, settings: Settings, out: Any = sys.stdout) -> None:
         self.settings = settings
         self.out = out
         self.stopping = threading.Event()
-        self.collector: subprocess.Popen[bytes] | None = None
-
-    def _say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
-
-    def run(self) -> int:
-        s = self.settings
         for sig in (signal.SIGINT, signal.SIGTERM):  # first: a stop during start-up is a clean stop
             signal.signal(sig, lambda *_: self.stopping.set())
-        s.data_dir.mkdir(parents=True, exist_ok=True)
-        prepare_metrics_dir(s.data_dir)
-        os.environ.setdefault("ARTAUD_PATHS__DATA_DIR", str(s.data_dir))
-        cp = wiring.control(s)
-        cp.migrate()
-        created = seed_demo(cp)
-        ring = wiring.keyring(s)
-        ring.current(wiring.POOLED_KEY)
-        cp.sync_key_versions(
-            (k.purpose, k.version, k.created_at, k.retire_after, k.destroyed) for k in ring.metas()
-        )
-        wh = wiring.warehouse(s)
-        migrate(wh)
-        reader = SpoolReader(wiring.spool_dir(s))
-        drainer = SpoolDrainer(reader, wh, s.warehouse.batch_rows, s.warehouse.batch_seconds)
-        drainer.start()
 
-        salts = SaltStore(wiring.salts_dir(s))
-        sched = BackgroundScheduler(timezone="Europe/Paris")
-        sched.add_job(
-            lambda: salts.destroy_expired(datetime.now(UTC), s.privacy.salt_retention_hours),
-            "interval",
-            minutes=15,
-            id="destroy-salts",
-            next_run_time=datetime.now(UTC),
-        )
-        sched.add_job(
-            ring.destroy_retired, "interval", hours=1, id="destroy-keys", next_run_time=datetime.now(UTC)
-        )
-        sched.add_job(
-            lambda: retention.enforce(wh, date.today(), s.privacy.event_retention_months),
-            "cron",
-            hour=3,
-            id="retention",
-        )
-        sched.start()
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
 
-        def status() -> dict[str, Any]:
-            st, ds = drainer.loader.stats, drainer.drain_stats
-            return {
-                "rows": st.rows,
-                "batches": ds.batches,
-                "duplicates": st.duplicates,
-                "bad_records": drainer.bad_records,
-                "recovered_batches": ds.recovered_batches,
-                "insert_errors": ds.failures,
-                "backlog_bytes": reader.backlog_bytes(),
-                "corrupt_bytes": reader.corrupt_bytes,
-            }
-
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        admin = make_server(s.admin.host, s.admin.port, create_admin(cp, wh, status), threaded=True)
-        threading.Thread(target=admin.serve_forever, name="admin", daemon=True).start()
-
-        env = dict(os.environ, ARTAUD_PATHS__DATA_DIR=str(s.data_dir.resolve()))
-        self.collector = subprocess.Popen(collector_command(s), env=env)
-        if not self._wait_port(s.collector.host, s.collector.port, 30):
-            self._say("error: the collector did not start; see the messages above")
-            self._shutdown(drainer, sched, admin, wh, cp)
-            return 1
-
-        self._banner(cp, created)
-        while not self.stopping.wait(0.5):
-            if self.collector.poll() is not None:
-                self._say(f"error: the collector exited with code {self.collector.returncode}")
-                break
-        self._shutdown(drainer, sched, admin, wh, cp)
+    def wait(self, alive: Callable[[], str | None], tick: Callable[[], None] | None = None) -> int:
+        """Block until a signal (0) or until `alive` reports a failure (1)."""
+        while not self.stopping.wait(0.2 if tick else 0.5):
+            if tick is not None:
+                tick()
+            failure = alive()
+            if failure:
+                self.say(f"error: {failure}")
+                return 1
         return 0
 
-    @staticmethod
-    def _wait_port(host: str, port: int, timeout: float) -> bool:
-        import socket
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection((host, port), timeout=0.5):
-                    return True
-            except OSError:
-                time.sleep(0.1)
-        return False
-
-    def _banner(self, cp: Any, created: list[Any]) -> None:
-        s = self.settings
-        self._say("artaud is running (embedded: chdb + SQLite). Ctrl-C stops it.")
-        self._say(
-            f"  collector : {s.collector.public_url}  (pixel /c/p.gif, beacon /c/e, tag /c/t.js, /metrics)"
-        )
-        self._say(f"  console   : http://{s.admin.host}:{s.admin.port}/")
-        self._say(f"  data dir  : {s.data_dir.resolve()}")
-        if created:
-            self._say(f"  created {len(created)} demo cinemas")
-        for c in cp.cinemas():
-            self._say(f"\n  {c.name} ({c.cnc_id}), domains {', '.join(c.domains)}; tag snippet:")
-            for line in snippet(s.collector.public_url, c.site_key).splitlines():
-                self._say("    " + line)
-        self._say("\n  Try traffic:  artaud simulate --rate 200 --duration 20")
-
-    def _shutdown(self, drainer: SpoolDrainer, sched: Any, admin: Any, wh: Any, cp: Any) -> None:
-        if self.collector is not None:
-            stop_collector(self.collector)
-        drainer.stop()
+    def control(self) -> ControlPlane:
+        cp = wiring.control(self.settings)
         try:
-            drainer.drain()
+            cp.migrate()
         except Exception as exc:
-            log.error("final drain failed (the spool keeps the rest): %s", exc)
+            raise StartupError(
+                f"control plane {self.settings.control_url.split('@')[-1]} unusable: {exc}"
+            ) from exc
+        return cp
+
+    def console(self, cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str, Any]]) -> Any:
+        s = self.settings
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        server = make_server(s.admin.host, s.admin.port, create_admin(cp, wh, status), threaded=True)
+        threading.Thread(target=server.serve_forever, name="admin", daemon=True).start()
+        return server
+
+    def collector(self) -> subprocess.Popen[bytes]:
+        s = self.settings
+        proc = start_collector(s)
+        if not wait_port(s.collector.host, s.collector.port, 30):
+            stop_collector(proc)
+            raise StartupError(f"the collector did not start on {s.collector.host}:{s.collector.port}")
+        return proc
+
+
+def _keys(settings: Settings, cp: ControlPlane) -> None:
+    ring = wiring.keyring(settings)
+    ring.current(wiring.POOLED_KEY)
+    cp.sync_key_versions(
+        (k.purpose, k.version, k.created_at, k.retire_after, k.destroyed) for k in ring.metas()
+    )
+
+
+def _collector_alive(proc: subprocess.Popen[bytes]) -> Callable[[], str | None]:
+    return lambda: None if proc.poll() is None else f"the collector exited with code {proc.returncode}"
+
+
+def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
+    """`artaud run`: collector workers, spool → warehouse, scheduler and console in one supervisor."""
+    if settings.transport.mode != "embedded":
+        raise StartupError(
+            "`artaud run` is the embedded mode; with transport.mode = kafka run "
+            "`artaud collector`, `artaud ingester` and `artaud scheduler`"
+        )
+    sup = Supervisor(settings, out)
+    s = settings
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_metrics_dir(s.data_dir)
+    os.environ["ARTAUD_PATHS__DATA_DIR"] = str(s.data_dir.resolve())
+    cp = sup.control()
+    created = seed_demo(cp)
+    _keys(s, cp)
+    wh = wiring.warehouse(s)
+    migrate(wh)
+    reader = SpoolReader(wiring.spool_dir(s))
+    drainer = SpoolDrainer(reader, wh, s.warehouse.batch_rows, s.warehouse.batch_seconds)
+    drainer.start()
+    sched = scheduler(s, wh)
+    sched.start()
+
+    def status() -> dict[str, Any]:
+        st, ds = drainer.loader.stats, drainer.drain_stats
+        return {
+            "rows": st.rows,
+            "batches": ds.batches,
+            "duplicates": st.duplicates,
+            "bad_records": drainer.bad_records,
+            "recovered_batches": ds.recovered_batches,
+            "insert_errors": ds.failures,
+            "backlog_bytes": reader.backlog_bytes(),
+            "corrupt_bytes": reader.corrupt_bytes,
+        }
+
+    admin = sup.console(cp, wh, status)
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        proc = sup.collector()
+        _banner(sup, cp, created)
+        code = sup.wait(_collector_alive(proc))
+    finally:
+        if proc is not None:
+            stop_collector(proc)
+        _stop_drain(drainer)
         sched.shutdown(wait=False)
         admin.shutdown()
         wh.close()
         cp.close()
-        self._say("artaud stopped; everything accepted is in the warehouse or the spool.")
+    sup.say("artaud stopped; everything accepted is in the warehouse or the spool.")
+    return code
+
+
+def _stop_drain(loop: DrainLoop) -> None:
+    loop.stop()
+    try:
+        loop.drain()
+    except Exception as exc:
+        log.error("final drain failed (the spool keeps the rest): %s", exc)
+
+
+def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
+    """`artaud collector` (production): granian workers append to the spool; the spool goes to Kafka."""
+    from transport.forwarder import KafkaForwarder, make_producer
+    from transport.topics import BrokerUnreachable, ensure_topics
+
+    s = settings
+    if s.transport.mode != "kafka":
+        raise StartupError("`artaud collector` forwards to Kafka: set transport.mode = kafka")
+    sup = Supervisor(s, out)
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_metrics_dir(s.data_dir)
+    os.environ["ARTAUD_PATHS__DATA_DIR"] = str(s.data_dir.resolve())
+    cp = sup.control()
+    _keys(s, cp)
+    k = s.kafka
+    try:
+        ensure_topics(k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor)
+    except BrokerUnreachable as exc:
+        raise StartupError(str(exc)) from exc
+    forwarder = KafkaForwarder(
+        SpoolReader(wiring.spool_dir(s)),
+        lambda: make_producer(k.bootstrap_servers, k.max_block_ms, k.request_timeout_ms, k.linger_ms),
+        k.topic,
+    )
+    forwarder.start()
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        proc = sup.collector()
+        sup.say(
+            f"artaud collector on {s.collector.public_url}, forwarding to Kafka {k.bootstrap_servers} "
+            f"topic {k.topic}"
+        )
+        code = sup.wait(_collector_alive(proc))
+    finally:
+        if proc is not None:
+            stop_collector(proc)
+        _stop_drain(forwarder)
+        cp.close()
+    sup.say("artaud collector stopped; what Kafka did not acknowledge stays in the spool.")
+    return code
+
+
+def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
+    """`artaud ingester` (production): one member of the consumer group, Kafka → ClickHouse server."""
+    from kafka import KafkaConsumer, KafkaProducer
+    from kafka.errors import KafkaError
+    from prometheus_client import start_http_server
+
+    from ingest.consumer import Ingester, dead_letter_producer
+    from ingest.metrics import IngestMetrics
+    from ingest.state import ControlPlaneStateStore
+    from transport.topics import BrokerUnreachable, ensure_topics
+    from warehouse.loader import ExactLoader
+
+    s = settings
+    if s.warehouse.backend != "server":
+        raise StartupError("the ingester loads a ClickHouse server: set warehouse.backend = server")
+    sup = Supervisor(s, out)
+    cp = sup.control()
+    wh = wiring.warehouse(s)
+    migrate(wh)
+    k = s.kafka
+    try:
+        ensure_topics(k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor)
+        consumer = KafkaConsumer(
+            bootstrap_servers=k.bootstrap_servers.split(","),
+            group_id=k.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=s.warehouse.batch_rows,
+            request_timeout_ms=max(k.request_timeout_ms, 30_000),
+        )
+        dlq = KafkaProducer(
+            bootstrap_servers=k.bootstrap_servers.split(","), acks="all", max_block_ms=k.max_block_ms
+        )
+    except (BrokerUnreachable, KafkaError) as exc:
+        raise StartupError(f"Kafka at {k.bootstrap_servers} is unreachable: {exc}") from exc
+    metrics = IngestMetrics()
+    if k.metrics_port:
+        start_http_server(k.metrics_port, registry=metrics.registry)
+    ingester = Ingester(
+        consumer,
+        ExactLoader(wh),
+        ControlPlaneStateStore(cp),
+        k.topic,
+        dead_letter_producer(dlq, k.dead_letter_topic),
+        batch_rows=s.warehouse.batch_rows,
+        batch_seconds=s.warehouse.batch_seconds,
+        poison_window=k.poison_window,
+        max_poison_ratio=k.max_poison_ratio,
+        metrics=metrics,
+    )
+    ingester.subscribe()
+    sup.say(
+        f"artaud ingester: {k.topic} (group {k.group_id}) → ClickHouse {s.warehouse.host}:{s.warehouse.port}"
+    )
+    code = 0
+    try:
+        while not sup.stopping.is_set():
+            ingester.poll_once()
+    except Exception as exc:
+        sup.say(f"error: {exc}")
+        code = 1
+    finally:
+        ingester.close()
+        dlq.close(timeout=5)
+        wh.close()
+        cp.close()
+    sup.say("artaud ingester stopped.")
+    return code
+
+
+def run_scheduler(settings: Settings, out: Any = sys.stdout) -> int:
+    """`artaud scheduler` (production): migrations, privacy jobs and the console."""
+    s = settings
+    sup = Supervisor(s, out)
+    cp = sup.control()
+    _keys(s, cp)
+    wh = wiring.warehouse(s)
+    migrate(wh)
+    sched = scheduler(s, wh)
+    sched.start()
+    admin = sup.console(cp, wh, lambda: {})
+    sup.say(f"artaud scheduler running; console on http://{s.admin.host}:{s.admin.port}/")
+    try:
+        code = sup.wait(lambda: None)
+    finally:
+        sched.shutdown(wait=False)
+        admin.shutdown()
+        wh.close()
+        cp.close()
+    return code
+
+
+def _banner(sup: Supervisor, cp: ControlPlane, created: list[Any]) -> None:
+    s = sup.settings
+    sup.say("artaud is running (embedded: chdb + SQLite). Ctrl-C stops it.")
+    sup.say(f"  collector : {s.collector.public_url}  (pixel /c/p.gif, beacon /c/e, tag /c/t.js, /metrics)")
+    sup.say(f"  console   : http://{s.admin.host}:{s.admin.port}/")
+    sup.say(f"  data dir  : {s.data_dir.resolve()}")
+    if created:
+        sup.say(f"  created {len(created)} demo cinemas")
+    for c in cp.cinemas():
+        sup.say(f"\n  {c.name} ({c.cnc_id}), domains {', '.join(c.domains)}; tag snippet:")
+        for line in snippet(s.collector.public_url, c.site_key).splitlines():
+            sup.say("    " + line)
+    sup.say("\n  Try traffic:  artaud simulate --rate 200 --duration 20")

@@ -58,6 +58,25 @@ class Spool(_Section):
     fsync_interval_ms: int = Field(ge=1, le=5000)
 
 
+class Transport(_Section):
+    mode: Literal["embedded", "kafka"]
+
+
+class Kafka(_Section):
+    bootstrap_servers: str = Field(min_length=1)
+    topic: str = Field(pattern=r"^[A-Za-z0-9._-]{1,200}$")
+    dead_letter_topic: str = Field(pattern=r"^[A-Za-z0-9._-]{1,200}$")
+    group_id: str = Field(min_length=1)
+    partitions: int = Field(ge=1, le=1000)
+    replication_factor: int = Field(ge=1, le=10)
+    max_block_ms: int = Field(ge=10, le=60_000)
+    request_timeout_ms: int = Field(ge=100, le=300_000)
+    linger_ms: int = Field(ge=0, le=1000)
+    max_poison_ratio: float = Field(gt=0, le=1)
+    poison_window: int = Field(ge=1, le=100_000)
+    metrics_port: int = Field(ge=0, le=65535)
+
+
 class Warehouse(_Section):
     backend: Literal["chdb", "server"]
     host: str
@@ -86,6 +105,8 @@ class Settings(_Section):
     control: Control
     collector: Collector
     spool: Spool
+    transport: Transport
+    kafka: Kafka
     warehouse: Warehouse
     privacy: Privacy
     admin: Admin

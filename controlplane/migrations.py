@@ -38,6 +38,7 @@ def _drop(*tables: str) -> Callable[[Connection], None]:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "cinemas and partners", _create("cinemas", "partners"), _drop("cinemas", "partners")),
     Migration(2, "key metadata", _create("key_versions"), _drop("key_versions")),
+    Migration(3, "ingester offset ranges", _create("ingest_state"), _drop("ingest_state")),
 )
 
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -49,4 +60,16 @@ key_versions = Table(
     Column("retire_after", String(40), nullable=True),
     Column("destroyed", Boolean, nullable=False, default=False),
     UniqueConstraint("purpose", "version", name="uq_key_versions"),
+)
+
+ingest_state = Table(
+    "ingest_state",
+    metadata,
+    Column("topic", String(200), nullable=False),
+    Column("kafka_partition", Integer, nullable=False),
+    Column("first_offset", BigInteger, nullable=False),
+    Column("last_offset", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # "pending" | "inserted"
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("topic", "kafka_partition", name="uq_ingest_state"),
 )

@@ -40,7 +40,7 @@ def test_migrations_are_recorded_and_reversible(cp):
     migrate(cp.engine, target=1)
     assert not inspect(cp.engine).has_table("key_versions")
     assert applied(cp.engine) == [1]
-    assert cp.migrate() == [2]
+    assert cp.migrate() == [2, 3]
 
 
 def test_register_list_and_suspend(cp):
@@ -88,3 +88,13 @@ def test_partners_and_key_metadata(cp):
         ]
     )
     assert cp.key_versions() == [("pooled-visitor", 1, True), ("pooled-visitor", 2, False)]
+
+
+def test_ingest_state_is_one_row_per_partition(cp):
+    assert cp.ingest_state("t", 0) is None
+    cp.set_ingest_state("t", 0, 0, 99, "pending")
+    cp.set_ingest_state("t", 0, 0, 99, "inserted")
+    cp.set_ingest_state("t", 1, 5, 7, "pending")
+    assert cp.ingest_state("t", 0) == (0, 99, "inserted")
+    assert cp.ingest_state("t", 1) == (5, 7, "pending")
+    assert cp.ingest_state("other", 0) is None

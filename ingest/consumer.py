@@ -1,0 +1,265 @@
+"""The ingester: a Kafka consumer group member loading events into ClickHouse exactly once.
+
+Per partition, following ClickHouse's Kafka Connect sink: before inserting a batch its offset range
+is recorded as *pending* in a shared state store; the rows are inserted with the token
+`k:<topic>:<partition>:<first>-<last>`; the range is then marked *inserted* and only then is the
+offset committed. A partition (re)assigned with a pending range re-reads exactly that range and
+inserts only the rows whose token is not in ClickHouse yet; with an inserted range ahead of the
+committed offset, it seeks past it. Messages with the `replay` header are checked by event id.
+Poison messages go to the dead-letter topic with their coordinates; when more than a set share of
+recent messages is poison, the consumer stops. A failed insert pauses the partitions (bounded
+memory) and retries with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from ingest.metrics import IngestMetrics
+from ingest.state import OffsetStateStore, RangeState
+from transport.schema import PoisonMessage, decode_event
+from warehouse.backend import WarehouseError
+from warehouse.loader import ExactLoader
+
+log = logging.getLogger("artaud.ingester")
+
+DeadLetter = Callable[[Any, str], None]
+
+
+class PoisonLimitExceeded(RuntimeError):
+    """Too many recent messages were poison: stop rather than dead-letter everything."""
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, ingester: Ingester) -> None:
+        self.ingester = ingester
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.ingester.revoked(list(revoked))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.ingester.assigned(list(assigned))
+
+
+class Ingester:
+    def __init__(
+        self,
+        consumer: Any,
+        loader: ExactLoader,
+        state: OffsetStateStore,
+        topic: str,
+        dead_letter: DeadLetter,
+        batch_rows: int = 20_000,
+        batch_seconds: float = 1.0,
+        poison_window: int = 200,
+        max_poison_ratio: float = 0.5,
+        metrics: IngestMetrics | None = None,
+    ) -> None:
+        self.consumer = consumer
+        self.loader = loader
+        self.state = state
+        self.topic = topic
+        self.dead_letter = dead_letter
+        self.batch_rows = batch_rows
+        self.batch_seconds = batch_seconds
+        self.metrics = metrics or IngestMetrics()
+        self.buffers: dict[TopicPartition, list[Any]] = {}
+        self.since: dict[TopicPartition, float] = {}
+        self.recovering: dict[TopicPartition, RangeState] = {}
+        self.dead_lettered: set[tuple[int, int]] = set()
+        self.recent_poison: deque[bool] = deque(maxlen=poison_window)
+        self.max_poison_ratio = max_poison_ratio
+        self.paused = False
+        self.retry_at = 0.0
+        self.backoff = 0.5
+        self.lag_at = 0.0
+
+    # -- group membership -----------------------------------------------------
+    def subscribe(self) -> None:
+        self.consumer.subscribe([self.topic], listener=_Listener(self))
+
+    def assigned(self, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            st = self.state.get(tp.topic, tp.partition)
+            if st is None:
+                continue
+            if st.status == "pending":
+                log.info("partition %d: re-reading pending range %d-%d", tp.partition, st.first, st.last)
+                self.consumer.seek(tp, st.first)
+                self.recovering[tp] = st
+            else:
+                committed = self.consumer.committed(tp)
+                if committed is None or committed <= st.last:
+                    self.consumer.seek(tp, st.last + 1)
+        if self.paused:
+            self.consumer.pause(*partitions)
+
+    def revoked(self, partitions: list[TopicPartition]) -> None:
+        try:
+            self.flush([tp for tp in partitions if self.buffers.get(tp)])
+        except (WarehouseError, KafkaError) as exc:
+            log.warning("could not flush revoked partitions (their new owner recovers them): %s", exc)
+        for tp in partitions:
+            self.buffers.pop(tp, None)
+            self.since.pop(tp, None)
+            self.recovering.pop(tp, None)
+
+    # -- the loop ---------------------------------------------------------------
+    def buffered(self) -> int:
+        return sum(len(b) for b in self.buffers.values())
+
+    def poll_once(self, timeout_ms: int = 100) -> None:
+        now = time.monotonic()
+        if now < self.retry_at:
+            self.consumer.poll(timeout_ms=timeout_ms)  # keeps group membership; partitions are paused
+            return
+        room = max(self.batch_rows - self.buffered(), 0)
+        # never poll more than the buffers can take: records a poll returns are never dropped
+        records = self.consumer.poll(timeout_ms=timeout_ms, max_records=room) if room else {}
+        for tp, msgs in records.items():
+            if msgs:
+                self.buffers.setdefault(tp, []).extend(msgs)
+                self.since.setdefault(tp, now)
+        due = [
+            tp
+            for tp, b in self.buffers.items()
+            if b
+            and (self.buffered() >= self.batch_rows or now - self.since.get(tp, now) >= self.batch_seconds)
+        ]
+        if due:
+            try:
+                self.flush(due)
+            except WarehouseError as exc:
+                self.metrics.insert_failures.inc()
+                log.error("insert failed; pausing partitions, retry in %.1fs: %s", self.backoff, exc)
+                self._pause()
+                self.retry_at = time.monotonic() + self.backoff
+                self.backoff = min(self.backoff * 2, 30.0)
+                return
+            self.backoff = 0.5
+            if self.paused:
+                self._resume()
+        if now - self.lag_at > 5:
+            self.lag_at = now
+            self.update_lag()
+
+    def _pause(self) -> None:
+        parts = list(self.consumer.assignment())
+        if parts:
+            self.consumer.pause(*parts)
+        self.paused = True
+
+    def _resume(self) -> None:
+        parts = list(self.consumer.assignment())
+        if parts:
+            self.consumer.resume(*parts)
+        self.paused = False
+
+    def update_lag(self) -> None:
+        try:
+            parts = list(self.consumer.assignment())
+            if not parts:
+                return
+            ends = self.consumer.end_offsets(parts)
+            for tp in parts:
+                pos = self.consumer.position(tp)
+                self.metrics.lag.labels(str(tp.partition)).set(max(0, ends[tp] - pos))
+        except KafkaError:
+            log.debug("lag not available now", exc_info=True)
+
+    # -- batches ----------------------------------------------------------------
+    def flush(self, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            self._flush_one(tp)
+
+    def _flush_one(self, tp: TopicPartition) -> None:
+        msgs = self.buffers.get(tp, [])
+        if not msgs:
+            return
+        st = self.recovering.get(tp)
+        if st is not None:
+            batch = [m for m in msgs if m.offset <= st.last]
+            if not batch or batch[-1].offset < st.last:
+                return  # the rest of the pending range is still to be fetched
+            first, last, recovered = st.first, st.last, True
+        else:
+            batch = msgs
+            first, last, recovered = msgs[0].offset, msgs[-1].offset, False
+            st = RangeState(first, last, "pending")
+            self.state.set(tp.topic, tp.partition, st)
+            self.recovering[tp] = st  # a failed insert is retried as a recovered batch
+        rows, replayed = [], []
+        for m in batch:
+            try:
+                row = decode_event(m.value)
+            except PoisonMessage as exc:
+                self._poison(tp, m, str(exc))
+                continue
+            self.recent_poison.append(False)
+            rows.append(row)
+            if any(k == "replay" for k, _ in (m.headers or [])):
+                replayed.append(row)
+        token = f"k:{tp.topic}:{tp.partition}:{first}-{last}"
+        t0 = time.perf_counter()
+        dup_before = self.loader.stats.duplicates
+        inserted = self.loader.load(rows, token, recovered=recovered, maybe_replayed=replayed)
+        self.metrics.insert_seconds.observe(time.perf_counter() - t0)
+        self.metrics.rows.inc(inserted)
+        self.metrics.duplicates.inc(self.loader.stats.duplicates - dup_before)
+        self.metrics.batches.inc()
+        self.metrics.batch_size.observe(inserted)
+        self.state.set(tp.topic, tp.partition, RangeState(first, last, "inserted"))
+        del self.recovering[tp]
+        self.buffers[tp] = msgs[len(batch) :]
+        self.since[tp] = time.monotonic()
+        if not self.buffers[tp]:
+            self.since.pop(tp, None)
+        self.dead_lettered = {c for c in self.dead_lettered if c[0] != tp.partition}
+        try:
+            self.consumer.commit({tp: OffsetAndMetadata(last + 1, "", -1)})
+        except KafkaError as exc:  # the state store already says "inserted": a new owner seeks past it
+            log.warning("offset commit for partition %d failed: %s", tp.partition, exc)
+
+    def _poison(self, tp: TopicPartition, msg: Any, reason: str) -> None:
+        coords = (tp.partition, msg.offset)
+        if coords not in self.dead_lettered:
+            self.dead_letter(msg, reason)
+            self.dead_lettered.add(coords)
+            self.metrics.dead_letters.inc()
+            log.warning("poison message at partition %d offset %d: %s", tp.partition, msg.offset, reason)
+        self.recent_poison.append(True)
+        window = self.recent_poison
+        if len(window) == window.maxlen and sum(window) / len(window) > self.max_poison_ratio:
+            raise PoisonLimitExceeded(
+                f"{sum(window)} of the last {len(window)} messages were poison; stopping the consumer"
+            )
+
+    def close(self) -> None:
+        try:
+            self.flush([tp for tp, b in self.buffers.items() if b])
+        except (WarehouseError, KafkaError) as exc:
+            log.warning("final flush failed (pending ranges are recovered at the next start): %s", exc)
+        self.consumer.close(autocommit=False)
+
+
+def dead_letter_producer(producer: Any, topic: str) -> DeadLetter:
+    """Send a poison message, with its coordinates and the reason, and wait for the broker."""
+
+    def send(msg: Any, reason: str) -> None:
+        headers = [
+            ("source_topic", msg.topic.encode()),
+            ("source_partition", str(msg.partition).encode()),
+            ("source_offset", str(msg.offset).encode()),
+            ("error", reason.encode()[:500]),
+        ]
+        producer.send(topic, value=msg.value, key=msg.key, headers=headers).get(timeout=10)
+
+    return send

@@ -1,0 +1,1 @@
+"""Production transport, producer side: the spool forwarded to Kafka (schema, forwarder, topics)."""
