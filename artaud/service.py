@@ -215,6 +215,7 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
     from warehouse.loader import ExactLoader
 
     s = settings
+    logging.getLogger("artaud.ingester").setLevel(logging.INFO)
     if s.warehouse.backend != "server":
         raise StartupError("the ingester loads a ClickHouse server: set warehouse.backend = server")
     sup = Supervisor(s, out)

@@ -14,12 +14,13 @@ memory) and retries with backoff.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
@@ -38,14 +39,17 @@ class PoisonLimitExceeded(RuntimeError):
     """Too many recent messages were poison: stop rather than dead-letter everything."""
 
 
-class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+class _Listener(AsyncConsumerRebalanceListener):  # type: ignore[misc]
+    """Runs on kafka-python's IO thread: only local work and the state store, never a blocking
+    consumer call (kafka-python 3 forbids them there)."""
+
     def __init__(self, ingester: Ingester) -> None:
         self.ingester = ingester
 
-    def on_partitions_revoked(self, revoked: Any) -> None:
+    async def on_partitions_revoked(self, revoked: Any) -> None:
         self.ingester.revoked(list(revoked))
 
-    def on_partitions_assigned(self, assigned: Any) -> None:
+    async def on_partitions_assigned(self, assigned: Any) -> None:
         self.ingester.assigned(list(assigned))
 
 
@@ -81,36 +85,44 @@ class Ingester:
         self.retry_at = 0.0
         self.backoff = 0.5
         self.lag_at = 0.0
+        # held while a batch goes pending -> inserted, and by the rebalance callbacks, so a partition
+        # is never handed to another member while one of its batches is being inserted here
+        self.lock = threading.Lock()
 
     # -- group membership -----------------------------------------------------
     def subscribe(self) -> None:
         self.consumer.subscribe([self.topic], listener=_Listener(self))
 
     def assigned(self, partitions: list[TopicPartition]) -> None:
-        for tp in partitions:
-            st = self.state.get(tp.topic, tp.partition)
-            if st is None:
-                continue
-            if st.status == "pending":
-                log.info("partition %d: re-reading pending range %d-%d", tp.partition, st.first, st.last)
-                self.consumer.seek(tp, st.first)
-                self.recovering[tp] = st
-            else:
-                committed = self.consumer.committed(tp)
-                if committed is None or committed <= st.last:
+        """Resume each partition where the state store says: a pending range is re-read exactly; after
+        an inserted range, reading goes on past it (the committed offset is never ahead of it)."""
+        log.info("assigned partitions %s", sorted(tp.partition for tp in partitions))
+        with self.lock:
+            for tp in partitions:
+                self.buffers.pop(tp, None)
+                self.since.pop(tp, None)
+                self.recovering.pop(tp, None)
+                st = self.state.get(tp.topic, tp.partition)
+                if st is None:
+                    continue
+                if st.status == "pending":
+                    log.info("partition %d: re-reading pending range %d-%d", tp.partition, st.first, st.last)
+                    self.consumer.seek(tp, st.first)
+                    self.recovering[tp] = st
+                else:
                     self.consumer.seek(tp, st.last + 1)
-        if self.paused:
-            self.consumer.pause(*partitions)
+            if self.paused:
+                self.consumer.pause(*partitions)
 
     def revoked(self, partitions: list[TopicPartition]) -> None:
-        try:
-            self.flush([tp for tp in partitions if self.buffers.get(tp)])
-        except (WarehouseError, KafkaError) as exc:
-            log.warning("could not flush revoked partitions (their new owner recovers them): %s", exc)
-        for tp in partitions:
-            self.buffers.pop(tp, None)
-            self.since.pop(tp, None)
-            self.recovering.pop(tp, None)
+        """Drop what was buffered but not inserted: the next owner reads it again from the committed
+        offset or the state store. Waits for an insert in progress to finish first."""
+        log.info("revoked partitions %s", sorted(tp.partition for tp in partitions))
+        with self.lock:
+            for tp in partitions:
+                self.buffers.pop(tp, None)
+                self.since.pop(tp, None)
+                self.recovering.pop(tp, None)
 
     # -- the loop ---------------------------------------------------------------
     def buffered(self) -> int:
@@ -178,17 +190,24 @@ class Ingester:
     # -- batches ----------------------------------------------------------------
     def flush(self, partitions: list[TopicPartition]) -> None:
         for tp in partitions:
-            self._flush_one(tp)
+            with self.lock:
+                committed = self._flush_one(tp)
+            if committed is not None:
+                try:  # outside the lock: a commit needs the IO thread, which may be in a callback
+                    self.consumer.commit({tp: OffsetAndMetadata(committed, "", -1)})
+                except KafkaError as exc:  # the state store says "inserted": a new owner seeks past it
+                    log.warning("offset commit for partition %d failed: %s", tp.partition, exc)
 
-    def _flush_one(self, tp: TopicPartition) -> None:
+    def _flush_one(self, tp: TopicPartition) -> int | None:
+        """Insert the partition's next batch; returns the offset to commit, or None."""
         msgs = self.buffers.get(tp, [])
         if not msgs:
-            return
+            return None
         st = self.recovering.get(tp)
         if st is not None:
             batch = [m for m in msgs if m.offset <= st.last]
             if not batch or batch[-1].offset < st.last:
-                return  # the rest of the pending range is still to be fetched
+                return None  # the rest of the pending range is still to be fetched
             first, last, recovered = st.first, st.last, True
         else:
             batch = msgs
@@ -223,10 +242,7 @@ class Ingester:
         if not self.buffers[tp]:
             self.since.pop(tp, None)
         self.dead_lettered = {c for c in self.dead_lettered if c[0] != tp.partition}
-        try:
-            self.consumer.commit({tp: OffsetAndMetadata(last + 1, "", -1)})
-        except KafkaError as exc:  # the state store already says "inserted": a new owner seeks past it
-            log.warning("offset commit for partition %d failed: %s", tp.partition, exc)
+        return last + 1
 
     def _poison(self, tp: TopicPartition, msg: Any, reason: str) -> None:
         coords = (tp.partition, msg.offset)

@@ -1,21 +1,78 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests and benchmarks start as real processes. Idempotent.
+# Installs the Debian packages that testing/servers.py, testing/kafka_broker.py and the benchmarks use:
+# clickhouse-server and clickhouse-client (Debian's 18.16), postgresql, nginx-light, wrk, and Java 17 +
+# Maven (to fetch and run Apache Kafka from Maven Central).
+# For a fresh Debian 12 machine, run as root (or with sudo). Idempotent: does nothing when every binary
+# is already there (set SERVICES_FORCE_INSTALL=1 to run apt-get anyway).
+#
+# The packages' maintainer scripts would start system services on the default ports (ClickHouse on
+# 9000/8123/9009, PostgreSQL's "main" cluster on 5432, nginx on 80). The tests never use those: they
+# start their own servers on free loopback ports. So while installing, a temporary policy-rc.d
+# forbids starting services. That also keeps clickhouse-server's postinst ("invoke-rc.d start || exit 1")
+# from failing where no init system is running. Debian's clickhouse-server asks no questions (no
+# password prompt: the default user has an empty password and the tests use it over loopback).
 set -euo pipefail
-need=()
-command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server clickhouse-client)
-compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
-[ -x /usr/sbin/nginx ] || need+=(nginx-light)
-command -v wrk >/dev/null 2>&1 || need+=(wrk)
-python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "==> apt-get install ${need[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+have_all() {
+  { have clickhouse-server || [ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse-server ]; } &&
+    have clickhouse-client &&
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null &&
+    compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null &&
+    { have nginx || [ -x /usr/sbin/nginx ]; } &&
+    have wrk && have java && have mvn
+}
+
+if have_all && [ "${SERVICES_FORCE_INSTALL:-0}" != 1 ]; then
+  echo "install-debian-deps: clickhouse-server, clickhouse-client, postgresql, nginx, wrk, java, mvn already installed"
+  exit 0
 fi
-# The packages may start system services on their default ports; the tests use their own ports,
-# but stop them so they do not compete for the two cores.
-for svc in clickhouse-server postgresql nginx; do
-  (service "$svc" stop >/dev/null 2>&1 || true)
-done
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  have sudo || { echo "install-debian-deps: run as root (or install sudo)" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+
+POLICY=/usr/sbin/policy-rc.d
+made_policy=0
+cleanup() {
+  if [ "$made_policy" = 1 ]; then
+    "${SUDO[@]}" rm -f "$POLICY"
+  fi
+}
+trap cleanup EXIT
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\n# temporary, from scripts/install-debian-deps.sh: start no services while installing\nexit 101\n' |
+    "${SUDO[@]}" tee "$POLICY" >/dev/null
+  "${SUDO[@]}" chmod 755 "$POLICY"
+  made_policy=1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-debian-deps: apt-get update"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+PKGS=(clickhouse-server clickhouse-client postgresql nginx-light wrk)
+have java || PKGS+=(openjdk-17-jre-headless)
+have mvn || PKGS+=(maven)
+echo "install-debian-deps: apt-get install ${PKGS[*]}"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  "${PKGS[@]}" >/dev/null
+
+cleanup
+made_policy=0
+
+# Belt and braces: if a system ClickHouse server got started anyway (a policy-rc.d that allows it),
+# stop it; ours never needs it.
+if [ -d /run/systemd/system ] && systemctl is-active --quiet clickhouse-server 2>/dev/null; then
+  echo "install-debian-deps: stopping the system clickhouse-server service"
+  "${SUDO[@]}" systemctl stop clickhouse-server
+elif [ -s /run/clickhouse-server.pid ] && kill -0 "$(cat /run/clickhouse-server.pid)" 2>/dev/null; then
+  echo "install-debian-deps: stopping the system clickhouse-server service"
+  "${SUDO[@]}" /etc/init.d/clickhouse-server stop || true
+fi
+
+have_all || { echo "install-debian-deps: some binaries are still missing after apt-get install" >&2; exit 1; }
+echo "install-debian-deps: done"

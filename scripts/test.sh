@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # README command 2: set up on a fresh machine (Debian packages, Python packages) and run every check.
-# Services (ClickHouse server, PostgreSQL) are started by the tests themselves on free loopback ports.
+# Services (ClickHouse server, PostgreSQL, Kafka) are started by the tests themselves on free loopback ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-debian-deps.sh
 bash scripts/setup-python.sh
+echo "==> Apache Kafka broker jars (Maven Central, cached in ~/.cache/artaud)"
+.venv/bin/python -c "from testing.kafka_broker import libs_dir; print(libs_dir())"
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

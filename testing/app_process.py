@@ -22,11 +22,14 @@ def free_port() -> int:
 
 
 class ArtaudProcess:
-    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None, workers: int = 2) -> None:
+    def __init__(
+        self, data_dir: Path, extra_env: dict[str, str] | None = None, workers: int = 2, command: str = "run"
+    ) -> None:
         self.data_dir = data_dir
+        self.command = command
         self.port = free_port()
         self.admin_port = free_port()
-        self.log_path = data_dir.parent / f"{data_dir.name}-service.log"
+        self.log_path = data_dir.parent / f"{data_dir.name}-{command}.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ARTAUD_")},
             "ARTAUD_PATHS__DATA_DIR": str(data_dir),
@@ -49,7 +52,7 @@ class ArtaudProcess:
     def start(self, timeout: float = 90.0) -> ArtaudProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "artaud.cli", "run"],
+            [sys.executable, "-m", "artaud.cli", self.command],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -60,15 +63,27 @@ class ArtaudProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"artaud exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
-            try:
-                if self.get_json("/healthz", admin=True)["status"] == "ok":
-                    with urllib.request.urlopen(self.url + "/healthz", timeout=2):  # noqa: S310
-                        return self
-            except OSError:
-                pass
+            if self.ready():
+                return self
             time.sleep(0.2)
         self.kill9()
         raise RuntimeError(f"artaud did not start in {timeout}s:\n{self.log()[-3000:]}")
+
+    def ready(self) -> bool:
+        try:
+            if (
+                self.command in ("run", "scheduler")
+                and self.get_json("/healthz", admin=True)["status"] != "ok"
+            ):
+                return False
+            if self.command in ("run", "collector"):
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2):  # noqa: S310 - loopback
+                    pass
+            if self.command == "ingester":
+                return "artaud ingester:" in self.log()
+        except OSError:
+            return False
+        return True
 
     def get_json(self, path: str, admin: bool = True) -> Any:
         base = self.admin_url if admin else self.url
