@@ -27,7 +27,7 @@ def test_readme_commands_exist():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "scripts/test.sh" in ci and "bash scripts/test.sh" in readme
     sub = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    for command in re.findall(r"`artaud (\w+)", readme):
+    for command in re.findall(r"`artaud ([\w-]+)", readme):
         assert command in sub, command
 
 
