@@ -229,21 +229,26 @@ class CollectorApp:
         ip = self.client_ip(environ)
         ua = str(environ.get("HTTP_USER_AGENT", ""))
         salt = self.salts.salt_for(local_day(now))
+        decision = decide(
+            Signals(
+                tag_purposes=hit.consent,
+                gpc=environ.get("HTTP_SEC_GPC", "").strip() == "1",
+                dnt=environ.get("HTTP_DNT", "").strip() == "1",
+            ),
+            self.cfg.policy,
+        )
+        pooled = decision.pooled and bool(hit.visitor_id)
         edge = Edge(
             cinema_id=site.cinema_id,
             received_at=now,
             agent=self.agents.classify(ua),
             region=self.regions.region(ip),
-            exempt_visitor="d." + keyed_hash(salt, str(site.cinema_id), network_prefix(ip), ua, length=24),
+            # the exempt hash is only computed for exempt-track hits
+            exempt_visitor=""
+            if pooled
+            else "d." + keyed_hash(salt, str(site.cinema_id), network_prefix(ip), ua, length=24),
             exempt_salt=salt,
-            decision=decide(
-                Signals(
-                    tag_purposes=hit.consent,
-                    gpc=environ.get("HTTP_SEC_GPC", "").strip() == "1",
-                    dnt=environ.get("HTTP_DNT", "").strip() == "1",
-                ),
-                self.cfg.policy,
-            ),
+            decision=decision,
         )
         del ip, ua
         page = "" if not pixel else str(environ.get("HTTP_REFERER", ""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import csv
 import ipaddress
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -37,6 +38,10 @@ class CidrTable:
         return cls(rows)
 
     def region(self, ip: str) -> str:
+        return self._region(ip)
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - one table per process, lives as long as the process
+    def _region(self, ip: str) -> str:
         try:
             addr = ipaddress.ip_address(ip)
         except ValueError:
@@ -50,8 +55,13 @@ class CidrTable:
         return ""
 
 
+@lru_cache(maxsize=65536)
 def network_prefix(ip: str) -> str:
-    """The /24 (IPv4) or /48 (IPv6) network: an input to the exempt-track hash, never stored."""
+    """The /24 (IPv4) or /48 (IPv6) network: an input to the exempt-track hash, never stored.
+    (Cached: the process keeps recent addresses in memory only, never on disk or in logs.)"""
+    parts = ip.split(".")
+    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
+        return f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0"
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:

@@ -46,6 +46,7 @@ _VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CONSENT = re.compile(r"^[a-z0-9:_,-]{0,512}$")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 MAX_URL = 2048
 MAX_TEXT = 200
 
@@ -95,7 +96,7 @@ def _text(value: object, name: str, limit: int = MAX_TEXT) -> str:
         raise HitError("invalid_event", f"{name} must be a string")
     if len(value) > limit:
         raise HitError("invalid_event", f"{name} longer than {limit} characters")
-    if any(ord(ch) < 32 for ch in value):
+    if _CONTROL.search(value):
         raise HitError("invalid_event", f"{name} contains control characters")
     return value
 

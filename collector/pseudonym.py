@@ -7,9 +7,12 @@ from cryptography.hazmat.primitives import hashes, hmac
 
 def keyed_hash(key: bytes, *parts: str, length: int = 32) -> str:
     mac = hmac.HMAC(key, hashes.SHA256())
+    buf = bytearray()
     for part in parts:  # length-prefixed, so ("a", "b") and ("a\x1fb",) never collide
         raw = part.encode("utf-8", "surrogatepass")
-        mac.update(len(raw).to_bytes(4, "big") + raw)
+        buf += len(raw).to_bytes(4, "big")
+        buf += raw
+    mac.update(bytes(buf))
     return mac.finalize().hex()[:length]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 _EMAIL = re.compile(r"[^/@\s]+@[^/@\s]+")
@@ -32,8 +33,10 @@ def clean_path(path: str) -> str:
     return p or "/"
 
 
+@lru_cache(maxsize=32768)
 def clean_url(url: str, allowed_params: frozenset[str]) -> CleanUrl | None:
-    """Return the minimised URL, or None if it is not an absolute http(s) URL."""
+    """Return the minimised URL, or None if it is not an absolute http(s) URL (pure, so cached:
+    pages repeat; the cache is process memory only)."""
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower().rstrip(".")
@@ -54,6 +57,7 @@ def clean_url(url: str, allowed_params: frozenset[str]) -> CleanUrl | None:
     return CleanUrl(host=host, path=clean_path(parts.path), params=urlencode(sorted(kept)))
 
 
+@lru_cache(maxsize=4096)
 def host_of(url: str) -> str:
     try:
         return (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
