@@ -66,6 +66,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=60)
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument(
+        "--rate", type=int, default=0, help="fixed offered rate (hits/s); 0 = as fast as possible"
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="artaud-kbench-"))
@@ -75,13 +78,20 @@ def main() -> int:
     broker = KafkaBroker(partitions=4).start()
     ch = ClickHouseServer().start()
     stack = Stack(work, broker, ch)
-    result: dict[str, Any] = {"duration_s": args.duration, "connections": args.connections}
+    result: dict[str, Any] = {
+        "duration_s": args.duration,
+        "connections": args.connections,
+        "offered_rate": args.rate,
+    }
     try:
         collector = stack.process("collector").start()
         ingester = stack.process("ingester").start()
         site, host, _ = stack.sites[0]
         body = json.dumps({"k": site, "e": [{"n": "page_view", "u": f"https://{host}/programme"}]})
-        (work / "beacon.lua").write_text(BEACON_LUA.format(body=body, host=host))
+        lua = BEACON_LUA.format(body=body, host=host)
+        if args.rate:  # each connection waits connections/rate seconds between requests
+            lua += f"\nfunction delay() return {1000 * args.connections / args.rate:.0f} end\n"
+        (work / "beacon.lua").write_text(lua)
         print("nginx empty_gif (15 s) ...", file=sys.stderr, flush=True)
         result["nginx"] = wrk(f"http://127.0.0.1:{nport}/empty.gif", 15, args.connections)
         samples: list[tuple[float, int, int]] = []
@@ -110,11 +120,15 @@ def main() -> int:
         mean_rate = max(sum(rates) / len(rates), 1.0) if rates else 1.0
         lag_s = [max(0, acc - st) / mean_rate for _, acc, st in samples if _ <= t_load]
         result["collector"] = res
+        c = stack.clickhouse.client()
+        dup = int(c.execute(f"SELECT count() - uniqExact(event_id) FROM {stack.database}.events")[0][0])
+        c.disconnect()
         result["e2e"] = {
-            "accepted": total,
+            # accepted is read when wrk stops; requests still in flight then are stored a moment later
+            "accepted_when_load_ended": total,
             "stored": n_stored,
             "lost": total - n_stored if n_stored < total else 0,
-            "duplicates": max(0, n_stored - total),
+            "duplicate_event_ids": dup,
             "e2e_hits_per_s": n_stored / (t_done - t0),
             "during_load_stored_per_s": (samples[-1][2] - samples[0][2]) / (samples[-1][0] - samples[0][0])
             if len(samples) > 1

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
+import orjson
+
 from collector.agents import AgentClassifier
 from collector.events import Edge, build_events
 from collector.geo import RegionResolver, network_prefix
@@ -225,7 +227,7 @@ class CollectorApp:
             self._check_origin(site, hit, environ)
         except HitError as err:
             return self._refuse(start_response, cinema, err, environ)
-        now = datetime.fromtimestamp(self.clock(), UTC)
+        now = datetime.fromtimestamp(int(self.clock()), UTC)  # second resolution, like the column
         ip = self.client_ip(environ)
         ua = str(environ.get("HTTP_USER_AGENT", ""))
         salt = self.salts.salt_for(local_day(now))
@@ -254,9 +256,7 @@ class CollectorApp:
         page = "" if not pixel else str(environ.get("HTTP_REFERER", ""))
         events = build_events(hit, edge, self.pseudo, self.cfg.allowed_url_params, page_url=page)
         try:
-            self.sink.append(
-                [json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() for e in events]
-            )
+            self.sink.append([orjson.dumps(e) for e in events])
         except SinkFull as exc:
             return self._refuse(start_response, cinema, HitError("spool_full", str(exc)), environ)
         track = events[0]["track"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from collector.agents import Agent
@@ -19,6 +20,11 @@ from collector.urls import clean_url, host_of, redact_text
 from consent.decision import Decision
 
 SCHEMA_VERSION = 1
+
+
+@lru_cache(maxsize=8)
+def _stamps(when: datetime) -> tuple[str, str]:
+    return when.strftime("%Y-%m-%d %H:%M:%S"), when.strftime("%Y-%m-%d")
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,7 @@ def build_events(
         visitor, key_version = pseudo.pooled(hit.visitor_id), pseudo.version
     else:
         visitor, key_version = edge.exempt_visitor, 0
-    ts = edge.received_at.strftime("%Y-%m-%d %H:%M:%S")
-    day = edge.received_at.strftime("%Y-%m-%d")
+    ts, day = _stamps(edge.received_at)
     out = []
     for ev in hit.events:
         url = clean_url(ev.url or page_url, allowed_params)

@@ -6,13 +6,14 @@ reason from a closed set, which the app maps to a 4xx status and a drop counter.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qs
+
+import orjson
 
 DropReason = Literal[
     "unknown_site",
@@ -201,8 +202,8 @@ def parse_query(query_string: str) -> RawHit:
 def parse_beacon(body: bytes, max_events: int) -> RawHit:
     """Beacon: POST text/plain body {"k": SITE, "v": VISITOR, "c": CONSENT, "e": [{"n": ...}, ...]}."""
     try:
-        doc = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:  # also invalid UTF-8, NaN and Infinity, deep nesting
         raise HitError("malformed", "body is not UTF-8 JSON") from None
     if not isinstance(doc, dict):
         raise HitError("malformed", "body must be a JSON object")

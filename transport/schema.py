@@ -9,10 +9,11 @@ the warehouse by event id before inserting).
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 SCHEMA_VERSION = b"1"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -58,8 +59,8 @@ def decode_event(value: bytes | None) -> dict[str, Any]:
     if value is None:
         raise PoisonMessage("empty value")
     try:
-        row = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        row = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
         raise PoisonMessage(f"not UTF-8 JSON: {exc}") from None
     if not isinstance(row, dict):
         raise PoisonMessage("not a JSON object")
@@ -87,5 +88,5 @@ def decode_event(value: bytes | None) -> dict[str, Any]:
 
 
 def message_key(row_or_payload: dict[str, Any] | bytes) -> bytes:
-    row = json.loads(row_or_payload) if isinstance(row_or_payload, bytes) else row_or_payload
+    row = orjson.loads(row_or_payload) if isinstance(row_or_payload, bytes) else row_or_payload
     return str(int(row["cinema_id"])).encode()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
+
+import orjson
 
 from spool.drain import DrainLoop
 from spool.reader import Batch, SpoolReader
@@ -19,8 +20,8 @@ def decode_rows(payloads: list[bytes]) -> tuple[list[dict[str, Any]], int]:
     rows, bad = [], 0
     for p in payloads:
         try:
-            row = json.loads(p)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            row = orjson.loads(p)
+        except orjson.JSONDecodeError:
             bad += 1
             continue
         if isinstance(row, dict) and "event_id" in row and "cinema_id" in row:
