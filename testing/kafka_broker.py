@@ -91,8 +91,7 @@ class KafkaBroker:
                 self.classpath,
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster,
+                f"--cluster-id={cluster}",  # an id may start with "-": never a separate argument
                 "-c",
                 str(self.dir / "server.properties"),
             ],
