@@ -71,16 +71,20 @@ class ExactLoader:
         )
         return {str(r[0]) for r in found}
 
-    def present_by_id(self, rows: Sequence[dict[str, Any]]) -> set[tuple[int, str]]:
-        if not rows:
-            return set()
-        cinemas = ", ".join(str(int(c)) for c in sorted({r["cinema_id"] for r in rows}))
-        ids = ", ".join(sql_str(str(r["event_id"])) for r in rows)
-        found = self.wh.query(
-            f"SELECT cinema_id, event_id FROM {self.wh.database}.events WHERE {self._day_range(rows)} "
-            f"AND cinema_id IN ({cinemas}) AND event_id IN ({ids})"
-        )
-        return {(int(r[0]), str(r[1])) for r in found}
+    def present_by_id(self, rows: Sequence[dict[str, Any]], chunk: int = 1000) -> set[tuple[int, str]]:
+        """(cinema, event id) pairs of `rows` already stored; queried in chunks so that no query
+        exceeds ClickHouse's max_query_size (256 KiB by default)."""
+        out: set[tuple[int, str]] = set()
+        for i in range(0, len(rows), chunk):
+            part = rows[i : i + chunk]
+            cinemas = ", ".join(str(int(c)) for c in sorted({r["cinema_id"] for r in part}))
+            ids = ", ".join(sql_str(str(r["event_id"])) for r in part)
+            found = self.wh.query(
+                f"SELECT cinema_id, event_id FROM {self.wh.database}.events WHERE {self._day_range(part)} "
+                f"AND cinema_id IN ({cinemas}) AND event_id IN ({ids})"
+            )
+            out |= {(int(r[0]), str(r[1])) for r in found}
+        return out
 
     def load(
         self,

@@ -44,7 +44,10 @@ def test_defaults_to_a_page_view():
         (json.dumps({"k": KEY, "e": "nope"}).encode(), "malformed"),
         (json.dumps({"k": KEY, "e": [1]}).encode(), "invalid_event"),
         (json.dumps({"k": KEY, "e": [{"n": "page_view", "qty": True}]}).encode(), "invalid_event"),
-        (json.dumps({"k": KEY, "e": [{"n": "page_view", "value": 1e308 * 10}]}).encode(), "malformed"),  # Infinity
+        (
+            json.dumps({"k": KEY, "e": [{"n": "page_view", "value": 1e308 * 10}]}).encode(),
+            "malformed",
+        ),  # Infinity
         (json.dumps({"k": KEY, "e": [{"n": "page_view", "value": 100_001}]}).encode(), "invalid_event"),
         (json.dumps({"k": KEY, "e": [{"n": "page_view", "qty": 2**70}]}).encode(), "invalid_event"),
         (json.dumps({"k": KEY, "e": [{"n": "page_view", "u": "x" * 3000}]}).encode(), "invalid_event"),

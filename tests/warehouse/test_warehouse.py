@@ -134,3 +134,17 @@ def test_a_failed_insert_is_retried_without_loss_or_duplicate(warehouse, tmp_pat
     d.drain()
     assert count(warehouse) == (40, 40) and d.loader.stats.duplicates == 0
     w.close()
+
+
+def test_replayed_rows_already_stored_are_skipped_even_in_large_batches(warehouse, tmp_path):
+    import orjson
+
+    from warehouse.loader import ExactLoader
+
+    migrate(warehouse)
+    rows = [orjson.loads(p) for p in records(2500, prefix="replay")]
+    first = ExactLoader(warehouse)
+    assert first.load(rows[:1500], "t1") == 1500
+    fresh = ExactLoader(warehouse)  # a restarted ingester: no memory of recent ids
+    assert fresh.load(rows, "t2", maybe_replayed=rows) == 1000
+    assert count(warehouse) == (2500, 2500)
