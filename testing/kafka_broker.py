@@ -8,10 +8,8 @@ the same log directory for fault tests.
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -20,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from testing.app_process import free_port
-from testing.servers import ServiceError
+from testing.servers import ServerProcess, ServiceError
 
 POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
 VERSION = "4.1.1"
@@ -69,7 +67,7 @@ log.flush.interval.messages=1
 """
 
 
-class KafkaBroker:
+class KafkaBroker(ServerProcess):
     def __init__(self, partitions: int = 4, keep: bool = False) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="artaud-kafka-"))
         self.port = free_port()
@@ -156,26 +154,6 @@ class KafkaBroker:
             return (self.dir / "broker.log").read_text(errors="replace")
         except FileNotFoundError:
             return ""
-
-    def stop(self, timeout: float = 30.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill9()
-
-    def kill9(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def close(self) -> None:
-        self.stop()
-        if not self.keep:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(self.dir)
 
     def __enter__(self) -> KafkaBroker:
         return self.start()

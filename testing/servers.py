@@ -26,7 +26,34 @@ class ServiceError(RuntimeError):
     pass
 
 
-class ClickHouseServer:
+class ServerProcess:
+    """A server run as a child process in its own directory: stop, SIGKILL, close."""
+
+    dir: Path
+    keep: bool
+    proc: subprocess.Popen[bytes] | None
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill9()
+
+    def kill9(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def close(self) -> None:
+        self.stop()
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ClickHouseServer(ServerProcess):
     """Debian's clickhouse-server (18.16) with its own path and ports."""
 
     def __init__(self, keep: bool = False) -> None:
@@ -89,25 +116,6 @@ class ClickHouseServer:
         from clickhouse_driver import Client
 
         return Client(host=self.host, port=self.tcp_port, connect_timeout=2, **kwargs)
-
-    def stop(self, timeout: float = 30.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill9()
-
-    def kill9(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def close(self) -> None:
-        self.stop()
-        if not self.keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> ClickHouseServer:
         return self.start()
