@@ -199,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # the driver logs a traceback per refused connection; our own error message names the server
+    logging.getLogger("clickhouse_driver").setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
     from artaud.service import StartupError
     from config.keyring import KeyError_
