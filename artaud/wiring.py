@@ -16,6 +16,7 @@ from collector.sites import RefreshingSites, Site
 from config.keyring import KeyRing
 from config.settings import Settings, load
 from consent.decision import Policy
+from consent.tcf_policy import TcfPolicy
 from controlplane.store import ControlPlane
 from spool.writer import SpoolWriter
 from warehouse.backend import ChdbWarehouse, ServerWarehouse, Warehouse
@@ -82,7 +83,16 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
             max_events_per_batch=c.max_events_per_batch,
             allowed_url_params=frozenset(c.allowed_url_params),
             trusted_proxies=frozenset(c.trusted_proxies),
-            policy=Policy(honour_gpc=settings.privacy.honour_gpc, honour_dnt=settings.privacy.honour_dnt),
+            policy=Policy(
+                honour_gpc=settings.privacy.honour_gpc,
+                honour_dnt=settings.privacy.honour_dnt,
+                tcf=TcfPolicy(
+                    pooled_purposes=settings.consent.tcf_pooled_purposes,
+                    scare_vendor_id=settings.consent.tcf_scare_vendor_id,
+                    partner_vendor_ids=settings.consent.partner_vendor_ids(),
+                    max_age_days=settings.consent.tcf_max_age_days,
+                ),
+            ),
         ),
         sites=RefreshingSites(lambda: site_loader(cp), c.site_refresh_seconds),
         sink=SpoolWriter(

@@ -236,8 +236,10 @@ class CollectorApp:
                 tag_purposes=hit.consent,
                 gpc=environ.get("HTTP_SEC_GPC", "").strip() == "1",
                 dnt=environ.get("HTTP_DNT", "").strip() == "1",
+                tcf=hit.tcf,
             ),
             self.cfg.policy,
+            now,
         )
         pooled = decision.pooled and bool(hit.visitor_id)
         edge = Edge(

@@ -47,6 +47,7 @@ _VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CONSENT = re.compile(r"^[a-z0-9:_,-]{0,512}$")
+_TCF = re.compile(r"^[A-Za-z0-9_.-]{1,12000}$")
 _CONTROL = re.compile(r"[\x00-\x1f]")
 MAX_URL = 2048
 MAX_TEXT = 200
@@ -87,6 +88,7 @@ class RawHit:
     events: tuple[RawEvent, ...]
     visitor_id: str = ""  # first-party id set by the tag after consent; never stored raw
     consent: str | None = None  # the tag's own consent string (purposes), None if absent
+    tcf: str | None = None  # IAB TCF v2 TC string (`gdpr_consent`), None if absent
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -168,6 +170,15 @@ def parse_event(obj: Mapping[str, object]) -> RawEvent:
     )
 
 
+def _tcf(value: object) -> str | None:
+    """The TC string's characters only; whether it decodes is the consent module's decision."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _TCF.match(value):
+        raise HitError("malformed", "gdpr_consent must be a TC string (base64url segments)")
+    return value
+
+
 def _common(site_key: object, visitor: object, consent: object) -> tuple[str, str, str | None]:
     if not isinstance(site_key, str) or not _SITE_KEY.match(site_key):
         raise HitError("unknown_site", "missing or malformed site key")
@@ -194,13 +205,20 @@ def parse_query(query_string: str) -> RawHit:
     flat: dict[str, object] = {k: v[0] for k, v in qs.items() if v}
     site_key, vid, consent = _common(flat.get("k"), flat.get("v"), flat.get("c"))
     try:
-        return RawHit(site_key=site_key, visitor_id=vid, consent=consent, events=(parse_event(flat),))
+        return RawHit(
+            site_key=site_key,
+            visitor_id=vid,
+            consent=consent,
+            tcf=_tcf(flat.get("gdpr_consent")),
+            events=(parse_event(flat),),
+        )
     except HitError as err:
         raise HitError(err.reason, err.detail, site_key) from None
 
 
 def parse_beacon(body: bytes, max_events: int) -> RawHit:
-    """Beacon: POST text/plain body {"k": SITE, "v": VISITOR, "c": CONSENT, "e": [{"n": ...}, ...]}."""
+    """Beacon: POST text/plain body {"k": SITE, "v": VISITOR, "c": CONSENT, "gdpr_consent": TC,
+    "e": [{"n": ...}, ...]}."""
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError:  # also invalid UTF-8, NaN and Infinity, deep nesting
@@ -211,7 +229,11 @@ def parse_beacon(body: bytes, max_events: int) -> RawHit:
     try:
         site_key, vid, consent = _common(site_key, doc.get("v"), doc.get("c"))
         return RawHit(
-            site_key=site_key, visitor_id=vid, consent=consent, events=_events(doc.get("e"), max_events)
+            site_key=site_key,
+            visitor_id=vid,
+            consent=consent,
+            tcf=_tcf(doc.get("gdpr_consent")),
+            events=_events(doc.get("e"), max_events),
         )
     except HitError as err:
         known = site_key if isinstance(site_key, str) and _SITE_KEY.match(site_key) else ""

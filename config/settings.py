@@ -58,6 +58,32 @@ class Spool(_Section):
     fsync_interval_ms: int = Field(ge=1, le=5000)
 
 
+class Consent(_Section):
+    tcf_pooled_purposes: tuple[int, ...]
+    tcf_scare_vendor_id: int = Field(ge=0, le=65535)
+    tcf_partner_vendors: tuple[str, ...] = ()
+    tcf_max_age_days: int = Field(ge=1, le=400)
+
+    @field_validator("tcf_pooled_purposes")
+    @classmethod
+    def _purposes(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v or any(not 1 <= p <= 24 for p in v):
+            raise ValueError("purposes are TCF purpose ids between 1 and 24, at least one")
+        return v
+
+    @field_validator("tcf_partner_vendors")
+    @classmethod
+    def _partners(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for item in v:
+            slug, _, vid = item.partition(":")
+            if not slug or not vid.isdigit() or not 1 <= int(vid) <= 65535:
+                raise ValueError(f"{item!r}: expected 'partner-slug:vendor-id'")
+        return v
+
+    def partner_vendor_ids(self) -> dict[str, int]:
+        return {item.split(":")[0]: int(item.split(":")[1]) for item in self.tcf_partner_vendors}
+
+
 class Transport(_Section):
     mode: Literal["embedded", "kafka"]
 
@@ -105,6 +131,7 @@ class Settings(_Section):
     control: Control
     collector: Collector
     spool: Spool
+    consent: Consent
     transport: Transport
     kafka: Kafka
     warehouse: Warehouse

@@ -1,15 +1,19 @@
 """One consent decision per hit, from the signals it carries.
 
-Sources handled today: the tag's own small API (a purposes list such as
-"measure,pool,partner:acme"), Global Privacy Control and Do Not Track. IAB TCF strings,
-tarteaucitron.js and Klaro states are normalised into the same Signals by later work.
-A malformed signal is an explicit "no valid consent", never an exception.
+Sources handled today: IAB TCF v2.2 strings (`gdpr_consent`), the tag's own small API (a purposes
+list such as "measure,pool,partner:acme"), Global Privacy Control and Do Not Track. tarteaucitron.js
+and Klaro states are normalised into the tag's purposes list by the tag. When a TC string is present
+it decides; a malformed or expired signal is an explicit "no valid consent", never an exception.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from consent.tcf import TCFError, decode
+from consent.tcf_policy import TcfPolicy, expired, pooled_and_partners
 
 _PARTNER = re.compile(r"^partner:[a-z0-9][a-z0-9_-]{0,62}$")
 POLICY_VERSION = "2026-11-1"
@@ -20,12 +24,14 @@ class Signals:
     tag_purposes: str | None  # None: the page sent no consent signal at all
     gpc: bool = False
     dnt: bool = False
+    tcf: str | None = None  # an IAB TCF v2 TC string
 
 
 @dataclass(frozen=True)
 class Policy:
     honour_gpc: bool = True
     honour_dnt: bool = True
+    tcf: TcfPolicy = field(default_factory=TcfPolicy)
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class Decision:
     measurement: bool  # the exempt per-cinema statistics (always allowed: CNIL exemption)
     pooled: bool  # the pooled audience (opt-in only)
     partners: frozenset[str]
-    source: str  # "tag" | "none" | "invalid"
+    source: str  # "tcf" | "tag" | "none" | "invalid" | "expired"
     objection: str  # "" | "gpc" | "dnt"
 
     @property
@@ -65,13 +71,24 @@ def parse_purposes(text: str) -> tuple[bool, frozenset[str]] | None:
     return pooled, frozenset(partners) if pooled else frozenset()
 
 
-def decide(signals: Signals, policy: Policy | None = None) -> Decision:
+def decide(signals: Signals, policy: Policy | None = None, now: datetime | None = None) -> Decision:
     policy = policy or Policy()
     objection = ""
     if signals.gpc and policy.honour_gpc:
         objection = "gpc"
     elif signals.dnt and policy.honour_dnt:
         objection = "dnt"
+    if signals.tcf is not None:
+        try:
+            tc = decode(signals.tcf)
+        except TCFError:
+            return Decision(True, False, frozenset(), "invalid", objection)
+        if expired(tc, policy.tcf, now or datetime.now(UTC)):
+            return Decision(True, False, frozenset(), "expired", objection)
+        pooled, partners = pooled_and_partners(tc, policy.tcf)
+        if objection:
+            return Decision(True, False, frozenset(), "tcf", objection)
+        return Decision(True, pooled, partners, "tcf", "")
     if signals.tag_purposes is None:
         return Decision(True, False, frozenset(), "none", objection)
     parsed = parse_purposes(signals.tag_purposes)

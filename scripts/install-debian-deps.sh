@@ -21,11 +21,11 @@ have_all() {
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null &&
     compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null &&
     { have nginx || [ -x /usr/sbin/nginx ]; } &&
-    have wrk && have java && have mvn
+    have wrk && have java && have mvn && have node && have npm
 }
 
 if have_all && [ "${SERVICES_FORCE_INSTALL:-0}" != 1 ]; then
-  echo "install-debian-deps: clickhouse-server, clickhouse-client, postgresql, nginx, wrk, java, mvn already installed"
+  echo "install-debian-deps: clickhouse-server, clickhouse-client, postgresql, nginx, wrk, java, mvn, node already installed"
   exit 0
 fi
 
@@ -56,6 +56,8 @@ echo "install-debian-deps: apt-get update"
 PKGS=(clickhouse-server clickhouse-client postgresql nginx-light wrk)
 have java || PKGS+=(openjdk-17-jre-headless)
 have mvn || PKGS+=(maven)
+have node || PKGS+=(nodejs)
+have npm || PKGS+=(npm)
 echo "install-debian-deps: apt-get install ${PKGS[*]}"
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \

@@ -7,6 +7,8 @@ bash scripts/install-debian-deps.sh
 bash scripts/setup-python.sh
 echo "==> Apache Kafka broker jars (Maven Central, cached in ~/.cache/artaud)"
 .venv/bin/python -c "from testing.kafka_broker import libs_dir; print(libs_dir())"
+echo "==> reference implementations from npm (IAB TCF)"
+(cd tests/js && npm ci --silent --no-audit --no-fund)
 echo "==> ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -82,3 +82,24 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object
     if request.param == "server":
         wh.execute(f"DROP DATABASE IF EXISTS {db}")  # type: ignore[attr-defined]
     wh.close()  # type: ignore[attr-defined]
+
+
+TCF_REFERENCE_COUNT = 1200
+
+
+@pytest.fixture(scope="session")
+def reference() -> list[dict[str, object]]:
+    """TC strings generated and decoded by the IAB's @iabtechlabtcf/core (tests/js/tcf_reference.mjs)."""
+    import json
+    import subprocess
+
+    js = Path(__file__).resolve().parent / "js"
+    out = subprocess.run(
+        ["node", "tcf_reference.mjs", str(TCF_REFERENCE_COUNT), "20261123"],
+        cwd=js,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:] + "\n(run: cd tests/js && npm ci)"
+    return [json.loads(line) for line in out.stdout.splitlines()]

@@ -223,3 +223,22 @@ def test_client_address_from_a_trusted_proxy_only(app):
     env = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "10.11.9.9, 127.0.0.1"}
     assert app.client_ip(env) == "10.11.9.9"
     assert app.client_ip({"REMOTE_ADDR": "203.0.113.5", "HTTP_X_FORWARDED_FOR": "10.11.9.9"}) == "203.0.113.5"
+
+
+def test_tcf_strings_decide_the_track(app, sink, reference):
+    granted = next(r for r in reference if all(p in r["purposeConsents"] for p in (1, 3, 4)))
+    refused = next(r for r in reference if 3 not in r["purposeConsents"])
+    c = Client(app)
+    vid = "fp-1234567890abcdef"
+    for tc in (granted["tc"], refused["tc"], "CQuIxQAQuIxQAEsADF"):
+        status, _ = beacon(
+            c, {"k": SITE_KEY, "v": vid, "gdpr_consent": tc, "e": [{"n": "page_view", "u": ORIGIN}]}
+        )
+        assert status == 204
+    ok, no, broken = records(sink)
+    assert (ok["track"], ok["consent_source"]) == ("pooled", "tcf")
+    assert (no["track"], no["consent_source"]) == ("exempt", "tcf")
+    assert (broken["track"], broken["consent_source"]) == ("exempt", "invalid")
+    assert (
+        beacon(c, {"k": SITE_KEY, "gdpr_consent": "not a <tc> string", "e": [{"n": "page_view"}]})[0] == 400
+    )

@@ -2,25 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
-import pytest
-
 from consent.tcf import decode
-
-JS = Path(__file__).resolve().parent.parent / "js"
-N = 1200
-
-
-@pytest.fixture(scope="module")
-def reference() -> list[dict[str, object]]:
-    out = subprocess.run(
-        ["node", "tcf_reference.mjs", str(N), "20261123"], cwd=JS, capture_output=True, text=True, timeout=300
-    )
-    assert out.returncode == 0, out.stderr[-2000:] + "\n(run: cd tests/js && npm ci)"
-    return [json.loads(line) for line in out.stdout.splitlines()]
+from tests.conftest import TCF_REFERENCE_COUNT as N
 
 
 def test_at_least_a_thousand_strings_of_every_shape(reference):
