@@ -68,6 +68,17 @@ def create_admin(cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str,
             return jsonify({"error": str(exc)}), 400
         return jsonify({str(k): {"rows": v[0], "distinct": v[1]} for k, v in per.items()})
 
+    @app.get("/api/v1/consent")
+    def consent() -> Any:
+        from warehouse.proof import consent_behind
+
+        events = request.args.getlist("event_id")
+        visitor = request.args.get("visitor", "")
+        if not events and not visitor:
+            return jsonify({"error": "give event_id (repeatable) or visitor"}), 400
+        proofs = consent_behind(wh, event_ids=events, visitor=visitor)
+        return jsonify([p.__dict__ for p in proofs])
+
     @app.get("/healthz")
     def health() -> Any:
         return jsonify({"status": "ok"})

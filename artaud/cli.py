@@ -127,6 +127,43 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_consent(args: argparse.Namespace) -> int:
+    """Show the consent record behind events or behind a visitor's pooled events."""
+    import json
+
+    from artaud import wiring
+    from warehouse.migrate import migrate
+    from warehouse.proof import consent_behind
+
+    if not args.event and not args.visitor:
+        print("error: give --event ID (repeatable) or --visitor PSEUDONYM", file=sys.stderr)
+        return 2
+    wh = wiring.warehouse(_settings(args))
+    try:
+        migrate(wh)
+        proofs = consent_behind(wh, event_ids=args.event or (), visitor=args.visitor or "")
+    finally:
+        wh.close()
+    if not proofs:
+        print("no such event", file=sys.stderr)
+        return 1
+    for p in proofs:
+        print(
+            json.dumps(
+                {
+                    "event_id": p.event_id,
+                    "received_at": p.received_at,
+                    "cinema_id": p.cinema_id,
+                    "track": p.track,
+                    "visitor": p.visitor,
+                    "consent": p.record,
+                },
+                ensure_ascii=False,
+            )
+        )
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from artaud import wiring
     from warehouse.migrate import migrate
@@ -190,6 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
     rot.add_argument("--purpose", default="pooled-visitor")
     rot.add_argument("--grace-days", type=int, default=30)
     keys.set_defaults(func=cmd_keys)
+
+    con = sub.add_parser("consent", help="show the consent record behind events or a visitor's pooled events")
+    con.add_argument("--event", action="append", help="an event id (repeatable)")
+    con.add_argument("--visitor", help="a pooled pseudonym (p<version>.<hex>)")
+    con.set_defaults(func=cmd_consent)
 
     sub.add_parser("migrate", help="apply control-plane and warehouse migrations").set_defaults(
         func=cmd_migrate

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from collector.agents import AgentClassifier
-from collector.events import Edge, build_events
+from collector.events import Edge, build_events, consent_record
 from collector.geo import RegionResolver, network_prefix
 from collector.hit import HitError, RawHit, parse_beacon, parse_query
 from collector.metrics import CollectorMetrics
@@ -256,9 +256,20 @@ class CollectorApp:
         )
         del ip, ua
         page = "" if not pixel else str(environ.get("HTTP_REFERER", ""))
-        events = build_events(hit, edge, self.pseudo, self.cfg.allowed_url_params, page_url=page)
+        record = consent_record(hit, edge)
+        events = build_events(
+            hit,
+            edge,
+            self.pseudo,
+            self.cfg.allowed_url_params,
+            page_url=page,
+            consent_id=record["consent_id"] if record else "",
+        )
+        payloads = [orjson.dumps(e) for e in events]
+        if record is not None:  # in the same write as its events: never one without the other
+            payloads.insert(0, orjson.dumps(record))
         try:
-            self.sink.append([orjson.dumps(e) for e in events])
+            self.sink.append(payloads)
         except SinkFull as exc:
             return self._refuse(start_response, cinema, HitError("spool_full", str(exc)), environ)
         track = events[0]["track"]

@@ -7,6 +7,7 @@ and only when the consent decision covers the pooled purpose.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from collector.agents import Agent
 from collector.hit import RawHit
 from collector.pseudonym import Pseudonymiser, keyed_hash
 from collector.urls import clean_url, host_of, redact_text
-from consent.decision import Decision
+from consent.decision import POLICY_VERSION, Decision
 
 SCHEMA_VERSION = 1
 
@@ -38,8 +39,37 @@ class Edge:
     decision: Decision
 
 
+def consent_record(hit: RawHit, edge: Edge) -> dict[str, Any] | None:
+    """The proof behind a hit's pooled events: source, signal as received, decision, policy version.
+    None unless the hit is on the pooled track."""
+    if not (edge.decision.pooled and hit.visitor_id):
+        return None
+    signal = (hit.tcf if edge.decision.source == "tcf" else hit.consent) or ""
+    purposes = edge.decision.purposes
+    digest = hashlib.sha256(
+        "\x1f".join((str(edge.cinema_id), edge.decision.source, signal, purposes, POLICY_VERSION)).encode()
+    ).hexdigest()[:32]
+    ts, day = _stamps(edge.received_at)
+    return {
+        "_t": "consent",
+        "consent_id": "c." + digest,
+        "recorded_at": ts,
+        "record_date": day,
+        "cinema_id": edge.cinema_id,
+        "source": edge.decision.source,
+        "signal": signal,
+        "purposes": purposes,
+        "policy_version": POLICY_VERSION,
+    }
+
+
 def build_events(
-    hit: RawHit, edge: Edge, pseudo: Pseudonymiser, allowed_params: frozenset[str], page_url: str = ""
+    hit: RawHit,
+    edge: Edge,
+    pseudo: Pseudonymiser,
+    allowed_params: frozenset[str],
+    page_url: str = "",
+    consent_id: str = "",
 ) -> list[dict[str, Any]]:
     pooled = edge.decision.pooled and bool(hit.visitor_id)
     if pooled:
@@ -89,6 +119,7 @@ def build_events(
                 "consent_source": edge.decision.source,
                 "consent_purposes": edge.decision.purposes if pooled else "measure",
                 "consent_objection": edge.decision.objection,
+                "consent_id": consent_id if pooled else "",
             }
         )
     return out

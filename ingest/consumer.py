@@ -215,7 +215,7 @@ class Ingester:
             st = RangeState(first, last, "pending")
             self.state.set(tp.topic, tp.partition, st)
             self.recovering[tp] = st  # a failed insert is retried as a recovered batch
-        rows, replayed = [], []
+        rows, replayed, consents = [], [], []
         for m in batch:
             try:
                 row = decode_event(m.value)
@@ -223,13 +223,18 @@ class Ingester:
                 self._poison(tp, m, str(exc))
                 continue
             self.recent_poison.append(False)
+            if row.get("_t") == "consent":
+                consents.append(row)
+                continue
             rows.append(row)
             if any(k == "replay" for k, _ in (m.headers or [])):
                 replayed.append(row)
         token = f"k:{tp.topic}:{tp.partition}:{first}-{last}"
         t0 = time.perf_counter()
         dup_before = self.loader.stats.duplicates
-        inserted = self.loader.load(rows, token, recovered=recovered, maybe_replayed=replayed)
+        inserted = self.loader.load(
+            rows, token, recovered=recovered, maybe_replayed=replayed, consents=consents
+        )
         self.metrics.insert_seconds.observe(time.perf_counter() - t0)
         self.metrics.rows.inc(inserted)
         self.metrics.duplicates.inc(self.loader.stats.duplicates - dup_before)

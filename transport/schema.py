@@ -1,7 +1,8 @@
 """The event schema on the Kafka topic (version 1), IO-free.
 
-Value: the JSON object written by the collector (one event, the warehouse's columns except
-`ingest_token`). Key: the cinema id as decimal ASCII, so one cinema's events stay in order in one
+Value: the JSON object written by the collector: one event (the warehouse's columns except
+`ingest_token`), or one consent record (`"_t": "consent"`, the `consent_records` columns) that the
+pooled events of the same hit reference by `consent_id`. Key: the cinema id as decimal ASCII, so one cinema's events stay in order in one
 partition and a replayed event lands in the partition of its original. Headers: `schema` = b"1";
 `replay` = the spool batch token when the batch is re-sent after a crash (the ingester then checks
 the warehouse by event id before inserting).
@@ -54,8 +55,28 @@ class PoisonMessage(ValueError):
     """A message that can never become a warehouse row."""
 
 
+_CONSENT_STRINGS = ("consent_id", "source", "signal", "purposes", "policy_version")
+
+
+def _decode_consent(row: dict[str, Any]) -> dict[str, Any]:
+    for name in _CONSENT_STRINGS:
+        if not isinstance(row.get(name), str):
+            raise PoisonMessage(f"consent record: {name} must be a string")
+    if not row["consent_id"]:
+        raise PoisonMessage("consent record: consent_id is empty")
+    c = row.get("cinema_id")
+    if not isinstance(c, int) or isinstance(c, bool) or not 1 <= c <= 2**32 - 1:
+        raise PoisonMessage("consent record: cinema_id must be an integer")
+    if not isinstance(row.get("record_date"), str) or not _DATE.match(row["record_date"]):
+        raise PoisonMessage("consent record: record_date must be YYYY-MM-DD")
+    if not isinstance(row.get("recorded_at"), str) or not _DATETIME.match(row["recorded_at"]):
+        raise PoisonMessage("consent record: recorded_at must be YYYY-MM-DD hh:mm:ss")
+    return row
+
+
 def decode_event(value: bytes | None) -> dict[str, Any]:
-    """Parse and validate one message value, or raise PoisonMessage saying why."""
+    """Parse and validate one message value (an event, or a consent record with `"_t": "consent"`),
+    or raise PoisonMessage saying why."""
     if value is None:
         raise PoisonMessage("empty value")
     try:
@@ -64,6 +85,10 @@ def decode_event(value: bytes | None) -> dict[str, Any]:
         raise PoisonMessage(f"not UTF-8 JSON: {exc}") from None
     if not isinstance(row, dict):
         raise PoisonMessage("not a JSON object")
+    if row.get("_t") == "consent":
+        return _decode_consent(row)
+    if not isinstance(row.get("consent_id", ""), str):
+        raise PoisonMessage("consent_id must be a string")
     for name in _STRINGS:
         if not isinstance(row.get(name), str):
             raise PoisonMessage(f"{name} must be a string")

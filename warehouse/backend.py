@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from warehouse.columns import COLUMNS, TYPES
+from warehouse.columns import COLUMNS, CONSENT_COLUMNS, CONSENT_TYPES, DEFAULTS, TYPES
 
 
 class WarehouseError(Exception):
@@ -27,6 +27,8 @@ class Warehouse(Protocol):
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
 
     def insert_events(self, rows: Sequence[dict[str, Any]], token: str) -> None: ...
+
+    def insert_consents(self, rows: Sequence[dict[str, Any]]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -76,6 +78,10 @@ class ChdbWarehouse:
     def insert_events(self, rows: Sequence[dict[str, Any]], token: str) -> None:
         lines = "\n".join(json.dumps({**r, "ingest_token": token}, ensure_ascii=False) for r in rows)
         self._run(f"INSERT INTO {self.database}.events FORMAT JSONEachRow\n{lines}\n")
+
+    def insert_consents(self, rows: Sequence[dict[str, Any]]) -> None:
+        lines = "\n".join(json.dumps({k: r[k] for k in CONSENT_COLUMNS}, ensure_ascii=False) for r in rows)
+        self._run(f"INSERT INTO {self.database}.consent_records FORMAT JSONEachRow\n{lines}\n")
 
     def close(self) -> None:
         with self._lock:
@@ -130,12 +136,27 @@ class ServerWarehouse:
             conv = TYPES[name]
             if name == "ingest_token":
                 cols.append([token] * len(rows))
+            elif name in DEFAULTS:
+                cols.append([conv(r.get(name, DEFAULTS[name])) for r in rows])
             else:
                 cols.append([conv(r[name]) for r in rows])
         with self._lock:
             try:
                 self._client.execute(
                     f"INSERT INTO {self.database}.events ({', '.join(COLUMNS)}) VALUES",
+                    cols,
+                    columnar=True,
+                    types_check=False,
+                )
+            except Exception as exc:
+                raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
+
+    def insert_consents(self, rows: Sequence[dict[str, Any]]) -> None:
+        cols = [[CONSENT_TYPES[name](r[name]) for r in rows] for name in CONSENT_COLUMNS]
+        with self._lock:
+            try:
+                self._client.execute(
+                    f"INSERT INTO {self.database}.consent_records ({', '.join(CONSENT_COLUMNS)}) VALUES",
                     cols,
                     columnar=True,
                     types_check=False,

@@ -45,6 +45,22 @@ TYPES: dict[str, Callable[[Any], Any]] = {
     "consent_source": str,
     "consent_purposes": str,
     "consent_objection": str,
+    "consent_id": str,
     "ingest_token": str,
 }
 COLUMNS: tuple[str, ...] = tuple(TYPES)
+
+
+CONSENT_TYPES: dict[str, Callable[[Any], Any]] = {
+    "consent_id": str,
+    "recorded_at": _dt,
+    "record_date": _d,
+    "cinema_id": int,
+    "source": str,
+    "signal": str,
+    "purposes": str,
+    "policy_version": str,
+}
+CONSENT_COLUMNS: tuple[str, ...] = tuple(CONSENT_TYPES)
+# fields a spool record written before a migration may lack, with the column's default
+DEFAULTS: dict[str, Any] = {"consent_id": ""}

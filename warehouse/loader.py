@@ -92,8 +92,13 @@ class ExactLoader:
         token: str,
         recovered: bool = False,
         maybe_replayed: Sequence[dict[str, Any]] = (),
+        consents: Sequence[dict[str, Any]] = (),
     ) -> int:
-        """Insert the rows not stored yet; raises WarehouseError (nothing counted) on failure."""
+        """Insert the rows not stored yet; raises WarehouseError (nothing counted) on failure.
+        Consent records go in first, so a stored pooled event never lacks its record (a record
+        inserted twice collapses: identical records share one id in a ReplacingMergeTree)."""
+        if consents:
+            self.wh.insert_consents(consents)
         skip: set[tuple[int, str]] = set()
         if recovered:
             present = self.present_with_token(rows, token)

@@ -15,20 +15,22 @@ from warehouse.loader import ExactLoader
 log = logging.getLogger("artaud.writer")
 
 
-def decode_rows(payloads: list[bytes]) -> tuple[list[dict[str, Any]], int]:
-    """JSON rows and how many payloads could not be decoded."""
-    rows, bad = [], 0
+def decode_rows(payloads: list[bytes]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Event rows, consent records (`"_t": "consent"`) and how many payloads could not be decoded."""
+    rows, consents, bad = [], [], 0
     for p in payloads:
         try:
             row = orjson.loads(p)
         except orjson.JSONDecodeError:
             bad += 1
             continue
-        if isinstance(row, dict) and "event_id" in row and "cinema_id" in row:
+        if isinstance(row, dict) and row.get("_t") == "consent" and "consent_id" in row:
+            consents.append(row)
+        elif isinstance(row, dict) and "event_id" in row and "cinema_id" in row:
             rows.append(row)
         else:
             bad += 1
-    return rows, bad
+    return rows, consents, bad
 
 
 class SpoolDrainer(DrainLoop):
@@ -44,8 +46,8 @@ class SpoolDrainer(DrainLoop):
         self.bad_records = 0
 
     def deliver(self, batch: Batch) -> int:
-        rows, bad = decode_rows(batch.payloads)
+        rows, consents, bad = decode_rows(batch.payloads)
         if bad:
             self.bad_records += bad
             log.error("%d undecodable spool record(s) in %s skipped", bad, batch.token)
-        return self.loader.load(rows, batch.token, recovered=batch.recovered)
+        return self.loader.load(rows, batch.token, recovered=batch.recovered, consents=consents)

@@ -24,7 +24,12 @@ def beacon(client: Client, doc: object, **headers: str) -> tuple[int, bytes]:
 
 
 def records(sink: InMemorySink) -> list[dict[str, object]]:
-    return [json.loads(r) for r in sink.records]
+    """The events (consent records, which pooled hits also write, left out)."""
+    return [r for r in map(json.loads, sink.records) if r.get("_t") != "consent"]
+
+
+def consent_records(sink: InMemorySink) -> list[dict[str, object]]:
+    return [r for r in map(json.loads, sink.records) if r.get("_t") == "consent"]
 
 
 def test_pixel_answers_an_uncacheable_gif(app, sink):
@@ -242,3 +247,51 @@ def test_tcf_strings_decide_the_track(app, sink, reference):
     assert (
         beacon(c, {"k": SITE_KEY, "gdpr_consent": "not a <tc> string", "e": [{"n": "page_view"}]})[0] == 400
     )
+
+
+def test_every_pooled_event_references_a_consent_record_written_with_it(app, sink, reference):
+    c = Client(app)
+    granted = next(r for r in reference if all(p in r["purposeConsents"] for p in (1, 3, 4)))
+    beacon(
+        c,
+        {
+            "k": SITE_KEY,
+            "v": "fp-1234567890abcdef",
+            "c": "measure,pool,partner:acme",
+            "e": [{"n": "page_view", "u": ORIGIN}, {"n": "view_item", "u": ORIGIN, "film": "x"}],
+        },
+    )
+    beacon(
+        c,
+        {
+            "k": SITE_KEY,
+            "v": "fp-1234567890abcdef",
+            "c": "measure,pool,partner:acme",
+            "e": [{"n": "page_view", "u": ORIGIN}],
+        },
+    )
+    beacon(
+        c,
+        {
+            "k": SITE_KEY,
+            "v": "fp-abcdef1234567890",
+            "gdpr_consent": granted["tc"],
+            "e": [{"n": "page_view", "u": ORIGIN}],
+        },
+    )
+    beacon(
+        c, {"k": SITE_KEY, "v": "fp-abcdef1234567890", "c": "measure", "e": [{"n": "page_view", "u": ORIGIN}]}
+    )
+    first, second, tcf = consent_records(sink)
+    assert first["consent_id"] == second["consent_id"]  # identical consents share one record id
+    assert (first["source"], first["signal"], first["purposes"]) == (
+        "tag",
+        "measure,pool,partner:acme",
+        "measure,pool,partner:acme",
+    )
+    assert (tcf["source"], tcf["signal"]) == ("tcf", granted["tc"]) and tcf["consent_id"] != first[
+        "consent_id"
+    ]
+    events = records(sink)
+    assert [e["consent_id"] for e in events] == [first["consent_id"]] * 3 + [tcf["consent_id"], ""]
+    assert json.loads(sink.records[0])["_t"] == "consent"  # written before (and with) its events

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -40,6 +41,14 @@ def test_hits_over_http_reach_embedded_clickhouse_and_the_simulator_agrees(tmp_p
                 [{"n": "page_view", "u": f"https://{host}/p{j}", "i": ids[j]} for j in range(i, i + 4)],
             )
             assert status == 204
+        status, _ = client.beacon(
+            site["site_key"],
+            host,
+            [{"n": "page_view", "u": f"https://{host}/", "i": "pooled-0001"}],
+            visitor="visitor-proof-01",
+            consent="measure,pool",
+        )
+        assert status == 204
         status, body = client.pixel(
             {"k": site["site_key"], "u": f"https://{host}/noscript", "i": "pixel-000001"}
         )
@@ -52,6 +61,13 @@ def test_hits_over_http_reach_embedded_clickhouse_and_the_simulator_agrees(tmp_p
         )
         assert code == 0, out.getvalue()
         assert "all accepted events stored exactly once" in out.getvalue()
+        deadline = time.monotonic() + 20
+        proof: list[dict[str, object]] = []
+        while time.monotonic() < deadline and not proof:
+            proof = svc.get_json("/api/v1/consent?event_id=pooled-0001")
+            time.sleep(0.2)
+        assert proof and proof[0]["track"] == "pooled"
+        assert proof[0]["record"]["source"] == "tag" and proof[0]["record"]["signal"] == "measure,pool"  # type: ignore[index]
         metrics = svc.get_text("/metrics")
         assert 'artaud_hits_dropped_total{cinema="unknown",reason="unknown_site"}' in metrics
     finally:

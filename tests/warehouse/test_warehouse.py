@@ -21,10 +21,17 @@ def test_migrations_apply_once_and_roll_back(warehouse):
     wh = warehouse
     assert migrate(wh) == [m.version for m in load_migrations()]
     assert migrate(wh) == []
-    assert applied(wh) == [1]
+    assert applied(wh) == [1, 2, 3]
     rollback_all(wh)
     assert applied(wh) == []
-    assert migrate(wh) == [1]
+    assert migrate(wh) == [1, 2, 3]
+    cols = {
+        r[0]
+        for r in wh.query(
+            f"SELECT name FROM system.columns WHERE database = '{wh.database}' AND table = 'events'"
+        )
+    }
+    assert "consent_id" in cols
 
 
 def test_spool_to_warehouse_exactly_once_across_a_crash_after_insert(warehouse, tmp_path):
@@ -148,3 +155,43 @@ def test_replayed_rows_already_stored_are_skipped_even_in_large_batches(warehous
     fresh = ExactLoader(warehouse)  # a restarted ingester: no memory of recent ids
     assert fresh.load(rows, "t2", maybe_replayed=rows) == 1000
     assert count(warehouse) == (2500, 2500)
+
+
+def test_consent_records_and_pooled_events_land_together(warehouse, tmp_path):
+    import orjson
+
+    from warehouse.writer import decode_rows
+
+    migrate(warehouse)
+    rec = {
+        "_t": "consent",
+        "consent_id": "c.abc",
+        "recorded_at": "2026-11-23 12:00:00",
+        "record_date": "2026-11-23",
+        "cinema_id": 1,
+        "source": "tag",
+        "signal": "measure,pool",
+        "purposes": "measure,pool",
+        "policy_version": "2026-11-1",
+    }
+    events = [orjson.loads(p) | {"consent_id": "c.abc"} for p in records(3, prefix="cons")]
+    old = orjson.loads(records(1, prefix="old")[0])
+    old.pop("consent_id", None)  # a spool record written before the migration
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append([orjson.dumps(rec), *(orjson.dumps(e) for e in events), orjson.dumps(rec), orjson.dumps(old)])
+    rows, consents, bad = decode_rows([orjson.dumps(rec), b"{}", b"nope"])
+    assert (len(rows), len(consents), bad) == (0, 1, 2)
+    SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 100, 0.01).drain()
+    db = warehouse.database
+    from warehouse.proof import consent_behind
+
+    proofs = consent_behind(warehouse, event_ids=[e["event_id"] for e in events])
+    assert [(p.event_id, p.record["source"], p.record["signal"]) for p in proofs] == [
+        (e["event_id"], "tag", "measure,pool") for e in events
+    ]
+    assert consent_behind(warehouse, event_ids=["old-00000000"])[0].record is None
+    [(n,)] = warehouse.query(f"SELECT uniqExact(consent_id) FROM {db}.consent_records")
+    assert int(n) == 1
+    [(old_cid,)] = warehouse.query(f"SELECT consent_id FROM {db}.events WHERE event_id LIKE 'old-%'")
+    assert old_cid == ""
+    w.close()

@@ -1,0 +1,84 @@
+"""The command line's error paths: clear messages and exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from artaud.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment(monkeypatch, tmp_path):
+    """`--data-dir` sets ARTAUD_PATHS__DATA_DIR in the process; put it back after each test."""
+    monkeypatch.setenv("ARTAUD_PATHS__DATA_DIR", str(tmp_path))
+
+
+def test_consent_needs_a_question_and_says_when_nothing_matches(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "consent"]) == 2
+    assert "give --event" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path), "consent", "--event", "nope-0001"]) == 1
+    assert "no such event" in capsys.readouterr().err
+
+
+def test_cinemas_add_reports_every_wrong_field(tmp_path, capsys):
+    code = main(
+        ["--data-dir", str(tmp_path), "cinemas", "add", "--cnc", "12AB", "--name", "", "--category", "Z"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "cnc_id" in err and "category" in err and "name" in err
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(tmp_path),
+                "cinemas",
+                "add",
+                "--cnc",
+                "750012",
+                "--name",
+                "Le Champo",
+                "--category",
+                "A",
+                "--domains",
+                "lechampo.example",
+            ]
+        )
+        == 0
+    )
+    assert "site key sk_" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(tmp_path),
+                "cinemas",
+                "add",
+                "--cnc",
+                "750012",
+                "--name",
+                "X",
+                "--category",
+                "A",
+            ]
+        )
+        == 2
+    )
+
+
+def test_import_is_all_or_nothing_unless_partial(tmp_path, capsys):
+    csv = tmp_path / "cinemas.csv"
+    csv.write_text(
+        "N° auto;Nom;Commune;Catégorie\n0750012;Le Champo;Paris;A\n12AB;Cassé;X;Z\n", encoding="utf-8"
+    )
+    assert main(["--data-dir", str(tmp_path), "cinemas", "import", str(csv)]) == 2
+    assert "nothing imported" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path), "cinemas", "import", str(csv), "--partial"]) == 1
+    assert "imported 1 cinema(s), rejected 1 row(s)" in capsys.readouterr().out
+    main(["--data-dir", str(tmp_path), "cinemas", "list"])
+    assert "Le Champo" in capsys.readouterr().out
+
+
+def test_bad_settings_stop_with_the_key(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ARTAUD_COLLECTOR__PORT", "eighty")
+    assert main(["--data-dir", str(tmp_path), "cinemas", "list"]) == 2
+    assert "collector.port" in capsys.readouterr().err
