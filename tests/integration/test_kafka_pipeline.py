@@ -17,6 +17,7 @@ import pytest
 from testing.kafka_broker import KafkaBroker
 from testing.servers import ClickHouseServer
 from testing.stack import Stack
+from tests.integration.client import HitClient
 from tests.integration.load import AckLoad
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.kafka]
@@ -153,8 +154,27 @@ def test_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_keeps_goi
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
     meta = producer.send(stack.topic, value=b'{"event_id": "poison", "not": "an event"}', key=b"1").get(10)
     producer.close()
+    client = HitClient(collector.url)
+    for i in range(5):  # pooled hits: their consent records travel on the topic too
+        status, _ = client.beacon(
+            site,
+            host,
+            [{"n": "page_view", "u": f"https://{host}/", "i": f"pzc-{i:06d}"}],
+            visitor=f"visitor-kafka-{i:03d}",
+            consent="measure,pool",
+        )
+        assert status == 204
+    client.close()
     load.wait_for(len(load.acked) + 300)
     check(stack, load, "pz-", "poison message")
+    stack.wait_stored({f"pzc-{i:06d}" for i in range(5)}, "pzc-")
+    c = stack.clickhouse.client()
+    ids = {
+        r[0] for r in c.execute(f"SELECT consent_id FROM {stack.database}.events WHERE event_id LIKE 'pzc-%'")
+    }
+    records = c.execute(f"SELECT consent_id, source, signal FROM {stack.database}.consent_records")
+    c.disconnect()
+    assert len(ids) == 1 and ids <= {r[0] for r in records} and {r[1] for r in records} == {"tag"}
     dlq = KafkaConsumer(
         stack.topic + ".dlq",
         bootstrap_servers=broker.bootstrap,
