@@ -20,49 +20,30 @@ def test_consent_needs_a_question_and_says_when_nothing_matches(tmp_path, capsys
     assert "no such event" in capsys.readouterr().err
 
 
+def add(tmp_path, *args: str) -> int:
+    return main(["--data-dir", str(tmp_path), "cinemas", "add", *args])
+
+
 def test_cinemas_add_reports_every_wrong_field(tmp_path, capsys):
-    code = main(
-        ["--data-dir", str(tmp_path), "cinemas", "add", "--cnc", "12AB", "--name", "", "--category", "Z"]
-    )
+    assert add(tmp_path, "--cnc", "12AB", "--name", "", "--category", "Z") == 2
     err = capsys.readouterr().err
-    assert code == 2 and "cnc_id" in err and "category" in err and "name" in err
+    assert "cnc_id" in err and "category" in err and "name" in err
     assert (
-        main(
-            [
-                "--data-dir",
-                str(tmp_path),
-                "cinemas",
-                "add",
-                "--cnc",
-                "750012",
-                "--name",
-                "Le Champo",
-                "--category",
-                "A",
-                "--domains",
-                "lechampo.example",
-            ]
+        add(
+            tmp_path,
+            "--cnc",
+            "750012",
+            "--name",
+            "Le Champo",
+            "--category",
+            "A",
+            "--domains",
+            "lechampo.example",
         )
         == 0
     )
     assert "site key sk_" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "--data-dir",
-                str(tmp_path),
-                "cinemas",
-                "add",
-                "--cnc",
-                "750012",
-                "--name",
-                "X",
-                "--category",
-                "A",
-            ]
-        )
-        == 2
-    )
+    assert add(tmp_path, "--cnc", "750012", "--name", "X", "--category", "A") == 2
 
 
 def test_import_is_all_or_nothing_unless_partial(tmp_path, capsys):

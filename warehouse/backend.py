@@ -140,23 +140,17 @@ class ServerWarehouse:
                 cols.append([conv(r.get(name, DEFAULTS[name])) for r in rows])
             else:
                 cols.append([conv(r[name]) for r in rows])
-        with self._lock:
-            try:
-                self._client.execute(
-                    f"INSERT INTO {self.database}.events ({', '.join(COLUMNS)}) VALUES",
-                    cols,
-                    columnar=True,
-                    types_check=False,
-                )
-            except Exception as exc:
-                raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
+        self._insert_columns("events", COLUMNS, cols)
 
     def insert_consents(self, rows: Sequence[dict[str, Any]]) -> None:
         cols = [[CONSENT_TYPES[name](r[name]) for r in rows] for name in CONSENT_COLUMNS]
+        self._insert_columns("consent_records", CONSENT_COLUMNS, cols)
+
+    def _insert_columns(self, table: str, names: Sequence[str], cols: list[list[Any]]) -> None:
         with self._lock:
             try:
                 self._client.execute(
-                    f"INSERT INTO {self.database}.consent_records ({', '.join(CONSENT_COLUMNS)}) VALUES",
+                    f"INSERT INTO {self.database}.{table} ({', '.join(names)}) VALUES",
                     cols,
                     columnar=True,
                     types_check=False,
