@@ -13,6 +13,7 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 MAX_LENGTH = 20_000  # characters; a full string with thousands of vendors is a few KB
 
@@ -126,6 +127,7 @@ def _vendor_section(bits: _Bits) -> frozenset[int]:
     return bits.bitfield(max_id)
 
 
+@lru_cache(maxsize=4096)  # pure; a visitor's string repeats on every hit of a visit
 def decode(tc: str) -> TCString:
     if not isinstance(tc, str) or not tc or len(tc) > MAX_LENGTH:
         raise TCFError("empty or overlong TC string")
