@@ -27,11 +27,6 @@ def counts_by_cinema(wh: Warehouse) -> list[CinemaCounts]:
     return [CinemaCounts(*(int(v) for v in r)) for r in rows]
 
 
-def total_events(wh: Warehouse) -> int:
-    rows = wh.query(f"SELECT uniqExact(event_id) FROM {wh.database}.events")
-    return int(rows[0][0]) if rows else 0
-
-
 def counts_for_prefix(wh: Warehouse, prefix: str) -> dict[int, tuple[int, int]]:
     """Per cinema (rows, distinct event ids) whose event id starts with `prefix` (letters, digits, dashes)."""
     if not prefix or not all(ch.isalnum() or ch == "-" for ch in prefix):

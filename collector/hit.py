@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import parse_qs
 
 import orjson
@@ -25,16 +25,7 @@ DropReason = Literal[
     "invalid_event",
     "spool_full",
 ]
-DROP_REASONS: tuple[DropReason, ...] = (
-    "unknown_site",
-    "site_suspended",
-    "origin_mismatch",
-    "body_too_large",
-    "malformed",
-    "too_many_events",
-    "invalid_event",
-    "spool_full",
-)
+DROP_REASONS: tuple[DropReason, ...] = get_args(DropReason)
 
 EVENT_NAMES = frozenset(
     {"page_view", "view_item", "select_item", "add_to_cart", "begin_checkout", "purchase"}

@@ -29,7 +29,7 @@ _ALIASES = {
 
 def _fold(s: str) -> str:
     s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
-    return " ".join(s.replace("°", " ").replace("_", " ").lower().split()).replace("n auto", "n auto")
+    return " ".join(s.replace("°", " ").replace("_", " ").lower().split())
 
 
 _LOOKUP = {_fold(alias): key for key, aliases in _ALIASES.items() for alias in aliases}

@@ -47,10 +47,6 @@ class Cinema:
     status: str = "active"
     id: int | None = None
 
-    def allows_host(self, host: str) -> bool:
-        host = host.lower().rstrip(".")
-        return any(host == d or host.endswith("." + d) for d in self.domains)
-
 
 def new_site_key() -> str:
     return "sk_" + secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")

@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import urlopen
@@ -35,14 +35,10 @@ class Tally:
     sent: int = 0
     accepted_requests: int = 0
     accepted_events: int = 0
-    refused: Counter[str] | None = None
+    refused: Counter[str] = field(default_factory=Counter)
     unexpected: int = 0
     errors: int = 0
-    by_cinema: Counter[str] | None = None
-
-    def __post_init__(self) -> None:
-        self.refused = Counter()
-        self.by_cinema = Counter()
+    by_cinema: Counter[str] = field(default_factory=Counter)
 
 
 def _get_json(url: str) -> Any:
@@ -110,11 +106,9 @@ def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
                 if 200 <= status < 300:
                     tally.accepted_requests += 1
                     tally.accepted_events += req.events
-                    assert tally.by_cinema is not None
                     tally.by_cinema[req.cinema] += req.events
                 else:
                     reason = body.decode(errors="replace").split(":", 1)[0].strip() or str(status)
-                    assert tally.refused is not None
                     tally.refused[reason] += 1
                 if status != req.expected_status:
                     tally.unexpected += 1
@@ -128,7 +122,7 @@ def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
         el = time.monotonic() - start
         print(
             f"\r  sent {tally.sent}/{total}  accepted {tally.accepted_requests}  refused "
-            f"{sum((tally.refused or Counter()).values())}  {tally.sent / max(el, 1e-9):.0f} req/s   ",
+            f"{sum(tally.refused.values())}  {tally.sent / max(el, 1e-9):.0f} req/s   ",
             end="",
             file=sys.stderr,
             flush=True,
@@ -153,9 +147,9 @@ def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
     id_of = {s["cnc_id"]: str(s["id"]) for s in ids}
     for cnc in sorted(sites_by_cnc):
         got = per.get(id_of.get(cnc, ""), (0, 0))[0]
-        print(f"  {cnc}  accepted {(tally.by_cinema or Counter())[cnc]:6}  stored {got:6}", file=out)
+        print(f"  {cnc}  accepted {tally.by_cinema[cnc]:6}  stored {got:6}", file=out)
     print("\nRefused, by reason:", file=out)
-    for reason, n in sorted((tally.refused or Counter()).items()):
+    for reason, n in sorted(tally.refused.items()):
         print(f"  {reason:18} {n}", file=out)
     exact = stored == distinct == tally.accepted_events
     ok = exact and tally.unexpected == 0

@@ -136,9 +136,8 @@ class SpoolReader:
             except Corrupt as exc:
                 log.error("spool segment %s/%s corrupt (%s); skipping the rest of it", writer, seg, exc)
                 self.corrupt_bytes += len(buf)
-                payloads, used, torn = [], len(buf), False
-                self._advance(writer, seg, cp["offset"] + used, sealed=True)
-                cp = self._checkpoint(writer)
+                cp = {"segment": seg, "offset": cp["offset"] + len(buf)}
+                self._save(writer, cp)
                 continue
             if payloads:
                 end = cp["offset"] + used
@@ -153,9 +152,6 @@ class SpoolReader:
             path.unlink(missing_ok=True)
             cp = {"segment": seg + 1, "offset": 0}
             self._save(writer, cp)
-
-    def _advance(self, writer: str, seg: int, offset: int, sealed: bool) -> None:
-        self._save(writer, {"segment": seg, "offset": offset})
 
     def commit(self, batch: Batch) -> None:
         """The batch is in the warehouse: move the checkpoint past it."""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from collector.sites import Site
 from controlplane.model import InvalidCinema, make_cinema, normalise_domain
 
 
@@ -21,8 +22,11 @@ def test_a_valid_cinema_is_normalised():
         ("JP", "RD"),
         ("melies.example",),
     )
-    assert c.site_key.startswith("sk_") and c.allows_host("billetterie.melies.example")
-    assert not c.allows_host("melies.example.evil.test")
+    assert c.site_key.startswith("sk_")
+    site = Site(
+        cinema_id=1, cnc_id=c.cnc_id, domains=c.domains, active=True
+    )  # how the collector checks pages
+    assert site.allows("billetterie.melies.example") and not site.allows("melies.example.evil.test")
 
 
 def test_every_problem_is_reported():

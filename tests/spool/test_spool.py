@@ -143,3 +143,19 @@ def test_fuzz_frames(payloads, garbage):
     except Corrupt:
         return
     assert got[: len(payloads)] == payloads and used <= len(buf) + len(garbage)
+
+
+def test_a_checksum_mismatch_skips_the_rest_of_the_segment_and_counts_it(tmp_path):
+    w = writer(tmp_path)
+    w.append([b"good"])
+    w.close()
+    seg = next(w.dir.glob("*.seg"))
+    with open(seg, "ab") as fh:
+        fh.write(HEADER.pack(3, 12345) + b"bad" + encode([b"after"]))
+    r = SpoolReader(tmp_path)
+    first = r.next_batch(1)
+    assert first is not None and first.payloads == [b"good"]
+    r.commit(first)
+    assert r.next_batch(10) is None
+    assert r.corrupt_bytes == HEADER.size + 3 + len(encode([b"after"]))
+    assert not w.dir.exists()
