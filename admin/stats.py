@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warehouse.backend import Warehouse
+from warehouse.loader import sql_str
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,36 @@ def counts_for_prefix(wh: Warehouse, prefix: str) -> dict[int, tuple[int, int]]:
         f"WHERE event_id LIKE '{prefix}%' GROUP BY cinema_id"
     )
     return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
+
+
+RECENT_FIELDS = (
+    "event_id",
+    "received_at",
+    "event_name",
+    "track",
+    "url_host",
+    "url_path",
+    "film_ref",
+    "value_cents",
+    "consent_source",
+    "consent_purposes",
+    "consent_objection",
+    "consent_id",
+    "visitor",
+)
+
+
+def recent_events(
+    wh: Warehouse, cinema_id: int, path_prefix: str = "", limit: int = 50
+) -> list[dict[str, object]]:
+    """The last events of one cinema, newest first: what a webmaster checks after installing the tag
+    (which track each hit landed in, and why). Pseudonymous columns only."""
+    where = f"cinema_id = {int(cinema_id)}"
+    if path_prefix:
+        where += f" AND startsWith(url_path, {sql_str(path_prefix)})"
+    rows = wh.query(
+        f"SELECT event_id, toString(received_at), event_name, toString(track), url_host, url_path, film_ref, "
+        f"value_cents, consent_source, consent_purposes, consent_objection, consent_id, visitor "
+        f"FROM {wh.database}.events FINAL WHERE {where} ORDER BY received_at DESC, event_id LIMIT {int(limit)}"
+    )
+    return [dict(zip(RECENT_FIELDS, r, strict=True)) for r in rows]

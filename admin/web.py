@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template_string, request
 
-from admin.stats import counts_by_cinema, counts_for_prefix
+from admin.stats import counts_by_cinema, counts_for_prefix, recent_events
 from controlplane.store import ControlPlane
 from warehouse.backend import Warehouse
 
@@ -67,6 +67,23 @@ def create_admin(cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str,
         except ValueError as exc:
             return jsonify({"error": str(exc)}), 400
         return jsonify({str(k): {"rows": v[0], "distinct": v[1]} for k, v in per.items()})
+
+    @app.get("/api/v1/events/recent")
+    def recent() -> Any:
+        cnc = request.args.get("cinema", "")
+        cinema = next((c for c in cp.cinemas() if c.cnc_id == cnc), None)
+        if cinema is None or cinema.id is None:
+            return jsonify({"error": "cinema: give the CNC number of a registered cinema"}), 400
+        prefix = request.args.get("path_prefix", "")
+        if len(prefix) > 200:
+            return jsonify({"error": "path_prefix: at most 200 characters"}), 400
+        try:
+            limit = int(request.args.get("limit", "50"))
+        except ValueError:
+            limit = -1
+        if not 1 <= limit <= 1000:
+            return jsonify({"error": "limit: an integer from 1 to 1000"}), 400
+        return jsonify(recent_events(wh, cinema.id, prefix, limit))
 
     @app.get("/api/v1/consent")
     def consent() -> Any:

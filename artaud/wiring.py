@@ -86,6 +86,7 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
             policy=Policy(
                 honour_gpc=settings.privacy.honour_gpc,
                 honour_dnt=settings.privacy.honour_dnt,
+                cmp_service=settings.consent.cmp_service,
                 tcf=TcfPolicy(
                     pooled_purposes=settings.consent.tcf_pooled_purposes,
                     scare_vendor_id=settings.consent.tcf_scare_vendor_id,

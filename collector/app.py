@@ -52,6 +52,21 @@ STATUS = {
 }
 
 
+def tag_script(policy: Policy) -> bytes:
+    """The tag as served: the minified build with the consent settings it needs to decide, in the
+    browser, whether it may store an identifier (the collector decides the track again)."""
+    tag = resources.files("collector").joinpath("static/tag.js").read_bytes()
+    cfg = {
+        "p": list(policy.tcf.pooled_purposes),
+        "v": policy.tcf.scare_vendor_id,
+        "s": policy.cmp_service,
+        "g": int(policy.honour_gpc),
+        "d": int(policy.honour_dnt),
+    }
+    assert tag.count(b"ARTAUD_CFG") == 1, "tag.js must name ARTAUD_CFG exactly once"
+    return tag.replace(b"ARTAUD_CFG", json.dumps(cfg, separators=(",", ":")).encode())
+
+
 @dataclass(frozen=True)
 class CollectorConfig:
     max_body_bytes: int = 16384
@@ -84,7 +99,7 @@ class CollectorApp:
         self.regions = regions
         self.metrics = metrics
         self.clock = clock
-        self.tag = resources.files("collector").joinpath("static/tag.js").read_bytes()
+        self.tag = tag_script(config.policy)
 
     # -- WSGI -----------------------------------------------------------------
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -234,7 +249,8 @@ class CollectorApp:
         decision = decide(
             Signals(
                 tag_purposes=hit.consent,
-                gpc=environ.get("HTTP_SEC_GPC", "").strip() == "1",
+                cmp=hit.cmp,
+                gpc=hit.gpc or environ.get("HTTP_SEC_GPC", "").strip() == "1",
                 dnt=environ.get("HTTP_DNT", "").strip() == "1",
                 tcf=hit.tcf,
             ),

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from collector.agents import Agent
+from collector.films import film_ref
 from collector.hit import RawHit
 from collector.pseudonym import Pseudonymiser, keyed_hash
 from collector.urls import clean_url, host_of, redact_text
@@ -104,6 +105,7 @@ def build_events(
                 "referrer_host": host_of(ev.referrer) if ev.referrer else "",
                 "film_key": ev.film_key,
                 "film_title": redact_text(ev.film_title),
+                "film_ref": film_ref(ev.film_title, ev.film_director),
                 "show_id": ev.show_id,
                 "show_start": ev.show_start,
                 "version": ev.version,

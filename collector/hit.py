@@ -37,7 +37,9 @@ _EVENT_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_CONSENT = re.compile(r"^[a-z0-9:_,-]{0,512}$")
+_CONSENT = re.compile(r"^[a-z0-9:_,=-]{0,512}$")
+CONSENT_SOURCES = frozenset({"tag", "tac", "klaro"})  # `cs`: the tag's API, tarteaucitron, Klaro
+MAX_ITEMS = 50
 _TCF = re.compile(r"^[A-Za-z0-9_.-]{1,12000}$")
 _CONTROL = re.compile(r"[\x00-\x1f]")
 MAX_URL = 2048
@@ -62,6 +64,7 @@ class RawEvent:
     event_id: str = ""
     film_key: str = ""
     film_title: str = ""
+    film_director: str = ""  # only used to derive the cross-system film reference; not stored
     show_id: str = ""
     show_start: str = ""
     version: str = ""
@@ -78,8 +81,10 @@ class RawHit:
     site_key: str
     events: tuple[RawEvent, ...]
     visitor_id: str = ""  # first-party id set by the tag after consent; never stored raw
-    consent: str | None = None  # the tag's own consent string (purposes), None if absent
+    consent: str | None = None  # the tag's purposes list or a banner's state (`c`), None if absent
+    cmp: str | None = None  # "tac" | "klaro" when `consent` is that banner's state (`cs`)
     tcf: str | None = None  # IAB TCF v2 TC string (`gdpr_consent`), None if absent
+    gpc: bool = False  # navigator.globalPrivacyControl as the tag read it (`g`)
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -131,33 +136,66 @@ def _money(value: object, name: str) -> int:
     return 0 if n is None else round(n * 100)
 
 
+def _items(value: object) -> list[Mapping[str, object]]:
+    """GA4 `items`: a list of objects (the first one names the film and the séance)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_ITEMS:
+        raise HitError("invalid_event", f"items must be a list of at most {MAX_ITEMS} objects")
+    if not all(isinstance(it, dict) for it in value):
+        raise HitError("invalid_event", "each item must be a JSON object")
+    return value
+
+
 def parse_event(obj: Mapping[str, object]) -> RawEvent:
+    """One event: the tag's short keys, or GA4 e-commerce names (`value`, `currency`,
+    `transaction_id`, `items[]` with `item_id`, `item_name`, `item_variant`, `quantity`, and the
+    custom item parameters `show_id`, `show_start`) as a dataLayer holds them."""
     name = obj.get("n", "page_view")
     if not isinstance(name, str) or name not in EVENT_NAMES:
         raise HitError("invalid_event", f"unknown event name {str(name)[:40]!r}")
     event_id = _text(obj.get("i"), "i", 64)
     if event_id and not _EVENT_ID.match(event_id):
         raise HitError("invalid_event", "event id must be 8 to 64 letters, digits or dashes")
-    version = _text(obj.get("ver"), "ver", 10).upper()
+    items = _items(obj.get("items"))
+    first: Mapping[str, object] = items[0] if items else {}
+
+    def get(short: str, item_key: str = "", top_key: str = "") -> object:
+        for value in (
+            obj.get(short),
+            first.get(item_key) if item_key else None,
+            obj.get(top_key) if top_key else None,
+        ):
+            if value is not None and value != "":
+                return value
+        return None
+
+    version = _text(get("ver", "item_variant"), "ver", 10).upper()
     if version and version not in VERSIONS:
         raise HitError("invalid_event", f"unknown version {version!r}")
-    currency = _text(obj.get("cur"), "cur", 3).upper()
+    currency = _text(get("cur", top_key="currency"), "cur", 3).upper()
     if currency and not _CURRENCY.match(currency):
         raise HitError("invalid_event", "currency must be a 3-letter ISO code")
+    quantity = _int(obj.get("qty"), "qty", 0, 100)
+    if not quantity and items:
+        quantity = sum(_int(it.get("quantity"), "items[].quantity", 0, 100) for it in items)
+        if quantity > 100:
+            raise HitError("invalid_event", "items[].quantity must add up to at most 100")
     return RawEvent(
         name=name,
         url=_text(obj.get("u"), "u", MAX_URL),
         referrer=_text(obj.get("r"), "r", MAX_URL),
         event_id=event_id,
-        film_key=_token(obj.get("film"), "film"),
-        film_title=_text(obj.get("title"), "title"),
-        show_id=_token(obj.get("show"), "show"),
-        show_start=_text(obj.get("start"), "start", 40),
+        film_key=_token(get("film", "item_id"), "film"),
+        film_title=_text(get("title", "item_name"), "title"),
+        film_director=_text(obj.get("dir"), "dir"),
+        show_id=_token(get("show", "show_id"), "show"),
+        show_start=_text(get("start", "show_start"), "start", 40),
         version=version,
-        quantity=_int(obj.get("qty"), "qty", 0, 100),
-        value_cents=_money(obj.get("value"), "value"),
+        quantity=quantity,
+        value_cents=_money(get("value"), "value"),
         currency=currency,
-        order_id=_text(obj.get("order"), "order", 128),
+        order_id=_text(get("order", top_key="transaction_id"), "order", 128),
     )
 
 
@@ -170,19 +208,57 @@ def _tcf(value: object) -> str | None:
     return value
 
 
-def _common(site_key: object, visitor: object, consent: object) -> tuple[str, str, str | None]:
+@dataclass(frozen=True)
+class _Common:
+    site_key: str
+    visitor_id: str
+    consent: str | None
+    cmp: str | None
+    tcf: str | None
+    gpc: bool
+
+
+def _common(doc: Mapping[str, object]) -> _Common:
+    site_key = doc.get("k")
     if not isinstance(site_key, str) or not _SITE_KEY.match(site_key):
         raise HitError("unknown_site", "missing or malformed site key")
+    visitor = doc.get("v")
     vid = "" if visitor in (None, "") else visitor
     if not isinstance(vid, str) or (vid and not _VISITOR_ID.match(vid)):
-        raise HitError("malformed", "visitor id must be 8 to 64 letters, digits, _ or -")
-    if consent is None:
-        cons = None
-    elif not isinstance(consent, str) or not _CONSENT.match(consent):
-        raise HitError("malformed", "consent must be a short list of purposes")
-    else:
-        cons = consent
-    return site_key, vid, cons
+        raise HitError("malformed", "visitor id must be 8 to 64 letters, digits, _ or -", site_key)
+    consent = doc.get("c")
+    if consent is not None and (not isinstance(consent, str) or not _CONSENT.match(consent)):
+        raise HitError("malformed", "consent must be a short list of purposes or banner states", site_key)
+    source = doc.get("cs")
+    if source is not None and source not in CONSENT_SOURCES:
+        raise HitError("malformed", "cs must be one of tag, tac, klaro", site_key)
+    gpc = doc.get("g")  # 1 / 0, "1" / "0" from the pixel, or JSON true / false
+    if gpc not in (None, 0, 1, "0", "1"):
+        raise HitError("malformed", "g (Global Privacy Control) must be 0 or 1", site_key)
+    try:
+        tcf = _tcf(doc.get("gdpr_consent"))
+    except HitError as err:
+        raise HitError(err.reason, err.detail, site_key) from None
+    return _Common(
+        site_key=site_key,
+        visitor_id=vid,
+        consent=consent if isinstance(consent, str) else ("" if source in ("tac", "klaro") else None),
+        cmp=source if source in ("tac", "klaro") else None,
+        tcf=tcf,
+        gpc=gpc in (1, "1"),
+    )
+
+
+def _hit(common: _Common, events: tuple[RawEvent, ...]) -> RawHit:
+    return RawHit(
+        site_key=common.site_key,
+        visitor_id=common.visitor_id,
+        consent=common.consent,
+        cmp=common.cmp,
+        tcf=common.tcf,
+        gpc=common.gpc,
+        events=events,
+    )
 
 
 def parse_query(query_string: str) -> RawHit:
@@ -194,41 +270,28 @@ def parse_query(query_string: str) -> RawHit:
     except ValueError as exc:
         raise HitError("malformed", f"query string: {exc}") from None
     flat: dict[str, object] = {k: v[0] for k, v in qs.items() if v}
-    site_key, vid, consent = _common(flat.get("k"), flat.get("v"), flat.get("c"))
+    flat.pop("items", None)  # GA4 item lists only travel in beacon bodies
+    common = _common(flat)
     try:
-        return RawHit(
-            site_key=site_key,
-            visitor_id=vid,
-            consent=consent,
-            tcf=_tcf(flat.get("gdpr_consent")),
-            events=(parse_event(flat),),
-        )
+        return _hit(common, (parse_event(flat),))
     except HitError as err:
-        raise HitError(err.reason, err.detail, site_key) from None
+        raise HitError(err.reason, err.detail, common.site_key) from None
 
 
 def parse_beacon(body: bytes, max_events: int) -> RawHit:
-    """Beacon: POST text/plain body {"k": SITE, "v": VISITOR, "c": CONSENT, "gdpr_consent": TC,
-    "e": [{"n": ...}, ...]}."""
+    """Beacon: POST text/plain body {"k": SITE, "v": VISITOR, "c": CONSENT, "cs": SOURCE, "g": 1,
+    "gdpr_consent": TC, "e": [{"n": ...}, ...]}."""
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError:  # also invalid UTF-8, NaN and Infinity, deep nesting
         raise HitError("malformed", "body is not UTF-8 JSON") from None
     if not isinstance(doc, dict):
         raise HitError("malformed", "body must be a JSON object")
-    site_key = doc.get("k")
+    common = _common(doc)
     try:
-        site_key, vid, consent = _common(site_key, doc.get("v"), doc.get("c"))
-        return RawHit(
-            site_key=site_key,
-            visitor_id=vid,
-            consent=consent,
-            tcf=_tcf(doc.get("gdpr_consent")),
-            events=_events(doc.get("e"), max_events),
-        )
+        return _hit(common, _events(doc.get("e"), max_events))
     except HitError as err:
-        known = site_key if isinstance(site_key, str) and _SITE_KEY.match(site_key) else ""
-        raise HitError(err.reason, err.detail, known) from None
+        raise HitError(err.reason, err.detail, common.site_key) from None
 
 
 def _events(events: object, max_events: int) -> tuple[RawEvent, ...]:

@@ -63,6 +63,7 @@ class Consent(_Section):
     tcf_scare_vendor_id: int = Field(ge=0, le=65535)
     tcf_partner_vendors: tuple[str, ...] = ()
     tcf_max_age_days: int = Field(ge=1, le=400)
+    cmp_service: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")
 
     @field_validator("tcf_pooled_purposes")
     @classmethod

@@ -1,9 +1,10 @@
 """One consent decision per hit, from the signals it carries.
 
-Sources handled today: IAB TCF v2.2 strings (`gdpr_consent`), the tag's own small API (a purposes
-list such as "measure,pool,partner:acme"), Global Privacy Control and Do Not Track. tarteaucitron.js
-and Klaro states are normalised into the tag's purposes list by the tag. When a TC string is present
-it decides; a malformed or expired signal is an explicit "no valid consent", never an exception.
+Sources: IAB TCF v2.2 strings (`gdpr_consent`), the states of tarteaucitron.js and Klaro as the tag
+reads them (`consent/cmp.py`), the tag's own small API (a purposes list such as
+"measure,pool,partner:acme"), Global Privacy Control and Do Not Track (objections to the pooled track).
+A TC string decides when present, then a banner's state, then the tag's API; a malformed or expired
+signal is an explicit "no valid consent", never an exception.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from consent.cmp import CMP_SOURCES, parse_cmp_state
 from consent.tcf import TCFError, decode
 from consent.tcf_policy import TcfPolicy, expired, pooled_and_partners
 
@@ -21,7 +23,8 @@ POLICY_VERSION = "2026-11-1"
 
 @dataclass(frozen=True)
 class Signals:
-    tag_purposes: str | None  # None: the page sent no consent signal at all
+    tag_purposes: str | None  # the tag's purposes list or a banner's state; None: no signal at all
+    cmp: str | None = None  # "tac" | "klaro" when tag_purposes is that banner's state
     gpc: bool = False
     dnt: bool = False
     tcf: str | None = None  # an IAB TCF v2 TC string
@@ -31,6 +34,7 @@ class Signals:
 class Policy:
     honour_gpc: bool = True
     honour_dnt: bool = True
+    cmp_service: str = "artaud"  # tarteaucitron / Klaro service name of the pooled audience
     tcf: TcfPolicy = field(default_factory=TcfPolicy)
 
 
@@ -39,7 +43,7 @@ class Decision:
     measurement: bool  # the exempt per-cinema statistics (always allowed: CNIL exemption)
     pooled: bool  # the pooled audience (opt-in only)
     partners: frozenset[str]
-    source: str  # "tcf" | "tag" | "none" | "invalid" | "expired"
+    source: str  # "tcf" | "tac" | "klaro" | "tag" | "none" | "invalid" | "expired"
     objection: str  # "" | "gpc" | "dnt"
 
     @property
@@ -89,12 +93,19 @@ def decide(signals: Signals, policy: Policy | None = None, now: datetime | None 
         if objection:
             return Decision(True, False, frozenset(), "tcf", objection)
         return Decision(True, pooled, partners, "tcf", "")
-    if signals.tag_purposes is None:
+    if signals.cmp is not None:
+        if signals.cmp not in CMP_SOURCES:
+            return Decision(True, False, frozenset(), "invalid", objection)
+        source = signals.cmp
+        parsed = parse_cmp_state(signals.tag_purposes or "", policy.cmp_service)
+    elif signals.tag_purposes is None:
         return Decision(True, False, frozenset(), "none", objection)
-    parsed = parse_purposes(signals.tag_purposes)
+    else:
+        source = "tag"
+        parsed = parse_purposes(signals.tag_purposes)
     if parsed is None:
         return Decision(True, False, frozenset(), "invalid", objection)
     pooled, partners = parsed
     if objection:
-        return Decision(True, False, frozenset(), "tag", objection)
-    return Decision(True, pooled, partners, "tag", "")
+        return Decision(True, False, frozenset(), source, objection)
+    return Decision(True, pooled, partners, source, "")

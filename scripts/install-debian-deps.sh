@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that testing/servers.py, testing/kafka_broker.py and the benchmarks use:
-# clickhouse-server and clickhouse-client (Debian's 18.16), postgresql, nginx-light, wrk, and Java 17 +
-# Maven (to fetch and run Apache Kafka from Maven Central).
+# Installs the Debian packages that testing/servers.py, testing/kafka_broker.py, testing/browser.py and
+# the benchmarks use: clickhouse-server and clickhouse-client (Debian's 18.16), postgresql, nginx-light,
+# wrk, chromium (the tag's browser tests), and Java 17 + Maven (to fetch and run Apache Kafka from
+# Maven Central).
 # For a fresh Debian 12 machine, run as root (or with sudo). Idempotent: does nothing when every binary
 # is already there (set SERVICES_FORCE_INSTALL=1 to run apt-get anyway).
 #
@@ -21,11 +22,11 @@ have_all() {
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null &&
     compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null &&
     { have nginx || [ -x /usr/sbin/nginx ]; } &&
-    have wrk && have java && have mvn && have node && have npm
+    have wrk && have java && have mvn && have node && have npm && [ -x /usr/bin/chromium ]
 }
 
 if have_all && [ "${SERVICES_FORCE_INSTALL:-0}" != 1 ]; then
-  echo "install-debian-deps: clickhouse-server, clickhouse-client, postgresql, nginx, wrk, java, mvn, node already installed"
+  echo "install-debian-deps: clickhouse-server, clickhouse-client, postgresql, nginx, wrk, chromium, java, mvn, node already installed"
   exit 0
 fi
 
@@ -53,7 +54,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 echo "install-debian-deps: apt-get update"
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-PKGS=(clickhouse-server clickhouse-client postgresql nginx-light wrk)
+PKGS=(clickhouse-server clickhouse-client postgresql nginx-light wrk chromium)
 have java || PKGS+=(openjdk-17-jre-headless)
 have mvn || PKGS+=(maven)
 have node || PKGS+=(nodejs)

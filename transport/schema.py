@@ -87,8 +87,9 @@ def decode_event(value: bytes | None) -> dict[str, Any]:
         raise PoisonMessage("not a JSON object")
     if row.get("_t") == "consent":
         return _decode_consent(row)
-    if not isinstance(row.get("consent_id", ""), str):
-        raise PoisonMessage("consent_id must be a string")
+    for name in ("consent_id", "film_ref"):  # added after schema 1 was first written: may be absent
+        if not isinstance(row.get(name, ""), str):
+            raise PoisonMessage(f"{name} must be a string")
     for name in _STRINGS:
         if not isinstance(row.get(name), str):
             raise PoisonMessage(f"{name} must be a string")

@@ -30,6 +30,7 @@ TYPES: dict[str, Callable[[Any], Any]] = {
     "referrer_host": str,
     "film_key": str,
     "film_title": str,
+    "film_ref": str,
     "show_id": str,
     "show_start": str,
     "version": str,
@@ -63,4 +64,4 @@ CONSENT_TYPES: dict[str, Callable[[Any], Any]] = {
 }
 CONSENT_COLUMNS: tuple[str, ...] = tuple(CONSENT_TYPES)
 # fields a spool record written before a migration may lack, with the column's default
-DEFAULTS: dict[str, Any] = {"consent_id": ""}
+DEFAULTS: dict[str, Any] = {"consent_id": "", "film_ref": ""}

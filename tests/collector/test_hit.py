@@ -134,3 +134,85 @@ def test_fuzz_query(qs):
         parse_query(qs)
     except HitError as err:
         assert err.reason in DROP_REASONS
+
+
+def test_ga4_ecommerce_as_a_data_layer_holds_it():
+    body = {
+        "k": KEY,
+        "e": [
+            {
+                "n": "purchase",
+                "transaction_id": "CMD-1",
+                "value": 15.5,
+                "currency": "eur",
+                "items": [
+                    {
+                        "item_id": "F77",
+                        "item_name": "Perfect Days",
+                        "item_variant": "vost",
+                        "quantity": 2,
+                        "show_id": "S42",
+                        "show_start": "2026-11-25T20:30",
+                        "price": 7.75,
+                    },
+                    {"item_id": "F77", "quantity": 1},
+                ],
+            }
+        ],
+    }
+    [ev] = parse_beacon(json.dumps(body).encode(), 10).events
+    assert (ev.film_key, ev.film_title, ev.version, ev.show_id, ev.show_start) == (
+        "F77",
+        "Perfect Days",
+        "VOST",
+        "S42",
+        "2026-11-25T20:30",
+    )
+    assert (ev.quantity, ev.value_cents, ev.currency, ev.order_id) == (3, 1550, "EUR", "CMD-1")
+
+
+def test_the_tag_short_keys_win_over_ga4_names():
+    body = {
+        "k": KEY,
+        "e": [{"n": "view_item", "film": "mine", "qty": 1, "items": [{"item_id": "F1", "quantity": 5}]}],
+    }
+    [ev] = parse_beacon(json.dumps(body).encode(), 10).events
+    assert (ev.film_key, ev.quantity) == ("mine", 1)
+
+
+@pytest.mark.parametrize(
+    "items",
+    ["F1", [1, 2], [{"quantity": 60}, {"quantity": 60}], [{"item_id": "has space"}], [{}] * 51],
+)
+def test_bad_ga4_items_are_invalid_events(items):
+    body = {"k": KEY, "e": [{"n": "add_to_cart", "items": items}]}
+    with pytest.raises(HitError) as err:
+        parse_beacon(json.dumps(body).encode(), 10)
+    assert err.value.reason == "invalid_event" and err.value.site_key == KEY
+
+
+def test_banner_state_source_and_gpc():
+    hit = parse_beacon(
+        json.dumps({"k": KEY, "cs": "tac", "c": "artaud=true", "g": 1, "e": [{}]}).encode(), 10
+    )
+    assert (hit.cmp, hit.consent, hit.gpc) == ("tac", "artaud=true", True)
+    hit = parse_beacon(json.dumps({"k": KEY, "cs": "klaro", "e": [{}]}).encode(), 10)
+    assert (hit.cmp, hit.consent) == ("klaro", "")  # the banner is there, no choice yet
+    hit = parse_beacon(json.dumps({"k": KEY, "cs": "tag", "c": "pool", "e": [{}]}).encode(), 10)
+    assert (hit.cmp, hit.consent, hit.gpc) == (None, "pool", False)
+    hit = parse_query(f"k={KEY}&cs=tac&c=artaud%3Dfalse&g=1&dir=Wim+Wenders&title=Perfect+Days")
+    assert (hit.cmp, hit.consent, hit.gpc, hit.events[0].film_director) == (
+        "tac",
+        "artaud=false",
+        True,
+        "Wim Wenders",
+    )
+
+
+@pytest.mark.parametrize(
+    "extra", [{"cs": "didomi"}, {"cs": 1}, {"g": 2}, {"g": "yes"}, {"c": "artaud=true!"}, {"c": 5}]
+)
+def test_bad_consent_fields_are_malformed(extra):
+    with pytest.raises(HitError) as err:
+        parse_beacon(json.dumps({"k": KEY, "e": [{}], **extra}).encode(), 10)
+    assert err.value.reason == "malformed" and err.value.site_key == KEY

@@ -1,0 +1,51 @@
+"""The tag as served: built from its source, within its size budget, configured by the collector."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import subprocess
+from pathlib import Path
+
+from collector.app import tag_script
+from consent.decision import Policy
+from consent.tcf_policy import TcfPolicy
+
+STATIC = Path(__file__).resolve().parents[2] / "collector" / "static"
+JS = Path(__file__).resolve().parents[1] / "js"
+BUDGET = 2048  # bytes gzipped (Plausible ~1.3 KB raw, Umami 2.2 KB gzipped, Matomo 22 KB)
+
+
+def test_the_committed_tag_is_the_build_of_its_source():
+    out = subprocess.run(
+        ["node", "build_tag.mjs", "--check"], cwd=JS, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr + out.stdout
+
+
+def test_the_served_tag_is_at_most_2_kb_gzipped():
+    served = tag_script(Policy())
+    size = len(gzip.compress(served, compresslevel=9))
+    assert size <= BUDGET, f"the tag is {size} bytes gzipped, over the {BUDGET}-byte budget"
+    assert len(served) < 4 * BUDGET
+
+
+def test_the_collector_hands_the_tag_its_consent_settings():
+    policy = Policy(
+        honour_gpc=False, cmp_service="audience", tcf=TcfPolicy(pooled_purposes=(1, 4), scare_vendor_id=999)
+    )
+    served = tag_script(policy).decode()
+    assert "ARTAUD_CFG" not in served
+    cfg = re.search(r'\{"p":.*?"d":\d\}', served)
+    assert cfg is not None
+    assert json.loads(cfg.group(0)) == {"p": [1, 4], "v": 999, "s": "audience", "g": 0, "d": 1}
+
+
+def test_the_source_stays_es5_and_never_stores_before_consent():
+    src = (STATIC / "tag.src.js").read_text()
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", src, flags=re.S)
+    for modern in ("=>", "let ", "const ", "`", "class ", "async ", "await ", "?.", "??"):
+        assert modern not in code, f"{modern!r} is not ES5"
+    # the only write to storage is in vid(), reached only when the consent covers the pooled audience
+    assert code.count("setItem(") == 1 and code.count("vid)(c[2] && !gpc && !dnt)") == 1

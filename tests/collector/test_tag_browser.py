@@ -1,0 +1,453 @@
+"""The tag in headless Chromium (Debian's) against local cinema pages, with the real banners:
+tarteaucitron.js from npm, the IAB's own CMP API serving TC strings built by @iabtechlabtcf/core,
+GPC, single-page navigation, a ticketing iframe on another origin, and a page whose storage is
+blocked or whose collector is down. Hits go through the real service (`artaud run`) into the
+embedded ClickHouse; assertions read what landed there through the console's API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from artaud.demo import STUB
+from testing.app_process import ArtaudProcess, free_port
+from testing.browser import PageServer, chromium
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+JS = Path(__file__).resolve().parents[1] / "js"
+CINEMA = "9990001"  # demo cinema "Le Méliès": melies.example, billetterie-melies.example
+HOST, TICKETING = "melies.example", "billetterie-melies.example"
+SCARE_VENDOR, PARTNER_VENDOR = 1234, 755
+
+
+@pytest.fixture(scope="module")
+def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArtaudProcess]:
+    p = ArtaudProcess(
+        tmp_path_factory.mktemp("browser") / "data",
+        extra_env={
+            "ARTAUD_CONSENT__TCF_SCARE_VENDOR_ID": str(SCARE_VENDOR),
+            "ARTAUD_CONSENT__TCF_PARTNER_VENDORS": json.dumps([f"demo-agency:{PARTNER_VENDOR}"]),
+        },
+    ).start()
+    yield p
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[PageServer]:
+    server = PageServer(JS / "node_modules").start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def site_key(svc: ArtaudProcess) -> str:
+    return next(s["site_key"] for s in svc.sites() if s["cnc_id"] == CINEMA)
+
+
+class Page:
+    """One browser context (fresh storage) on one page, recording uncaught page errors."""
+
+    def __init__(self, browser: Any, **context: Any) -> None:
+        self.ctx = browser.new_context(**context)
+        self.page = self.ctx.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def stored_id(self) -> Any:
+        return self.page.evaluate(
+            "() => { try { return localStorage.getItem('artaud_id') } catch (e) { return 'blocked' } }"
+        )
+
+    def close(self) -> None:
+        self.ctx.close()
+
+
+def html(svc: ArtaudProcess, site_key: str, head: str = "", body: str = "", tag_attrs: str = "") -> str:
+    return f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Cinéma</title>
+<script>{STUB}</script>{head}
+<script defer src="{svc.url}/c/t.js" data-site="{site_key}"{tag_attrs}></script></head>
+<body><h1>Le Méliès</h1><button id="b" onclick="this.textContent='ok'">réserver</button>{body}
+<script>document.body.dataset.ready = "1"</script></body></html>"""
+
+
+def landed(
+    svc: ArtaudProcess, prefix: str, expected: int, settle: float = 2.5, timeout: float = 30
+) -> list[dict[str, Any]]:
+    """The events under a path prefix once `expected` have landed and nothing more arrived for
+    `settle` seconds (so that an unexpected extra hit would be seen), oldest first."""
+    deadline = time.monotonic() + timeout
+    rows: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        rows = svc.get_json(f"/api/v1/events/recent?cinema={CINEMA}&path_prefix={prefix}&limit=1000")
+        if len(rows) >= expected:
+            time.sleep(settle)
+            rows = svc.get_json(f"/api/v1/events/recent?cinema={CINEMA}&path_prefix={prefix}&limit=1000")
+            break
+        time.sleep(0.3)
+    return sorted(rows, key=lambda r: (r["received_at"], r["url_path"], r["event_name"]))
+
+
+def prefix(name: str) -> str:
+    return f"/{name}-{uuid.uuid4().hex[:8]}/"
+
+
+def consent_of(svc: ArtaudProcess, event_id: str) -> dict[str, Any]:
+    [proof] = svc.get_json(f"/api/v1/consent?event_id={event_id}")
+    assert proof["record"] is not None, "a pooled event without its consent record"
+    return dict(proof["record"])
+
+
+def wait_tag(p: Page) -> None:
+    p.page.wait_for_function("() => window.artaud && window.artaud.l === 1", timeout=10000)
+
+
+def navigate(p: Page, path: str) -> None:
+    """A single-page navigation, as a router does it."""
+    p.page.evaluate("(path) => history.pushState({}, '', path)", path)
+    p.page.wait_for_timeout(150)
+
+
+TAC_SERVICE = """
+<script src="/node_modules/tarteaucitronjs/tarteaucitron.js"></script>
+<script>
+tarteaucitron.init({privacyUrl: "", hashtag: "#tarteaucitron", cookieName: "tarteaucitron",
+  orientation: "middle", showAlertSmall: false, cookieslist: false, highPrivacy: true,
+  handleBrowserDNTRequest: false, AcceptAllCta: true, DenyAllCta: true, mandatory: true,
+  removeCredit: true, useExternalCss: false});
+tarteaucitron.services.artaud = {key: "artaud", type: "analytic",
+  name: "Audience mutualisée Art et Essai (SCARE)", uri: "https://scare.example/vie-privee",
+  needConsent: true, cookies: ["artaud_id"], js: function () {}, fallback: function () {}};
+(tarteaucitron.job = tarteaucitron.job || []).push("artaud");
+</script>"""
+
+
+def tac_click(p: Page, selector: str, state: bool) -> None:
+    """Click a tarteaucitron button; it binds its buttons a moment after showing them, so click again
+    (as a person would) until the banner has taken the choice."""
+    for _ in range(50):
+        p.page.click(selector)
+        if p.page.evaluate("() => tarteaucitron.state.artaud") == state:
+            return
+        p.page.wait_for_timeout(100)
+    raise AssertionError(f"tarteaucitron ignored {selector}")
+
+
+def test_a_tarteaucitron_before_choice_refuse_accept_withdraw(svc, pages, browser, site_key):
+    pre = prefix("a")
+    pages.add(pre + "index.html", html(svc, site_key, head=TAC_SERVICE))
+    p = Page(browser)
+    try:
+        p.page.goto(pages.url(HOST, pre + "index.html"))
+        wait_tag(p)
+        p.page.wait_for_selector("#tarteaucitronAllDenied2", state="visible")
+        assert p.stored_id() is None  # before a choice: no identifier
+        tac_click(p, "#tarteaucitronAllDenied2", False)  # « Tout refuser » in the banner
+        navigate(p, pre + "refused")
+        assert p.stored_id() is None
+        p.page.evaluate("() => tarteaucitron.userInterface.openPanel()")
+        tac_click(p, "#tarteaucitronAllAllowed", True)  # « Tout accepter » in the panel
+        navigate(p, pre + "accepted")
+        ident = p.stored_id()
+        assert ident is not None and json.loads(ident)["i"]
+        tac_click(p, "#tarteaucitronAllDenied", False)  # withdraw: « Tout refuser » in the panel
+        assert p.stored_id() is None  # the identifier goes at once
+        navigate(p, pre + "withdrawn")
+        assert p.errors == []
+    finally:
+        p.close()
+    rows = landed(svc, pre, 4)
+    by_path = {r["url_path"]: r for r in rows}
+    assert len(rows) == 4 and all(r["event_name"] == "page_view" for r in rows)
+    assert by_path[pre + "index.html"]["track"] == "exempt"  # before a choice
+    assert by_path[pre + "refused"]["track"] == "exempt"
+    assert by_path[pre + "withdrawn"]["track"] == "exempt"
+    pooled = by_path[pre + "accepted"]
+    assert pooled["track"] == "pooled" and pooled["consent_source"] == "tac"
+    assert all(r["consent_id"] == "" for r in rows if r["track"] == "exempt")
+    record = consent_of(svc, pooled["event_id"])
+    assert record["source"] == "tac" and record["signal"] == "artaud=true"
+    assert record["purposes"] == "measure,pool" and record["consent_id"] == pooled["consent_id"]
+
+
+def tc_strings(specs: list[dict[str, Any]]) -> list[str]:
+    out = subprocess.run(
+        ["node", "tcf_build.mjs", json.dumps(specs)],
+        cwd=JS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout.split()
+
+
+def tcf_page(svc: ArtaudProcess, site_key: str, tc: str) -> str:
+    head = f"""<script src="/node_modules/@iabtechlabtcf/stub/lib/stub.js"></script>
+<script type="importmap">{{"imports": {{
+  "@iabtechlabtcf/core": "/node_modules/@iabtechlabtcf/core/lib/mjs/index.js",
+  "@iabtechlabtcf/cmpapi": "/node_modules/@iabtechlabtcf/cmpapi/lib/mjs/index.js"}}}}</script>
+<script type="module">
+import {{ CmpApi }} from "@iabtechlabtcf/cmpapi";
+const api = new CmpApi(300, 1, true);
+api.update({json.dumps(tc)}, false);
+</script>"""
+    return html(svc, site_key, head=head)
+
+
+def test_b_iab_cmp_api_granted_and_refused_purposes_and_vendors(svc, pages, browser, site_key):
+    both = [SCARE_VENDOR, PARTNER_VENDOR]
+    cases = {
+        "granted": ({"purposes": [1, 3, 4], "vendors": both}, "pooled", "measure,pool,partner:demo-agency"),
+        "scare-only": ({"purposes": [1, 3, 4], "vendors": [SCARE_VENDOR]}, "pooled", "measure,pool"),
+        "purpose-refused": ({"purposes": [1, 3], "vendors": both}, "exempt", "measure"),
+        "vendor-refused": ({"purposes": [1, 3, 4], "vendors": [PARTNER_VENDOR]}, "exempt", "measure"),
+        "restricted": (
+            {
+                "purposes": [1, 3, 4],
+                "vendors": both,
+                "restrictions": [{"purpose": 3, "type": 0, "vendors": [SCARE_VENDOR]}],
+            },
+            "exempt",
+            "measure",
+        ),
+    }
+    strings = dict(zip(cases, tc_strings([c[0] for c in cases.values()]), strict=True))
+    prefixes = {}
+    for name, (_, _track, _) in cases.items():
+        pre = prefixes[name] = prefix("b-" + name)
+        pages.add(pre + "index.html", tcf_page(svc, site_key, strings[name]))
+        p = Page(browser)
+        try:
+            p.page.goto(pages.url(HOST, pre + "index.html"))
+            wait_tag(p)
+            p.page.wait_for_function(
+                "() => new Promise(r => __tcfapi('ping', 2, (x) => r(x.cmpStatus === 'loaded')))"
+            )
+            navigate(p, pre + "next")
+            assert (p.stored_id() is not None) == (_track == "pooled"), name
+            assert p.errors == []
+        finally:
+            p.close()
+    for name, (_, track, purposes) in cases.items():
+        rows = landed(svc, prefixes[name], 2, settle=0.5)
+        assert len(rows) == 2, name
+        assert {r["track"] for r in rows} == {track}, name
+        assert {r["consent_source"] for r in rows} == {"tcf"}, name
+        assert {r["consent_purposes"] for r in rows} == {purposes}, name
+        if track == "pooled":
+            record = consent_of(svc, rows[0]["event_id"])
+            assert record["source"] == "tcf" and record["signal"] == strings[name]
+
+
+def test_c_global_privacy_control_means_no_pooled_hit(svc, pages, browser, site_key):
+    pre = prefix("c")
+    # the site's own banner said yes, but the browser sends GPC (as Firefox and Brave do: both signals)
+    pages.add(pre + "index.html", html(svc, site_key, head="<script>artaud('consent', 'pool')</script>"))
+    p = Page(browser, extra_http_headers={"Sec-GPC": "1"})
+    p.page.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
+    )
+    try:
+        p.page.goto(pages.url(HOST, pre + "index.html"))
+        wait_tag(p)
+        navigate(p, pre + "next")
+        assert p.stored_id() is None
+        assert p.errors == []
+    finally:
+        p.close()
+    rows = landed(svc, pre, 2)
+    assert len(rows) == 2
+    assert all(
+        r["track"] == "exempt" and r["consent_objection"] == "gpc" and r["consent_id"] == "" for r in rows
+    )
+
+
+SPA = """<div id="film"></div>
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "ScreeningEvent",
+ "startDate": "2026-11-25T20:30:00+01:00", "workPresented": {"@type": "Movie", "name": "PERFECT DAYS",
+ "director": {"@type": "Person", "name": "Wim Wenders"}}}</script>
+<script>
+function render(n) {
+  var el = document.getElementById("film");
+  el.setAttribute("data-artaud-film", "F" + n);
+  el.setAttribute("data-artaud-title", n == 1 ? "Les Feuilles mortes" : "L'Été dernier");
+}
+function go(n) { history.pushState({n: n}, "", location.pathname.replace(/(film\\/\\d+)?$/, "film/" + n)); render(n); }
+window.addEventListener("popstate", function (e) { if (e.state && e.state.n) render(e.state.n); });
+</script>"""
+
+
+def test_d_single_page_navigation_and_film_pages(svc, pages, browser, site_key):
+    pre = prefix("d")
+    pages.add(pre, html(svc, site_key, head="<script>artaud('consent', 'pool')</script>", body=SPA))
+    p = Page(browser)
+    try:
+        p.page.goto(pages.url(HOST, pre))
+        wait_tag(p)
+        p.page.evaluate("() => go(1)")
+        p.page.wait_for_timeout(300)
+        p.page.evaluate("() => go(2)")
+        p.page.wait_for_timeout(300)
+        p.page.evaluate("() => { location.hash = 'seances' }")  # a fragment is not a new page
+        p.page.wait_for_timeout(300)
+        p.page.go_back()  # drops the fragment: same page
+        p.page.wait_for_timeout(300)
+        p.page.go_back()  # back to film 1
+        p.page.wait_for_timeout(300)
+        assert p.errors == []
+    finally:
+        p.close()
+    rows = landed(svc, pre, 8)
+    views = Counter(r["url_path"] for r in rows if r["event_name"] == "page_view")
+    assert views == {pre: 1, pre + "film/1": 2, pre + "film/2": 1}
+    films = Counter((r["url_path"], r["film_ref"]) for r in rows if r["event_name"] == "view_item")
+    assert films == {
+        (pre, "perfect-days~wim-wenders"): 1,  # JSON-LD ScreeningEvent already on the page
+        (pre + "film/1", "les-feuilles-mortes"): 2,  # data attributes, rendered by the router
+        (pre + "film/2", "l-ete-dernier"): 1,
+    }
+    assert {r["track"] for r in rows} == {"pooled"}
+    assert len({r["visitor"] for r in rows}) == 1
+
+
+def test_e_ticketing_iframe_reports_a_purchase_through_post_message(svc, pages, browser, site_key):
+    pre = prefix("e")
+    ticket = f"""<!doctype html><html><head><meta charset="utf-8">
+<script>window.dataLayer = window.dataLayer || [];</script>
+<script defer src="{svc.url}/c/t.js" data-site="{site_key}" data-bridge></script></head>
+<body><button id="pay" onclick="pay()">payer</button><script>
+function pay() {{
+  dataLayer.push({{event: "purchase", ecommerce: {{transaction_id: "CMD-2026-4242", value: 15.5, currency: "EUR",
+    items: [{{item_id: "F77", item_name: "Perfect Days", item_variant: "VOST", quantity: 2,
+             show_id: "S42", show_start: "2026-11-25T20:30"}}]}}}});
+  document.body.dataset.paid = "1";
+}}</script></body></html>"""
+    pages.add(pre + "ticket", ticket)
+    pages.add(pre, html(svc, site_key, head="<script>artaud('consent', 'pool')</script>"))
+    p = Page(browser)
+    direct: list[str] = []
+    p.page.on(
+        "request",
+        lambda r: direct.append(r.frame.url) if "/c/e" in r.url and r.frame != p.page.main_frame else None,
+    )
+    try:
+        p.page.goto(pages.url(HOST, pre))
+        wait_tag(p)
+        # the ticketing iframe, loaded once the parent's tag listens (a message sent before is lost)
+        p.page.evaluate(
+            "(src) => { const f = document.createElement('iframe'); f.id = 't'; f.src = src; document.body.append(f) }",
+            pages.url(TICKETING, pre + "ticket"),
+        )
+        frame = p.page.frame_locator("#t")
+        frame.locator("#pay").click()
+        frame.locator("body[data-paid='1']").wait_for()
+        assert p.errors == []
+    finally:
+        p.close()
+    rows = landed(svc, pre, 3)
+    assert direct == []  # the iframe sent nothing itself: its events went through the parent page
+    purchase = [r for r in rows if r["event_name"] == "purchase"]
+    assert len(rows) == 3 and len(purchase) == 1
+    [buy] = purchase
+    assert buy["url_host"] == TICKETING and buy["value_cents"] == 1550 and buy["track"] == "pooled"
+    assert {r["visitor"] for r in rows} == {buy["visitor"]}  # the parent's visitor
+    assert "CMD-2026-4242" not in json.dumps(rows)
+
+
+ROBUST_BODY = "<script>document.getElementById('b').click()</script>"
+
+
+def test_f_blocked_storage_keeps_the_page_working_and_collects_on_the_exempt_track(
+    svc, pages, browser, site_key
+):
+    pre = prefix("f-storage")
+    pages.add(pre, html(svc, site_key, head="<script>artaud('consent', 'pool')</script>", body=ROBUST_BODY))
+    p = Page(browser)
+    p.page.add_init_script(
+        "Object.defineProperty(window, 'localStorage', {get() { throw new DOMException('blocked', 'SecurityError') }})"
+    )
+    try:
+        p.page.goto(pages.url(HOST, pre))
+        wait_tag(p)
+        navigate(p, pre + "next")
+        assert p.page.text_content("#b") == "ok" and p.page.get_attribute("body", "data-ready") == "1"
+        assert p.stored_id() == "blocked"
+        assert p.errors == []
+    finally:
+        p.close()
+    rows = landed(svc, pre, 2)
+    assert len(rows) == 2 and {r["track"] for r in rows} == {"exempt"}  # no identifier, so never pooled
+
+
+def test_f_collector_down_or_refused_by_csp_keeps_the_page_working(svc, pages, browser, site_key):
+    dead = f"http://127.0.0.1:{free_port()}"
+    down = html(svc, site_key, body=ROBUST_BODY).replace(
+        f'src="{svc.url}/c/t.js"', f'src="{svc.url}/c/t.js?down"'
+    )
+    pre = prefix("f-down")
+    pages.add(pre, down)
+    p = Page(browser)
+    # the tag is served (a CDN's copy, say) but the hit endpoints are unreachable
+    p.page.route("**/c/e", lambda route: route.abort("connectionrefused"))
+    p.page.route("**/c/p.gif*", lambda route: route.abort("connectionrefused"))
+    try:
+        p.page.goto(pages.url(HOST, pre))
+        wait_tag(p)
+        navigate(p, pre + "next")
+        p.page.wait_for_timeout(500)
+        assert p.page.text_content("#b") == "ok" and p.errors == []
+    finally:
+        p.close()
+    # the tag itself unreachable
+    pre2 = prefix("f-notag")
+    pages.add(pre2, html(svc, site_key, body=ROBUST_BODY).replace(svc.url, dead))
+    # a strict Content-Security-Policy that lets the tag load but forbids it to send anything
+    pre3 = prefix("f-csp")
+    csp = f"default-src 'none'; script-src 'unsafe-inline' {svc.url}; connect-src 'none'; img-src 'none'"
+    pages.add(pre3, html(svc, site_key, body=ROBUST_BODY), headers={"Content-Security-Policy": csp})
+    for pre_x in (pre2, pre3):
+        p = Page(browser)
+        try:
+            p.page.goto(pages.url(HOST, pre_x))
+            p.page.wait_for_selector("body[data-ready='1']")
+            navigate(p, pre_x + "next")
+            p.page.wait_for_timeout(500)
+            assert p.page.text_content("#b") == "ok" and p.errors == []
+        finally:
+            p.close()
+    assert landed(svc, pre3, 1, settle=0, timeout=2) == []  # CSP honoured: nothing left the page
+    assert landed(svc, pre, 1, settle=0, timeout=2) == []
+
+
+def test_f_old_browser_without_beacon_or_fetch_falls_back_to_the_pixel(svc, pages, browser, site_key):
+    pre = prefix("f-old")
+    pages.add(pre, html(svc, site_key, body=ROBUST_BODY))
+    p = Page(browser)
+    p.page.add_init_script(
+        "delete Navigator.prototype.sendBeacon; delete window.fetch; delete window.crypto;"
+    )
+    try:
+        p.page.goto(pages.url(HOST, pre))
+        wait_tag(p)
+        navigate(p, pre + "next")
+        assert p.page.text_content("#b") == "ok" and p.errors == []
+    finally:
+        p.close()
+    rows = landed(svc, pre, 2)
+    assert [r["url_path"] for r in rows] == [pre, pre + "next"]
