@@ -7,7 +7,6 @@ embedded ClickHouse; assertions read what landed there through the console's API
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -20,6 +19,7 @@ import pytest
 from artaud.demo import STUB
 from testing.app_process import ArtaudProcess, free_port
 from testing.browser import PageServer, chromium
+from tests.tcf_strings import tc_strings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -183,18 +183,6 @@ def test_a_tarteaucitron_before_choice_refuse_accept_withdraw(svc, pages, browse
     record = consent_of(svc, pooled["event_id"])
     assert record["source"] == "tac" and record["signal"] == "artaud=true"
     assert record["purposes"] == "measure,pool" and record["consent_id"] == pooled["consent_id"]
-
-
-def tc_strings(specs: list[dict[str, Any]]) -> list[str]:
-    out = subprocess.run(
-        ["node", "tcf_build.mjs", json.dumps(specs)],
-        cwd=JS,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return out.stdout.split()
 
 
 def tcf_page(svc: ArtaudProcess, site_key: str, tc: str) -> str:

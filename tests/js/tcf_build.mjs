@@ -1,5 +1,5 @@
 // Builds TC strings with the IAB's own encoder (@iabtechlabtcf/core) for the tag's browser tests.
-// Usage: node tcf_build.mjs '<JSON list of {purposes, vendors, restrictions: [{purpose, type, vendors}]}>'
+// Usage: node tcf_build.mjs '<JSON list of {purposes, vendors, restrictions: [{purpose, type, vendors}], lastUpdated}>'
 // Prints one TC string per line. `type` is 0 (not allowed), 1 (require consent) or 2 (require LI).
 import * as core from "@iabtechlabtcf/core";
 
@@ -23,6 +23,7 @@ for (const spec of JSON.parse(process.argv[2])) {
   m.isServiceSpecific = true;
   m.publisherCountryCode = "FR";
   m.consentLanguage = "FR";
+  if (spec.lastUpdated) m.lastUpdated = new Date(spec.lastUpdated);
   m.purposeConsents.set(spec.purposes || []);
   m.vendorConsents.set(spec.vendors || []);
   for (const r of spec.restrictions || []) {
