@@ -37,3 +37,18 @@ def test_every_refusal_reason_is_documented():
     doc = (ROOT / "docs" / "collector.md").read_text()
     for reason in DROP_REASONS:
         assert f"| `{reason}` |" in doc, reason
+
+
+def test_webmaster_docs_in_french_and_english_carry_the_same_tested_code():
+    from tests.doc_blocks import blocks
+
+    fr, en = blocks("webmasters.fr.md"), blocks("webmasters.md")
+    assert set(fr) == {"snippet", "tarteaucitron", "klaro"}
+    assert fr == en
+
+
+def test_the_documented_snippet_is_the_one_the_service_prints():
+    from artaud.demo import snippet
+    from tests.doc_blocks import block
+
+    assert block("snippet") == snippet("https://collecte.scare.example", "sk_VotreCleDeSite")

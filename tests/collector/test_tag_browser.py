@@ -19,6 +19,7 @@ import pytest
 from artaud.demo import STUB
 from testing.app_process import ArtaudProcess, free_port
 from testing.browser import PageServer, chromium
+from tests.doc_blocks import block
 from tests.tcf_strings import tc_strings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -123,17 +124,14 @@ def navigate(p: Page, path: str) -> None:
     p.page.wait_for_timeout(150)
 
 
-TAC_SERVICE = """
+TAC_SERVICE = f"""
 <script src="/node_modules/tarteaucitronjs/tarteaucitron.js"></script>
 <script>
-tarteaucitron.init({privacyUrl: "", hashtag: "#tarteaucitron", cookieName: "tarteaucitron",
+tarteaucitron.init({{privacyUrl: "", hashtag: "#tarteaucitron", cookieName: "tarteaucitron",
   orientation: "middle", showAlertSmall: false, cookieslist: false, highPrivacy: true,
   handleBrowserDNTRequest: false, AcceptAllCta: true, DenyAllCta: true, mandatory: true,
-  removeCredit: true, useExternalCss: false});
-tarteaucitron.services.artaud = {key: "artaud", type: "analytic",
-  name: "Audience mutualisée Art et Essai (SCARE)", uri: "https://scare.example/vie-privee",
-  needConsent: true, cookies: ["artaud_id"], js: function () {}, fallback: function () {}};
-(tarteaucitron.job = tarteaucitron.job || []).push("artaud");
+  removeCredit: true, useExternalCss: false}});
+{block("tarteaucitron")}
 </script>"""
 
 
@@ -439,3 +437,45 @@ def test_f_old_browser_without_beacon_or_fetch_falls_back_to_the_pixel(svc, page
         p.close()
     rows = landed(svc, pre, 2)
     assert [r["url_path"] for r in rows] == [pre, pre + "next"]
+
+
+KLARO = f"""<script>
+var klaroConfig = {{lang: "fr", storageMethod: "cookie", cookieName: "klaro", acceptAll: true, mustConsent: false,
+  services: [
+{block("klaro")}
+  ]}};
+</script>
+<script defer src="/node_modules/klaro/dist/klaro-no-css.js"></script>"""
+
+
+def test_klaro_before_choice_accept_then_withdraw(svc, pages, browser, site_key):
+    pre = prefix("klaro")
+    pages.add(pre, html(svc, site_key, head=KLARO))
+    p = Page(browser)
+    try:
+        p.page.goto(pages.url(HOST, pre))
+        wait_tag(p)
+        assert p.stored_id() is None
+        p.page.click("#klaro-cookie-notice .cm-btn-success")  # the notice's « C'est bon »
+        navigate(p, pre + "accepted")
+        assert p.stored_id() is not None
+        p.page.evaluate("() => klaro.show()")
+        p.page.click("label[for='purpose-item-analytics']")  # switch the audience off
+        p.page.click(".cm-btn-accept")  # « Enregistrer »
+        navigate(p, pre + "withdrawn")
+        assert p.stored_id() is None
+        assert p.errors == []
+    finally:
+        p.close()
+    rows = {r["url_path"]: r for r in landed(svc, pre, 3)}
+    assert len(rows) == 3
+    before, withdrawn = rows[pre], rows[pre + "withdrawn"]
+    assert (before["track"], before["consent_source"]) == ("exempt", "klaro")  # no choice yet
+    assert (withdrawn["track"], withdrawn["consent_source"]) == ("exempt", "klaro")
+    accepted = rows[pre + "accepted"]
+    assert (accepted["track"], accepted["consent_source"], accepted["consent_purposes"]) == (
+        "pooled",
+        "klaro",
+        "measure,pool,partner:demo-agency",
+    )
+    assert consent_of(svc, accepted["event_id"])["signal"] == "artaud=true,artaud_demo-agency=true"
