@@ -230,7 +230,7 @@ def _common(doc: Mapping[str, object]) -> _Common:
     if consent is not None and (not isinstance(consent, str) or not _CONSENT.match(consent)):
         raise HitError("malformed", "consent must be a short list of purposes or banner states", site_key)
     source = doc.get("cs")
-    if source is not None and source not in CONSENT_SOURCES:
+    if source is not None and (not isinstance(source, str) or source not in CONSENT_SOURCES):
         raise HitError("malformed", "cs must be one of tag, tac, klaro", site_key)
     gpc = doc.get("g")  # 1 / 0, "1" / "0" from the pixel, or JSON true / false
     if gpc not in (None, 0, 1, "0", "1"):

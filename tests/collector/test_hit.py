@@ -90,6 +90,21 @@ event_like = st.fixed_dictionaries(
         "cur": st.text(max_size=4),
         "order": st.text(max_size=140),
         "title": st.text(max_size=210),
+        "dir": st.text(max_size=210) | json_values,
+        "transaction_id": json_values,
+        "currency": json_values,
+        "items": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    k: json_values
+                    for k in ("item_id", "item_name", "item_variant", "quantity", "show_id", "show_start")
+                },
+            )
+            | json_values,
+            max_size=4,
+        )
+        | json_values,
     },
 )
 
@@ -109,7 +124,14 @@ def test_fuzz_beacon_bytes(body):
 @given(
     st.fixed_dictionaries(
         {"k": st.just(KEY) | st.text(max_size=20)},
-        optional={"v": json_values, "c": json_values, "e": st.lists(event_like | json_values, max_size=4)},
+        optional={
+            "v": json_values,
+            "c": json_values,
+            "cs": st.sampled_from(["tag", "tac", "klaro"]) | json_values,
+            "g": json_values,
+            "gdpr_consent": json_values,
+            "e": st.lists(event_like | json_values, max_size=4),
+        },
     )
 )
 def test_fuzz_beacon_structures(doc):
@@ -125,7 +147,7 @@ def test_fuzz_beacon_structures(doc):
 @given(
     st.text(max_size=300)
     | st.lists(
-        st.tuples(st.sampled_from(["k", "n", "u", "v", "c", "qty", "value", "i"]), st.text(max_size=30)),
+        st.tuples(st.sampled_from(["k", "n", "u", "v", "c", "cs", "g", "dir", "items", "qty", "value", "i"]), st.text(max_size=30)),
         max_size=8,
     ).map(lambda kv: "&".join(f"{k}={v}" for k, v in kv))
 )

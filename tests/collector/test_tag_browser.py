@@ -479,3 +479,30 @@ def test_klaro_before_choice_accept_then_withdraw(svc, pages, browser, site_key)
         "measure,pool,partner:demo-agency",
     )
     assert consent_of(svc, accepted["event_id"])["signal"] == "artaud=true,artaud_demo-agency=true"
+
+
+def test_the_identifier_lives_13_months_from_consent_and_is_not_extended(svc, pages, browser, site_key):
+    pre = prefix("lifetime")
+    pages.add(pre, html(svc, site_key, head="<script>artaud('consent', 'pool')</script>"))
+    day = 864e5
+    for age_days, kept in ((100, True), (389, True), (391, False)):
+        p = Page(browser)
+        try:
+            p.page.goto(pages.url(HOST, pre))  # the origin, to seed its storage
+            p.page.evaluate(
+                "([age]) => localStorage.setItem('artaud_id', JSON.stringify({i: 'seeded-id-000001', t: Date.now() - age}))",
+                [age_days * day],
+            )
+            p.page.reload()
+            wait_tag(p)
+            navigate(p, pre + f"age-{age_days}")
+            stored = json.loads(p.stored_id())
+            if kept:
+                assert stored["i"] == "seeded-id-000001"
+                assert abs(stored["t"] - (time.time() * 1000 - age_days * day)) < 60_000  # never extended
+            else:
+                assert stored["i"] != "seeded-id-000001"  # expired: a new id, from today's consent
+                assert abs(stored["t"] - time.time() * 1000) < 60_000
+            assert p.errors == []
+        finally:
+            p.close()

@@ -69,6 +69,16 @@ def send_canaries(svc: ArtaudProcess) -> None:
                 "qty": 1,
                 "i": f"canary-evt-{n}-2",
             },
+            {  # GA4 e-commerce as a dataLayer holds it
+                "n": "purchase",
+                "u": url,
+                "transaction_id": CANARY_ORDER,
+                "value": 9.5,
+                "currency": "EUR",
+                "items": [{"item_id": "F1", "item_name": f"Film {CANARY_EMAIL}", "quantity": 1}],
+                "dir": f"Director {CANARY_EMAIL}",
+                "i": f"canary-evt-{n}-3",
+            },
         ]
 
     n = 0
@@ -144,7 +154,7 @@ def test_no_raw_value_reaches_any_store(tmp_path):
     finally:
         wh.close()
     text = "\n".join("\t".join(str(v) for v in r) for r in rows)
-    assert len(rows) == 13, "every accepted canary event is stored"
+    assert len(rows) == 19, "every accepted canary event is stored"
     assert not [r for r in RAW if r in text]
     # the stored rows still carry what the product needs
     assert "p1." in text and "perfect-days" in text and "FR-IDF" in text and "[email]" in text
