@@ -245,7 +245,7 @@ class CollectorApp:
         now = datetime.fromtimestamp(int(self.clock()), UTC)  # second resolution, like the column
         ip = self.client_ip(environ)
         ua = str(environ.get("HTTP_USER_AGENT", ""))
-        salt = self.salts.salt_for(local_day(now))
+        salt = self.salts.salt_for(local_day(now), site.cinema_id)
         decision = decide(
             Signals(
                 tag_purposes=hit.consent,

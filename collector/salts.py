@@ -1,14 +1,16 @@
-"""Daily random salts for the exempt track, destroyed after at most 48 hours.
+"""Daily random salts for the exempt track, one per site and per day, destroyed within 48 hours.
 
-One salt per calendar day (Europe/Paris), shared by all collector processes through a
-file created atomically; with the salt gone, yesterday's visitor hashes cannot be linked
-to today's or recomputed.
+Each cinema gets its own random salt each calendar day (Europe/Paris), in `<day>/<cinema>.salt`,
+shared by all collector processes through files created atomically. Visitor hashes of two cinemas
+are therefore made under independent secrets, and with a day's salts gone, that day's visitor hashes
+cannot be linked to the next day's or recomputed.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,17 +28,22 @@ class SaltStore:
         self._dir = directory
         self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._lock = threading.Lock()
-        self._cached: tuple[date, bytes] | None = None
+        self._day: date | None = None
+        self._cached: dict[int, bytes] = {}  # today's salts by cinema id
 
-    def _path(self, day: date) -> Path:
-        return self._dir / f"{day.isoformat()}.salt"
+    def _path(self, day: date, site: int) -> Path:
+        return self._dir / day.isoformat() / f"{int(site)}.salt"
 
-    def salt_for(self, day: date) -> bytes:
-        cached = self._cached
-        if cached is not None and cached[0] == day:
-            return cached[1]
+    def salt_for(self, day: date, site: int) -> bytes:
+        if self._day == day:
+            cached = self._cached.get(site)
+            if cached is not None:
+                return cached
         with self._lock:
-            path = self._path(day)
+            if self._day != day:
+                self._day, self._cached = day, {}
+            path = self._path(day, site)
+            path.parent.mkdir(exist_ok=True, mode=0o700)
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
@@ -47,32 +54,35 @@ class SaltStore:
                         break
                     threading.Event().wait(0.005)
                 if len(salt) != 32:
-                    raise RuntimeError(f"salt file {path.name} is corrupt") from None
+                    raise RuntimeError(f"salt file {day}/{path.name} is corrupt") from None
             else:
                 salt = secrets.token_bytes(32)
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(salt)
                     fh.flush()
                     os.fsync(fh.fileno())
-            self._cached = (day, salt)
+            self._cached[site] = salt
             return salt
 
     def destroy_expired(self, now: datetime, max_age_hours: int = 48) -> list[str]:
-        """Delete salts whose day started more than `max_age_hours` ago."""
+        """Delete the salts of every day that started more than `max_age_hours` ago."""
         removed = []
-        for path in self._dir.glob("*.salt"):
+        for path in self._dir.iterdir():
             try:
-                day = date.fromisoformat(path.stem)
+                day = date.fromisoformat(path.name.removesuffix(".salt"))
             except ValueError:
                 continue
             start = datetime(day.year, day.month, day.day, tzinfo=PARIS)
             if now - start >= timedelta(hours=max_age_hours):
-                path.unlink(missing_ok=True)
-                removed.append(path.stem)
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:  # a single-salt day written before salts were per site
+                    path.unlink(missing_ok=True)
+                removed.append(day.isoformat())
         with self._lock:
-            if self._cached is not None and self._cached[0].isoformat() in removed:
-                self._cached = None
+            if self._day is not None and self._day.isoformat() in removed:
+                self._day, self._cached = None, {}
         return sorted(removed)
 
     def days(self) -> list[str]:
-        return sorted(p.stem for p in self._dir.glob("*.salt"))
+        return sorted(p.name.removesuffix(".salt") for p in self._dir.iterdir() if p.name[:1].isdigit())

@@ -24,15 +24,20 @@ def test_network_prefix_is_coarse():
     assert network_prefix("garbage") == ""
 
 
-def test_salts_are_shared_per_day_and_destroyed_after_48_hours(tmp_path):
+def test_salts_are_random_per_site_and_day_shared_by_processes_and_destroyed_after_48_hours(tmp_path):
     a, b = SaltStore(tmp_path), SaltStore(tmp_path)
     now = datetime(2026, 11, 23, 12, tzinfo=UTC)
     today, tomorrow = local_day(now), local_day(now + timedelta(days=1))
-    assert a.salt_for(today) == b.salt_for(today) != a.salt_for(tomorrow)
-    assert a.destroy_expired(now + timedelta(hours=30)) == []
+    assert a.salt_for(today, 1) == b.salt_for(today, 1) != a.salt_for(tomorrow, 1)
+    assert a.salt_for(today, 2) == b.salt_for(today, 2) not in (a.salt_for(today, 1), a.salt_for(tomorrow, 1))
+    (tmp_path / "2026-11-20.salt").write_bytes(b"x" * 32)  # a day from before salts were per site
+    assert a.destroy_expired(now + timedelta(hours=30)) == ["2026-11-20"]
     removed = a.destroy_expired(now + timedelta(hours=50))
     assert removed == [today.isoformat()]
     assert today.isoformat() not in a.days() and tomorrow.isoformat() in a.days()
+    assert not (tmp_path / today.isoformat()).exists()
+    fresh = a.salt_for(today, 1)  # asked again after destruction: a new secret, unlinkable to the old one
+    assert len(fresh) == 32
 
 
 def test_pseudonyms():

@@ -147,7 +147,10 @@ def test_fuzz_beacon_structures(doc):
 @given(
     st.text(max_size=300)
     | st.lists(
-        st.tuples(st.sampled_from(["k", "n", "u", "v", "c", "cs", "g", "dir", "items", "qty", "value", "i"]), st.text(max_size=30)),
+        st.tuples(
+            st.sampled_from(["k", "n", "u", "v", "c", "cs", "g", "dir", "items", "qty", "value", "i"]),
+            st.text(max_size=30),
+        ),
         max_size=8,
     ).map(lambda kv: "&".join(f"{k}={v}" for k, v in kv))
 )

@@ -49,7 +49,9 @@ def consents() -> list[Consent]:
         Consent("none", {}, False, "none"),
         Consent("tag-measure", {"c": "measure"}, False, "tag"),
         Consent("tag-pool", {"c": "measure,pool"}, True, "tag"),
-        Consent("tag-partner", {"c": "measure,pool,partner:demo-agency"}, True, "tag", ",partner:demo-agency"),
+        Consent(
+            "tag-partner", {"c": "measure,pool,partner:demo-agency"}, True, "tag", ",partner:demo-agency"
+        ),
         Consent("tag-partner-only", {"c": "partner:demo-agency"}, False, "tag"),
         Consent("tag-malformed", {"c": "pool,teleport"}, False, "invalid"),
         Consent("tac-granted", {"cs": "tac", "c": "artaud=true"}, True, "tac"),
@@ -62,7 +64,9 @@ def consents() -> list[Consent]:
             "klaro",
             ",partner:demo-agency",
         ),
-        Consent("klaro-refused", {"cs": "klaro", "c": "artaud=false,artaud_demo-agency=true"}, False, "klaro"),
+        Consent(
+            "klaro-refused", {"cs": "klaro", "c": "artaud=false,artaud_demo-agency=true"}, False, "klaro"
+        ),
         Consent("klaro-not-ours", {"cs": "klaro", "c": "artaud=true,gtag=true"}, False, "invalid"),
         Consent("tcf-granted", {"gdpr_consent": granted}, True, "tcf"),
         Consent("tcf-partner", {"gdpr_consent": partner}, True, "tcf", ",partner:demo-agency"),
@@ -80,7 +84,8 @@ DNT = {"none": {}, "header": {"DNT": "1"}}
 
 def test_every_combination_lands_in_the_right_track_with_valid_proof(tmp_path):
     svc = ArtaudProcess(
-        tmp_path / "data", extra_env={"ARTAUD_CONSENT__TCF_PARTNER_VENDORS": json.dumps([f"demo-agency:{PARTNER_VENDOR}"])}
+        tmp_path / "data",
+        extra_env={"ARTAUD_CONSENT__TCF_PARTNER_VENDORS": json.dumps([f"demo-agency:{PARTNER_VENDOR}"])},
     ).start()
     expected: dict[str, dict[str, Any]] = {}
     try:
@@ -96,7 +101,11 @@ def test_every_combination_lands_in_the_right_track_with_valid_proof(tmp_path):
                 fields["v"] = f"first-party-{n:05d}"
             url = f"https://{host}/{consent.name}"
             if transport == "beacon":
-                doc: dict[str, Any] = {"k": site["site_key"], **fields, "e": [{"n": "page_view", "u": url, "i": event_id}]}
+                doc: dict[str, Any] = {
+                    "k": site["site_key"],
+                    **fields,
+                    "e": [{"n": "page_view", "u": url, "i": event_id}],
+                }
                 body = json.dumps(doc).encode()
                 status, _ = client._request("POST", "/c/e", body, {**headers, "Content-Type": "text/plain"})
                 assert status == 204, (consent.name, status)
@@ -125,11 +134,16 @@ def test_every_combination_lands_in_the_right_track_with_valid_proof(tmp_path):
         )
         records = {
             r[0]: r
-            for r in wh.query("SELECT consent_id, source, signal, purposes, policy_version FROM artaud.consent_records")
+            for r in wh.query(
+                "SELECT consent_id, source, signal, purposes, policy_version FROM artaud.consent_records"
+            )
         }
     finally:
         wh.close()
-    got = {r[0]: {"track": r[1], "consent_source": r[2], "consent_objection": r[3], "consent_purposes": r[4]} for r in rows}
+    got = {
+        r[0]: {"track": r[1], "consent_source": r[2], "consent_objection": r[3], "consent_purposes": r[4]}
+        for r in rows
+    }
     assert len(rows) == len(expected)  # each accepted hit stored exactly once
     mismatches = {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v}
     assert mismatches == {}
