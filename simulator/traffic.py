@@ -45,7 +45,8 @@ class SimSite:
 class Visitor:
     ip: str
     ua: str
-    consent: str | None
+    consent: str | None  # purposes the visitor agreed to (the tag's API form)
+    banner: str  # how the page reports it: "tag" (API), "tac" (tarteaucitron.js) or "klaro"
     gpc: bool
     first_party_id: str
     bot: bool
@@ -64,6 +65,18 @@ class SimRequest:
     raw_values: tuple[str, ...] = field(default_factory=tuple)
 
 
+def consent_fields(visitor: Visitor) -> dict[str, str]:
+    """What the tag sends for this visitor's choice: the API's purposes, or the banner's state."""
+    if visitor.consent is None:
+        return {}
+    if visitor.banner == "tag":
+        return {"c": visitor.consent}
+    parts = visitor.consent.split(",")
+    state = [f"artaud={'true' if 'pool' in parts else 'false'}"]
+    state += [f"artaud_{p.split(':', 1)[1]}=true" for p in parts if p.startswith("partner:")]
+    return {"cs": visitor.banner, "c": ",".join(state)}
+
+
 def make_visitor(rng: random.Random) -> Visitor:
     net = rng.choice(REGION_NETS)
     ip = f"{net}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
@@ -79,6 +92,7 @@ def make_visitor(rng: random.Random) -> Visitor:
         ip=ip,
         ua=rng.choice(BOT_UAS) if bot else rng.choice(UAS),
         consent=consent,
+        banner=rng.choice(("tag", "tag", "tac", "tac", "klaro")),
         gpc=rng.random() < 0.05,
         first_party_id=uuid.UUID(int=rng.getrandbits(128)).hex,
         bot=bot,
@@ -143,13 +157,12 @@ def next_request(
         ev = events[0]
         qs = {"k": site.site_key, **{k: str(v) for k, v in ev.items()}}
         if visitor.consent and "pool" in visitor.consent:
-            qs.update(v=visitor.first_party_id, c=visitor.consent)
+            qs.update(v=visitor.first_party_id, **consent_fields(visitor))
         h = {k: v for k, v in headers.items() if k != "Origin"}
         h["Referer"] = f"https://{host}/"
         return SimRequest("GET", "/c/p.gif?" + urlencode(qs), h, b"", site.cnc_id, "pixel", 1, 200, raw)
     doc: dict[str, object] = {"k": site.site_key, "e": events}
-    if visitor.consent is not None:
-        doc["c"] = visitor.consent
+    doc.update(consent_fields(visitor))
     if visitor.consent and "pool" in visitor.consent:
         doc["v"] = visitor.first_party_id
     headers["Content-Type"] = "text/plain;charset=UTF-8"
