@@ -21,13 +21,41 @@ code{font-size:.85em}</style></head><body>
 depuis le démarrage · file locale en attente : {{ status.backlog_bytes }} octets.</p>
 <table><tr><th>Cinéma</th><th>N° CNC</th><th>Catégorie</th><th>Clé de site</th><th>Évènements</th>
 <th>Mesure exemptée</th><th>Audience mutualisée</th><th>Robots</th><th>Visiteurs du jour</th></tr>
-{% for c in cinemas %}<tr><td>{{ c.name }} — {{ c.town }}</td><td>{{ c.cnc_id }}</td><td>{{ c.category }}</td>
+{% for c in cinemas %}<tr><td><a href="/cinemas/{{ c.cnc_id }}">{{ c.name }}</a> — {{ c.town }}</td><td>{{ c.cnc_id }}</td><td>{{ c.category }}</td>
 <td><code>{{ c.site_key }}</code></td><td>{{ counts.get(c.id, {}).get('events', 0) }}</td>
 <td>{{ counts.get(c.id, {}).get('exempt', 0) }}</td><td>{{ counts.get(c.id, {}).get('pooled', 0) }}</td>
 <td>{{ counts.get(c.id, {}).get('bots', 0) }}</td><td>{{ counts.get(c.id, {}).get('visitors_today', 0) }}</td></tr>
 {% endfor %}</table>
 <p>Métriques du collecteur : <code>/metrics</code> sur le port du collecteur.</p>
 </body></html>"""
+
+
+RECENT = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>{{ cinema.name }} — derniers évènements</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{font-size:.85em}</style></head><body>
+<p><a href="/">← tous les cinémas</a></p>
+<h1>{{ cinema.name }} ({{ cinema.cnc_id }}) — derniers évènements reçus</h1>
+<p>Pour vérifier l'installation du marqueur : chaque ligne est un évènement enregistré, avec sa voie
+(<em>exemptée</em> : statistiques anonymes du cinéma ; <em>mutualisée</em> : audience Art et Essai, avec
+consentement) et la source du consentement. Domaines déclarés : {{ cinema.domains|join(", ") }}.</p>
+<table><tr><th>Reçu (UTC)</th><th>Évènement</th><th>Page</th><th>Film</th><th>Voie</th>
+<th>Consentement</th><th>Finalités</th><th>Opposition</th></tr>
+{% for e in events %}<tr><td>{{ e.received_at }}</td><td>{{ e.event_name }}</td>
+<td><code>{{ e.url_host }}{{ e.url_path }}</code></td><td>{{ e.film_ref }}</td>
+<td>{{ "mutualisée" if e.track == "pooled" else "exemptée" }}</td><td>{{ sources.get(e.consent_source, e.consent_source) }}</td>
+<td>{{ e.consent_purposes }}</td><td>{{ e.consent_objection }}</td></tr>
+{% else %}<tr><td colspan="8">Aucun évènement reçu pour l'instant.</td></tr>{% endfor %}</table>
+</body></html>"""
+SOURCES_FR = {
+    "tcf": "CMP IAB TCF",
+    "tac": "tarteaucitron.js",
+    "klaro": "Klaro",
+    "tag": "API du marqueur",
+    "none": "aucun signal",
+    "invalid": "signal invalide",
+    "expired": "chaîne TC expirée",
+}
 
 
 def create_admin(cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str, Any]]) -> Flask:
@@ -39,6 +67,14 @@ def create_admin(cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str,
     @app.get("/")
     def index() -> str:
         return render_template_string(PAGE, cinemas=cp.cinemas(), counts=counts(), status=status())
+
+    @app.get("/cinemas/<cnc>")
+    def cinema_page(cnc: str) -> Any:
+        cinema = next((c for c in cp.cinemas() if c.cnc_id == cnc), None)
+        if cinema is None or cinema.id is None:
+            return "Cinéma inconnu.", 404
+        events = recent_events(wh, cinema.id, "", 100)
+        return render_template_string(RECENT, cinema=cinema, events=events, sources=SOURCES_FR)
 
     @app.get("/api/v1/sites")
     def sites() -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from pathlib import Path
 
@@ -136,10 +137,24 @@ def test_no_raw_value_reaches_any_store(tmp_path):
         send_canaries(svc)
         spool_while_running = scan_files(svc.data_dir / "spool")
         metrics = svc.get_text("/metrics")
+        cnc = svc.sites()[0]["cnc_id"]
+        deadline = time.monotonic() + 20  # until the console's recent-events view shows the canaries
+        while (
+            len(svc.get_json(f"/api/v1/events/recent?cinema={cnc}&limit=1000")) < 19
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.3)
         admin = [
             urllib.request.urlopen(svc.admin_url + p, timeout=10).read().decode()
-            for p in ("/", "/api/v1/stats", "/api/v1/sites")
+            for p in (
+                "/",
+                "/api/v1/stats",
+                "/api/v1/sites",
+                f"/cinemas/{cnc}",
+                f"/api/v1/events/recent?cinema={cnc}",
+            )
         ]
+        assert "canary-evt" not in admin[0] and admin[3].count("<tr>") >= 19
     finally:
         assert svc.stop() == 0
     assert spool_while_running == []

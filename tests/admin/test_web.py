@@ -1,0 +1,67 @@
+"""The console and its JSON API over a real control plane (SQLite) and embedded ClickHouse."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from admin.web import create_admin
+from controlplane.model import make_cinema
+from controlplane.store import ControlPlane
+from tests.warehouse.helpers import records
+from warehouse.backend import ChdbWarehouse
+from warehouse.migrate import migrate
+
+
+@pytest.fixture
+def client(tmp_path) -> Iterator[Any]:
+    cp = ControlPlane(f"sqlite:///{tmp_path / 'control.sqlite'}")
+    cp.migrate()
+    [cinema] = cp.add_cinemas(
+        [make_cinema(cnc_id="9990001", name="Le Méliès", town="Montreuil", category="A", domains="a.example")]
+    )
+    wh = ChdbWarehouse(tmp_path / "chdb", "artaud")
+    migrate(wh)
+    rows = [json.loads(r) for r in records(3, cinema=cinema.id or 0, prefix="recent")]
+    wh.insert_events(rows, "t1")
+    yield create_admin(cp, wh, lambda: {"rows": 3, "backlog_bytes": 0}).test_client()
+    wh.close()
+    cp.close()
+
+
+def test_recent_events_of_a_cinema(client):
+    rows = client.get("/api/v1/events/recent?cinema=9990001").get_json()
+    assert len(rows) == 3 and {r["track"] for r in rows} == {"pooled"}
+    assert set(rows[0]) >= {"event_id", "event_name", "track", "consent_source", "consent_id", "film_ref"}
+    assert client.get("/api/v1/events/recent?cinema=9990001&path_prefix=/nowhere").get_json() == []
+    assert len(client.get("/api/v1/events/recent?cinema=9990001&limit=2").get_json()) == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "cinema=0000000",
+        "cinema=9990001&limit=0",
+        "cinema=9990001&limit=x",
+        "cinema=9990001&path_prefix=" + "a" * 201,
+    ],
+)
+def test_recent_events_refuse_bad_queries_with_a_clear_error(client, query):
+    r = client.get("/api/v1/events/recent?" + query)
+    assert r.status_code == 400 and r.get_json()["error"]
+
+
+def test_a_cinema_page_in_french(client):
+    page = client.get("/cinemas/9990001").get_data(as_text=True)
+    assert "derniers évènements reçus" in page and page.count("mutualisée</td>") == 3
+    assert client.get("/cinemas/0000000").status_code == 404
+    assert 'href="/cinemas/9990001"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_path_prefix_with_quotes_is_data_not_sql(client):
+    r = client.get("/api/v1/events/recent?cinema=9990001&path_prefix=%27%29%20OR%201%3D1%20--")
+    assert r.status_code == 200 and r.get_json() == []
