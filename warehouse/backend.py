@@ -30,6 +30,10 @@ class Warehouse(Protocol):
 
     def insert_consents(self, rows: Sequence[dict[str, Any]]) -> None: ...
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Rows of Python values (str, int, float, naive datetime, date) into `table`'s `columns`."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -82,6 +86,14 @@ class ChdbWarehouse:
     def insert_consents(self, rows: Sequence[dict[str, Any]]) -> None:
         lines = "\n".join(json.dumps({k: r[k] for k in CONSENT_COLUMNS}, ensure_ascii=False) for r in rows)
         self._run(f"INSERT INTO {self.database}.consent_records FORMAT JSONEachRow\n{lines}\n")
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        lines = "\n".join(
+            json.dumps({c: _py(v) for c, v in zip(columns, r, strict=True)}, ensure_ascii=False) for r in rows
+        )
+        self._run(f"INSERT INTO {self.database}.{table} FORMAT JSONEachRow\n{lines}\n")
 
     def close(self) -> None:
         with self._lock:
@@ -145,6 +157,11 @@ class ServerWarehouse:
     def insert_consents(self, rows: Sequence[dict[str, Any]]) -> None:
         cols = [[CONSENT_TYPES[name](r[name]) for r in rows] for name in CONSENT_COLUMNS]
         self._insert_columns("consent_records", CONSENT_COLUMNS, cols)
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        self._insert_columns(table, columns, [list(col) for col in zip(*rows, strict=True)])
 
     def _insert_columns(self, table: str, names: Sequence[str], cols: list[list[Any]]) -> None:
         with self._lock:

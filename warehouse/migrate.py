@@ -63,7 +63,8 @@ def migrate(wh: Warehouse) -> list[int]:
     for m in load_migrations():
         if m.version in done:
             continue
-        wh.execute(_qualify(m.up, wh.database))
+        for statement in statements(m.up):
+            wh.execute(_qualify(statement, wh.database))
         wh.execute(
             f"INSERT INTO {wh.database}.schema_migrations (version, name, applied_at) "
             f"SELECT {m.version}, '{m.name}', now()"
@@ -77,8 +78,15 @@ def rollback_all(wh: Warehouse) -> None:
     done = set(applied(wh))
     for m in reversed(load_migrations()):
         if m.version in done:
-            wh.execute(_qualify(m.down, wh.database))
+            for statement in statements(m.down):
+                wh.execute(_qualify(statement, wh.database))
     wh.execute(f"DROP TABLE IF EXISTS {wh.database}.schema_migrations")
+
+
+def statements(sql: str) -> list[str]:
+    """A migration's statements: separated by a `;` at the end of a line (idempotent DDL, so a
+    migration interrupted half-way is applied again whole)."""
+    return [s.strip() for s in re.split(r";\s*\n", sql) if s.strip()]
 
 
 def _qualify(sql: str, database: str) -> str:

@@ -1,0 +1,124 @@
+"""Segment definitions compiled to ClickHouse SQL (IO-free).
+
+The SQL is accepted by both engines the project runs (chdb 26.x and the ClickHouse 18.16 server):
+plain GROUP BY / HAVING, `IN`, `transform`, `groupUniqArray`, no window functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from segments.definitions import Segment
+from warehouse.loader import sql_str
+
+
+@dataclass(frozen=True)
+class CinemaInfo:
+    id: int
+    category: str
+    labels: tuple[str, ...]
+    active: bool = True
+
+
+def _list(values: Sequence[str]) -> str:
+    return ", ".join(sql_str(v) for v in values)
+
+
+def participating(seg: Segment, cinemas: Sequence[CinemaInfo]) -> list[CinemaInfo]:
+    """The active cinemas this segment may draw on (its categories and labels)."""
+    out = []
+    for c in cinemas:
+        if not c.active:
+            continue
+        if seg.cinema_categories and c.category not in seg.cinema_categories:
+            continue
+        if seg.cinema_labels and not set(seg.cinema_labels) & set(c.labels):
+            continue
+        out.append(c)
+    return sorted(out, key=lambda c: c.id)
+
+
+def segment_key(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
+    """SQL for a member row's segment key: the id, or `id/<film|region|category>`."""
+    if seg.per == "film":
+        return f"concat({sql_str(seg.id + '/')}, film_ref)"
+    if seg.per == "region":
+        return f"concat({sql_str(seg.id + '/')}, region)"
+    if seg.per == "category" and cinemas:
+        ids = ", ".join(f"toUInt32({c.id})" for c in cinemas)
+        cats = _list([c.category for c in cinemas])
+        return f"concat({sql_str(seg.id + '/')}, transform(cinema_id, [{ids}], [{cats}], ''))"
+    if seg.per == "category":  # no cinema in the segment: no member either
+        return sql_str(seg.id + "/")
+    return sql_str(seg.id)
+
+
+def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaInfo], today: date) -> str:
+    """INSERT ... SELECT of one definition's members for one build: visitors of the pooled track,
+    not bots, within the look-back window, in the segment's cinemas, consenting at this build
+    (present in `segment_visitors` for the build, which already leaves out withdrawn and erased
+    visitors)."""
+    allowed = participating(seg, cinemas)
+    ids = ", ".join(str(c.id) for c in allowed) or "0"
+    first = today - timedelta(days=seg.lookback_days - 1)
+    where = [
+        "track = 'pooled'",
+        "is_bot = 0",
+        f"event_date >= toDate({sql_str(first.isoformat())})",
+        f"event_date <= toDate({sql_str(today.isoformat())})",
+        f"cinema_id IN ({ids})",
+        f"visitor IN (SELECT visitor FROM {db}.segment_visitors WHERE build_id = {sql_str(build_id)})",
+    ]
+    if seg.events:
+        where.append(f"event_name IN ({_list(seg.events)})")
+    if seg.regions:
+        where.append(f"region IN ({_list(seg.regions)})")
+    if seg.films:
+        where.append(f"film_ref IN ({_list(seg.films)})")
+    if seg.per == "film":
+        where.append("film_ref != ''")
+    if seg.per == "region":
+        where.append("region != ''")
+    having = []
+    if seg.min_visits > 1:
+        having.append(f"uniqExact(cinema_id, event_date) >= {seg.min_visits}")
+    if seg.min_cinemas > 1:
+        having.append(f"uniqExact(cinema_id) >= {seg.min_cinemas}")
+    return (
+        f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
+        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, key, visitor, groupUniqArray(cinema_id) "
+        f"FROM (SELECT {segment_key(seg, allowed)} AS key, visitor, cinema_id, event_date FROM {db}.events "
+        f"WHERE {' AND '.join(where)}) "
+        f"GROUP BY key, visitor" + (f" HAVING {' AND '.join(having)}" if having else "")
+    )
+
+
+def visitors_sql(db: str, build_id: str, today: date, lookback_days: int) -> str:
+    """INSERT ... SELECT of every pooled visitor's consent as it stands at this build: the purposes of
+    their latest pooled event, leaving out visitors who withdrew or were erased (`suppressions`)."""
+    first = today - timedelta(days=lookback_days - 1)
+    return (
+        f"INSERT INTO {db}.segment_visitors (built_on, build_id, visitor, purposes, last_seen) "
+        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, visitor, "
+        f"argMax(consent_purposes, received_at), max(received_at) FROM {db}.events "
+        f"WHERE track = 'pooled' AND event_date >= toDate({sql_str(first.isoformat())}) "
+        f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions) "
+        f"GROUP BY visitor"
+    )
+
+
+def contributions_sql(db: str, build_id: str) -> str:
+    """Per segment key and cinema: members counted 1/n for n cinemas visited, and member counts."""
+    return (
+        f"SELECT segment_key, c, sum(1 / length(cinemas)) FROM {db}.segment_members "
+        f"ARRAY JOIN cinemas AS c WHERE build_id = {sql_str(build_id)} GROUP BY segment_key, c"
+    )
+
+
+def counts_sql(db: str, build_id: str) -> str:
+    return (
+        f"SELECT segment_key, count() FROM {db}.segment_members "
+        f"WHERE build_id = {sql_str(build_id)} GROUP BY segment_key"
+    )

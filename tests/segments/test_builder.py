@@ -1,0 +1,151 @@
+"""The segment builder on both engines (chdb 26.x and the ClickHouse 18.16 server)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from segments.builder import SegmentBuilder
+from segments.definitions import InvalidSegments, Segment, load_segments
+from segments.guards import GuardPolicy
+from tests.segments.helpers import CINEMAS, TODAY, event
+from warehouse.migrate import migrate
+
+NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 18, tzinfo=UTC)
+FILM = "perfect-days~wim-wenders"
+
+
+def insert(wh, rows):
+    wh.insert_events(rows, "seg-test")
+
+
+def builder(wh, definitions=None, policy=None):
+    return SegmentBuilder(
+        wh, lambda: CINEMAS, definitions or load_segments(), policy or GuardPolicy(), clock=lambda: NOW
+    )
+
+
+def members(wh, build_id, key):
+    rows = wh.query(
+        f"SELECT visitor FROM {wh.database}.segment_members WHERE build_id = '{build_id}' AND segment_key = '{key}'"
+    )
+    return {r[0] for r in rows}
+
+
+@pytest.fixture
+def wh(warehouse):
+    migrate(warehouse)
+    rows = []
+    for i in range(150):  # the Art & Essai audience of the last 30 days, spread over 9 cinemas
+        rows.append(event(f"p1.fan{i:03d}", 1 + i % 9, days_ago=i % 30))
+    for i in range(120):  # film interest, 60 days ago: outside the 30-day audience
+        rows.append(event(f"p1.film{i:03d}", 1 + i % 9, days_ago=60, name="view_item", film_ref=FILM))
+    for i in range(5):
+        rows.append(event(f"p1.rare{i}", 1 + i, days_ago=3, name="view_item", film_ref="un-film-rare"))
+    for i in range(110):  # ticket buyers
+        rows.append(event(f"p1.buy{i:03d}", 1 + i % 9, days_ago=10, name="purchase"))
+    for i in range(120):  # regulars: 3 visits at 2 cinemas
+        v = f"p1.reg{i:03d}"
+        c = 1 + i % 9
+        rows += [event(v, c, 5), event(v, c, 6), event(v, 1 + (c % 9), 7)]
+    rows += [
+        event("p1.twice", 1, 5),
+        event("p1.twice", 1, 5, hour=13),
+        event("p1.twice", 2, 6),
+    ]  # 2 cinema-days
+    rows.append(event("d.exempt", 1, 1, track="exempt"))
+    rows.append(event("p1.robot", 1, 1, bot=1))
+    rows.append(event("p1.suspended", 10, 1))  # a suspended cinema's visitor
+    rows.append(event("p1.gone", 1, 2))
+    rows += [
+        event("p1.changed", 2, 9, purposes="measure,pool,partner:acme", hour=9),
+        event("p1.changed", 2, 2, purposes="measure,pool", hour=10),
+    ]
+    insert(warehouse, rows)
+    warehouse.insert_rows(
+        "suppressions",
+        ("visitor", "kind", "suppressed_at", "cinema_id"),
+        [("p1.gone", "withdraw", datetime(2026, 11, 23, 10), 1)],
+    )
+    return warehouse
+
+
+def test_default_segments_from_the_pooled_track_only(wh):
+    steps = []
+    report = builder(wh).build(progress=lambda done, total, what: steps.append((done, total, what)))
+    by_key = {s.key: s for s in report.segments}
+    audience = members(wh, report.build_id, "art-et-essai")
+    assert {f"p1.fan{i:03d}" for i in range(150)} <= audience
+    assert (
+        not {"d.exempt", "p1.robot", "p1.suspended", "p1.gone"} & audience
+    )  # exempt, bot, suspended, withdrawn
+    assert not any(v.startswith("p1.film") for v in audience)  # 60 days ago
+    assert by_key["art-et-essai"].published and by_key["art-et-essai"].cinemas == 9
+    assert members(wh, report.build_id, f"film/{FILM}") == {f"p1.film{i:03d}" for i in range(120)}
+    assert by_key[f"film/{FILM}"].published
+    assert not by_key["film/un-film-rare"].published and by_key["film/un-film-rare"].refusal.startswith(
+        "below_k"
+    )
+    assert len(members(wh, report.build_id, "acheteurs")) == 110 and by_key["acheteurs"].published
+    regulars = members(wh, report.build_id, "habitues")
+    assert regulars == {f"p1.reg{i:03d}" for i in range(120)}  # p1.twice: 2 visits (one cinema-day twice)
+    assert by_key["habitues"].published
+    assert {k for k in by_key if k.startswith("region/")} == {"region/FR-IDF"}
+    assert {k for k in by_key if k.startswith("categorie/")} == {f"categorie/{c}" for c in "ABCDE"}
+    jp = members(wh, report.build_id, "jeune-public")
+    assert jp and all(v != "p1.suspended" for v in jp)
+    assert [s[0] for s in steps] == list(range(len(steps))) and steps[-1][0] == steps[-1][1]
+    assert 0 < abs(by_key["art-et-essai"].published_size - by_key["art-et-essai"].members) <= 20 or (
+        by_key["art-et-essai"].published_size == by_key["art-et-essai"].members
+    )
+
+
+def test_each_visitor_s_latest_consent_and_suppressions(wh):
+    report = builder(wh).build(only=["art-et-essai"])
+    rows = dict(
+        wh.query(
+            f"SELECT visitor, purposes FROM {wh.database}.segment_visitors WHERE build_id = '{report.build_id}'"
+        )
+    )
+    assert rows["p1.changed"] == "measure,pool"  # sharing with acme withdrawn later
+    assert "p1.gone" not in rows and "d.exempt" not in rows
+
+
+def test_guards_refuse_small_few_cinema_and_dominated_segments(wh):
+    defs = (
+        Segment("petit", 1, "Petit", lookback_days=30, cinema_categories=("E",)),  # cinema 9 only
+        Segment("domine", 1, "Dominé", lookback_days=90, cinema_labels=("PR",)),
+        Segment("large", 1, "Large", lookback_days=90),
+    )
+    report = builder(wh, defs, GuardPolicy(k=10, min_cinemas=3, max_cinema_share=0.5)).build()
+    by_key = {s.key: s for s in report.segments}
+    assert not by_key["petit"].published and "too_few_cinemas" in by_key["petit"].refusal
+    assert "dominated" in by_key["domine"].refusal or "too_few_cinemas" in by_key["domine"].refusal
+    assert by_key["large"].published and by_key["large"].refusal == ""
+    recorded = wh.query(
+        f"SELECT segment_key, published, refusal FROM {wh.database}.segment_builds WHERE build_id = '{report.build_id}'"
+    )
+    assert {(str(k), int(p)) for k, p, _ in recorded} == {(s.key, int(s.published)) for s in report.segments}
+
+
+def test_a_dominant_cinema_is_refused(warehouse):
+    migrate(warehouse)
+    rows = [event(f"p1.big{i}", 1, 1) for i in range(80)]
+    rows += [event(f"p1.small{i}", 2 + i % 3, 1) for i in range(30)]
+    insert(warehouse, rows)
+    report = builder(warehouse, (Segment("x", 1, "X"),), GuardPolicy(k=50, min_cinemas=3)).build()
+    [seg] = report.segments
+    assert not seg.published and seg.refusal.startswith("dominated: cinema 1 contributes 73%")
+
+
+def test_a_changed_rule_needs_a_new_version(wh):
+    seg = Segment("x", 1, "X", lookback_days=30)
+    builder(wh, (seg,)).build()
+    with pytest.raises(InvalidSegments, match="x: its rule changed since version 1 was built"):
+        builder(wh, (replace(seg, lookback_days=60),)).build()
+    builder(wh, (replace(seg, title="Nouveau titre"),)).build()  # wording only: same rule
+    builder(wh, (replace(seg, lookback_days=60, version=2),)).build()
+    with pytest.raises(InvalidSegments, match="nope: no such segment"):
+        builder(wh, (seg,)).build(only=["nope"])
