@@ -7,7 +7,6 @@ refer to a fixed snapshot. Withdrawn and erased visitors (`suppressions`) are le
 
 from __future__ import annotations
 
-import hashlib
 import random
 import secrets
 from collections import defaultdict
@@ -64,10 +63,10 @@ def new_build_id(now: datetime) -> str:
     return "b" + now.strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
 
 
-def _noise_rng(build_id: str, key: str) -> random.Random:
-    """The same build and segment always get the same noise: asking again reveals nothing more."""
-    seed = hashlib.sha256(f"{build_id}\x1f{key}".encode()).digest()
-    return random.Random(int.from_bytes(seed[:8], "big"))
+# Noise is drawn once per build and segment from the system's CSPRNG and stored with the build:
+# asking again returns the stored figure, so repeated questions cannot average the noise away, and
+# nothing public (such as the build id) lets anyone recompute it.
+_NOISE = random.SystemRandom()
 
 
 class SegmentBuilder:
@@ -142,7 +141,7 @@ class SegmentBuilder:
                     cinemas=sum(1 for v in stats.contributions.values() if v > 0),
                     top_share=round(top, 4),
                     published=published,
-                    published_size=noisy_count(stats.members, self.policy, _noise_rng(build_id, key))
+                    published_size=noisy_count(stats.members, self.policy, _NOISE)
                     if published
                     else 0,
                     refusal="; ".join(reasons),
