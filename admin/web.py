@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, jsonify, redirect, render_template_string, request
 
 from admin.stats import counts_by_cinema, counts_for_prefix, recent_events
 from controlplane.store import ControlPlane
+from segments.builder import SegmentBuilder
+from segments.catalog import latest
+from segments.definitions import InvalidSegments
 from warehouse.backend import Warehouse
 
 PAGE = """<!doctype html>
@@ -26,7 +31,7 @@ depuis le démarrage · file locale en attente : {{ status.backlog_bytes }} octe
 <td>{{ counts.get(c.id, {}).get('exempt', 0) }}</td><td>{{ counts.get(c.id, {}).get('pooled', 0) }}</td>
 <td>{{ counts.get(c.id, {}).get('bots', 0) }}</td><td>{{ counts.get(c.id, {}).get('visitors_today', 0) }}</td></tr>
 {% endfor %}</table>
-<p>Métriques du collecteur : <code>/metrics</code> sur le port du collecteur.</p>
+<p><a href="/segments">Segments</a> · Métriques du collecteur : <code>/metrics</code> sur le port du collecteur.</p>
 </body></html>"""
 
 
@@ -47,6 +52,25 @@ consentement) et la source du consentement. Domaines déclarés : {{ cinema.doma
 <td>{{ e.consent_purposes }}</td><td>{{ e.consent_objection }}</td></tr>
 {% else %}<tr><td colspan="8">Aucun évènement reçu pour l'instant.</td></tr>{% endfor %}</table>
 </body></html>"""
+SEGMENTS = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Segments — audience mutualisée Art et Essai</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}td:first-child,th:first-child,td.t{text-align:left}
+.non{color:#a00}</style></head><body>
+<p><a href="/">← tous les cinémas</a></p>
+<h1>Segments</h1>
+<p>Construits chaque jour à partir de l'audience mutualisée seulement (visiteurs consentants, sans robots).
+Un segment n'est publié que s'il compte au moins k = {{ k }} membres venant d'au moins {{ m }} cinémas,
+sans qu'un cinéma en apporte plus de {{ share }}. La taille publiée est bruitée (Laplace, ε = {{ eps }}).</p>
+<form method="post" action="/segments/build"><button>Construire maintenant</button></form>
+<table><tr><th>Segment</th><th>Intitulé</th><th>Version</th><th>Construit le (UTC)</th><th>Membres</th>
+<th>Taille publiée</th><th>Cinémas</th><th>Part du 1er cinéma</th><th>État</th></tr>
+{% for e in entries %}<tr><td><code>{{ e.key }}</code></td><td class="t">{{ titles.get(e.segment_id, "") }}</td>
+<td>{{ e.segment_version }}</td><td>{{ e.built_at }}</td><td>{{ e.members }}</td>
+<td>{{ e.published_size if e.published else "—" }}</td><td>{{ e.cinemas }}</td><td>{{ "%.0f"|format(e.top_share * 100) }} %</td>
+<td class="t">{% if e.published %}publié{% else %}<span class="non">non publié</span> : {{ e.refusal }}{% endif %}</td></tr>
+{% else %}<tr><td colspan="9">Aucune construction pour l'instant.</td></tr>{% endfor %}</table>
+</body></html>"""
 SOURCES_FR = {
     "tcf": "CMP IAB TCF",
     "tac": "tarteaucitron.js",
@@ -58,8 +82,65 @@ SOURCES_FR = {
 }
 
 
-def create_admin(cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str, Any]]) -> Flask:
+def create_admin(
+    cp: ControlPlane,
+    wh: Warehouse,
+    status: Callable[[], dict[str, Any]],
+    segments: SegmentBuilder | None = None,
+) -> Flask:
     app = Flask("artaud.admin")
+    building = threading.Lock()
+
+    def build(only: list[str]) -> tuple[Any, int]:
+        if segments is None:
+            return {"error": "segments are not built by this process"}, 404
+        if not building.acquire(blocking=False):
+            return {"error": "a build is already running"}, 409
+        try:
+            report = segments.build(only=only)
+        except InvalidSegments as exc:
+            return {"error": "; ".join(exc.problems)}, 400
+        finally:
+            building.release()
+        return {
+            "build_id": report.build_id,
+            "built_at": report.built_at.isoformat(),
+            "segments": [asdict(s) for s in report.segments],
+        }, 200
+
+    @app.get("/segments")
+    def segments_page() -> str:
+        titles = {s.id: s.title for s in segments.definitions} if segments else {}
+        p = segments.policy if segments else None
+        return render_template_string(
+            SEGMENTS,
+            entries=latest(wh),
+            titles=titles,
+            k=p.k if p else "?",
+            m=p.min_cinemas if p else "?",
+            share=f"{p.max_cinema_share:.0%}" if p else "?",
+            eps=p.epsilon if p else "?",
+        )
+
+    @app.post("/segments/build")
+    def segments_build_form() -> Any:
+        body, code = build([])
+        if code != 200:
+            return body["error"], code
+        return redirect("/segments", code=303)
+
+    @app.get("/api/v1/segments")
+    def segments_api() -> Any:
+        return jsonify([asdict(e) for e in latest(wh)])
+
+    @app.post("/api/v1/segments/build")
+    def segments_build_api() -> Any:
+        doc = request.get_json(silent=True) or {}
+        only = doc.get("only", []) if isinstance(doc, dict) else None
+        if not isinstance(only, list) or not all(isinstance(x, str) for x in only):
+            return jsonify({"error": "only: a list of segment ids"}), 400
+        body, code = build(only)
+        return jsonify(body), code
 
     def counts() -> dict[int, dict[str, int]]:
         return {c.cinema_id: c.__dict__ for c in counts_by_cinema(wh)}

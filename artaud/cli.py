@@ -164,6 +164,47 @@ def cmd_consent(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_segments(args: argparse.Namespace) -> int:
+    """Build the segments now (with progress), or list what the latest builds published."""
+    from artaud import wiring
+    from segments.catalog import latest
+    from warehouse.migrate import migrate
+
+    s = _settings(args)
+    cp = wiring.control(s)
+    wh = wiring.warehouse(s)
+    try:
+        migrate(wh)
+        if args.action == "build":
+            builder = wiring.segment_builder(s, wh, cp)
+
+            def progress(done: int, total: int, what: str) -> None:
+                print(
+                    f"\r[{done}/{total}] {what:<60}",
+                    end="" if done < total else "\n",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+            report = builder.build(only=args.only or (), progress=progress)
+            print(f"build {report.build_id}: {len(report.published)} published of {len(report.segments)}")
+            rows = [
+                (b.key, b.members, b.published_size if b.published else "-", b.refusal or "published")
+                for b in report.segments
+            ]
+        else:
+            rows = [
+                (e.key, e.members, e.published_size if e.published else "-", e.refusal or "published")
+                for e in latest(wh)
+            ]
+        for key, members, size, state in rows:
+            print(f"{key:<48} {members:>9} {size!s:>9}  {state}")
+    finally:
+        wh.close()
+        cp.close()
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from artaud import wiring
     from warehouse.migrate import migrate
@@ -233,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--visitor", help="a pooled pseudonym (p<version>.<hex>)")
     con.set_defaults(func=cmd_consent)
 
+    seg = sub.add_parser("segments", help="build the segments now, or list the latest results")
+    seg_sub = seg.add_subparsers(dest="action", required=True)
+    seg_sub.add_parser("list")
+    sb = seg_sub.add_parser("build")
+    sb.add_argument("--only", action="append", help="a segment id (repeatable); default: all")
+    seg.set_defaults(func=cmd_segments)
+
     sub.add_parser("migrate", help="apply control-plane and warehouse migrations").set_defaults(
         func=cmd_migrate
     )
@@ -246,12 +294,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from artaud.service import StartupError
     from config.keyring import KeyError_
+    from segments.definitions import InvalidSegments
     from warehouse.backend import WarehouseError
 
     try:
         code: int = args.func(args)
     except (SettingsError, WarehouseError, KeyError_, StartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except InvalidSegments as exc:
+        print("error: segment definitions: " + "; ".join(exc.problems), file=sys.stderr)
         return 2
     except OSError as exc:
         print(

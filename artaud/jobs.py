@@ -1,7 +1,9 @@
-"""Scheduled privacy jobs: destroy salts (≤ 48 h), destroy retired keys, enforce event retention."""
+"""Scheduled jobs: destroy salts (≤ 48 h), destroy retired keys, enforce event retention, build
+the segments daily and drop their old snapshots."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -9,11 +11,30 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from artaud import wiring
 from collector.salts import SaltStore
 from config.settings import Settings
+from controlplane.store import ControlPlane
+from segments.catalog import drop_old_snapshots
 from warehouse import retention
 from warehouse.backend import Warehouse
 
+log = logging.getLogger("artaud.jobs")
 
-def scheduler(settings: Settings, wh: Warehouse | None) -> BackgroundScheduler:
+
+def build_segments(settings: Settings, wh: Warehouse, cp: ControlPlane) -> None:
+    report = wiring.segment_builder(settings, wh, cp).build(
+        progress=lambda done, total, what: log.info("segments %d/%d: %s", done, total, what)
+    )
+    log.info(
+        "segments built (%s): %d published of %d",
+        report.build_id,
+        len(report.published),
+        len(report.segments),
+    )
+    drop_old_snapshots(wh, date.today(), settings.segments.keep_days)
+
+
+def scheduler(
+    settings: Settings, wh: Warehouse | None, cp: ControlPlane | None = None
+) -> BackgroundScheduler:
     salts = SaltStore(wiring.salts_dir(settings))
     ring = wiring.keyring(settings)
     sched = BackgroundScheduler(timezone="Europe/Paris")
@@ -32,5 +53,13 @@ def scheduler(settings: Settings, wh: Warehouse | None) -> BackgroundScheduler:
             "cron",
             hour=3,
             id="retention",
+        )
+    if wh is not None and cp is not None and settings.segments.build_hour >= 0:
+        sched.add_job(
+            lambda: build_segments(settings, wh, cp),
+            "cron",
+            hour=settings.segments.build_hour,
+            id="build-segments",
+            max_instances=1,
         )
     return sched

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
@@ -23,6 +24,7 @@ from artaud.jobs import scheduler
 from artaud.workers import prepare_metrics_dir, start_collector, stop_collector, wait_port
 from config.settings import Settings
 from controlplane.store import ControlPlane
+from segments.definitions import InvalidSegments, load_segments
 from spool.drain import DrainLoop
 from spool.reader import SpoolReader
 from warehouse.backend import Warehouse
@@ -60,6 +62,13 @@ class Supervisor:
                 return 1
         return 0
 
+    def check_segments(self) -> None:
+        s = self.settings.segments
+        try:
+            load_segments(Path(s.definitions_file) if s.definitions_file else None)
+        except InvalidSegments as exc:
+            raise StartupError("segment definitions: " + "; ".join(exc.problems)) from None
+
     def control(self) -> ControlPlane:
         cp = wiring.control(self.settings)
         try:
@@ -73,7 +82,9 @@ class Supervisor:
     def console(self, cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str, Any]]) -> Any:
         s = self.settings
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = make_server(s.admin.host, s.admin.port, create_admin(cp, wh, status), threaded=True)
+        builder = wiring.segment_builder(s, wh, cp)
+        app = create_admin(cp, wh, status, segments=builder)
+        server = make_server(s.admin.host, s.admin.port, app, threaded=True)
         threading.Thread(target=server.serve_forever, name="admin", daemon=True).start()
         return server
 
@@ -110,6 +121,7 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
     s.data_dir.mkdir(parents=True, exist_ok=True)
     prepare_metrics_dir(s.data_dir)
     os.environ["ARTAUD_PATHS__DATA_DIR"] = str(s.data_dir.resolve())
+    sup.check_segments()
     cp = sup.control()
     created = seed_demo(cp)
     _keys(s, cp)
@@ -118,7 +130,7 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
     reader = SpoolReader(wiring.spool_dir(s))
     drainer = SpoolDrainer(reader, wh, s.warehouse.batch_rows, s.warehouse.batch_seconds)
     drainer.start()
-    sched = scheduler(s, wh)
+    sched = scheduler(s, wh, cp)
     sched.start()
 
     def status() -> dict[str, Any]:
@@ -277,11 +289,12 @@ def run_scheduler(settings: Settings, out: Any = sys.stdout) -> int:
     """`artaud scheduler` (production): migrations, privacy jobs and the console."""
     s = settings
     sup = Supervisor(s, out)
+    sup.check_segments()
     cp = sup.control()
     _keys(s, cp)
     wh = wiring.warehouse(s)
     migrate(wh)
-    sched = scheduler(s, wh)
+    sched = scheduler(s, wh, cp)
     sched.start()
     admin = sup.console(cp, wh, lambda: {})
     sup.say(f"artaud scheduler running; console on http://{s.admin.host}:{s.admin.port}/")

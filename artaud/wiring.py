@@ -18,6 +18,10 @@ from config.settings import Settings, load
 from consent.decision import Policy
 from consent.tcf_policy import TcfPolicy
 from controlplane.store import ControlPlane
+from segments.builder import SegmentBuilder
+from segments.definitions import load_segments
+from segments.guards import GuardPolicy
+from segments.rules import CinemaInfo
 from spool.writer import SpoolWriter
 from warehouse.backend import ChdbWarehouse, ServerWarehouse, Warehouse
 
@@ -108,3 +112,21 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
         regions=regions(settings),
         metrics=CollectorMetrics(),
     )
+
+
+def segment_builder(settings: Settings, wh: Warehouse, cp: ControlPlane) -> SegmentBuilder:
+    """The builder with the configured definitions and guards; cinemas read afresh at each build."""
+    s = settings.segments
+    definitions = load_segments(Path(s.definitions_file) if s.definitions_file else None)
+    policy = GuardPolicy(
+        k=s.k, min_cinemas=s.min_cinemas, max_cinema_share=s.max_cinema_share, epsilon=s.noise_epsilon
+    )
+
+    def cinemas() -> list[CinemaInfo]:
+        return [
+            CinemaInfo(c.id, c.category, c.labels, c.status == "active")
+            for c in cp.cinemas()
+            if c.id is not None
+        ]
+
+    return SegmentBuilder(wh, cinemas, definitions, policy)

@@ -122,6 +122,16 @@ class Privacy(_Section):
     honour_dnt: bool
 
 
+class Segments(_Section):
+    definitions_file: str = ""
+    k: int = Field(ge=2, le=1_000_000)
+    min_cinemas: int = Field(ge=1, le=1000)
+    max_cinema_share: float = Field(gt=0, le=1)
+    noise_epsilon: float = Field(gt=0, le=100)
+    build_hour: int = Field(ge=-1, le=23)
+    keep_days: int = Field(ge=1, le=760)
+
+
 class Admin(_Section):
     host: str
     port: int = Field(ge=0, le=65535)
@@ -137,6 +147,7 @@ class Settings(_Section):
     kafka: Kafka
     warehouse: Warehouse
     privacy: Privacy
+    segments: Segments
     admin: Admin
 
     @property

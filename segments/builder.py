@@ -87,7 +87,9 @@ class SegmentBuilder:
     def check_versions(self) -> None:
         """A definition whose rule changed must carry a new version (its old builds stay comparable)."""
         db = self.wh.database
-        rows = self.wh.query(f"SELECT DISTINCT segment_id, segment_version, rule_hash FROM {db}.segment_builds")
+        rows = self.wh.query(
+            f"SELECT DISTINCT segment_id, segment_version, rule_hash FROM {db}.segment_builds"
+        )
         built = {(str(r[0]), int(r[1])): str(r[2]) for r in rows}
         problems = [
             f"{s.id}: its rule changed since version {s.version} was built; give it version {s.version + 1}"
@@ -141,9 +143,7 @@ class SegmentBuilder:
                     cinemas=sum(1 for v in stats.contributions.values() if v > 0),
                     top_share=round(top, 4),
                     published=published,
-                    published_size=noisy_count(stats.members, self.policy, _NOISE)
-                    if published
-                    else 0,
+                    published_size=noisy_count(stats.members, self.policy, _NOISE) if published else 0,
                     refusal="; ".join(reasons),
                 )
             )
@@ -151,7 +151,9 @@ class SegmentBuilder:
         say(steps, steps, f"done: {sum(b.published for b in built)} published of {len(built)}")
         return BuildReport(build_id, now, tuple(built))
 
-    def _record(self, build_id: str, now: datetime, built: list[BuiltSegment], by_id: dict[str, Segment]) -> None:
+    def _record(
+        self, build_id: str, now: datetime, built: list[BuiltSegment], by_id: dict[str, Segment]
+    ) -> None:
         at = now.replace(tzinfo=None)
         self.wh.insert_rows(
             "segment_builds",

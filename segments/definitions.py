@@ -76,11 +76,15 @@ class Segment:
     @property
     def rule_hash(self) -> str:
         """What the rule selects (not its wording): a changed hash needs a new version."""
-        rule = {k: v for k, v in asdict(self).items() if k not in ("id", "version", "title", "description", "iab")}
+        rule = {
+            k: v for k, v in asdict(self).items() if k not in ("id", "version", "title", "description", "iab")
+        }
         return hashlib.sha256(json.dumps(rule, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _strings(where: str, value: object, allowed: frozenset[str] | None, pattern: re.Pattern[str] | None) -> tuple[str, ...]:
+def _strings(
+    where: str, value: object, allowed: frozenset[str] | None, pattern: re.Pattern[str] | None
+) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{where}: expected a list of strings")
     for v in value:
@@ -115,7 +119,9 @@ def parse_segment(raw: dict[str, Any], index: int) -> Segment:
     if per != "" and per not in PER:
         raise ValueError(f"{sid}.per: one of {', '.join(sorted(PER))}")
     iab = raw.get("iab", [])
-    if not isinstance(iab, list) or not all(isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= 99999 for i in iab):
+    if not isinstance(iab, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and 1 <= i <= 99999 for i in iab
+    ):
         raise ValueError(f"{sid}.iab: a list of IAB Audience Taxonomy ids")
     seg = Segment(
         id=sid,
@@ -126,7 +132,9 @@ def parse_segment(raw: dict[str, Any], index: int) -> Segment:
         events=_strings(f"{sid}.events", raw.get("events", []), frozenset(EVENT_NAMES), None),
         min_visits=_int(f"{sid}.min_visits", raw.get("min_visits", 1), 1, 1000),
         min_cinemas=_int(f"{sid}.min_cinemas", raw.get("min_cinemas", 1), 1, 1000),
-        cinema_categories=_strings(f"{sid}.cinema_categories", raw.get("cinema_categories", []), CATEGORIES, None),
+        cinema_categories=_strings(
+            f"{sid}.cinema_categories", raw.get("cinema_categories", []), CATEGORIES, None
+        ),
         cinema_labels=_strings(f"{sid}.cinema_labels", raw.get("cinema_labels", []), LABELS, None),
         regions=_strings(f"{sid}.regions", raw.get("regions", []), None, _REGION),
         films=_strings(f"{sid}.films", raw.get("films", []), None, _FILM),

@@ -65,7 +65,9 @@ def refusals(stats: SegmentStats, policy: GuardPolicy, destination_minimum: int 
     return out
 
 
-def differencing(previous: int, added: int, removed: int, policy: GuardPolicy, destination_minimum: int = 0) -> str:
+def differencing(
+    previous: int, added: int, removed: int, policy: GuardPolicy, destination_minimum: int = 0
+) -> str:
     """Refusal reason when a new export to a partner differs from its previous one by fewer than k
     members but more than none (the difference would single people out); "" when allowed."""
     if previous == 0:

@@ -63,3 +63,24 @@ def test_bad_settings_stop_with_the_key(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("ARTAUD_COLLECTOR__PORT", "eighty")
     assert main(["--data-dir", str(tmp_path), "cinemas", "list"]) == 2
     assert "collector.port" in capsys.readouterr().err
+
+
+def test_segments_build_shows_progress_and_list_shows_the_results(tmp_path, capsys):
+    assert add(tmp_path, "--cnc", "750012", "--name", "Le Champo", "--category", "A", "--labels", "JP") == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path), "segments", "build"]) == 0
+    out, err = capsys.readouterr()
+    assert "[1/" in err and "done:" in err  # progress
+    assert "published of" in out and "art-et-essai" in out and "below_k: 0 members" in out
+    assert main(["--data-dir", str(tmp_path), "segments", "list"]) == 0
+    assert "art-et-essai" in capsys.readouterr().out
+    assert main(["--data-dir", str(tmp_path), "segments", "build", "--only", "nope"]) == 2
+    assert "nope: no such segment" in capsys.readouterr().err
+
+
+def test_bad_segment_definitions_are_a_clear_error(tmp_path, capsys, monkeypatch):
+    bad = tmp_path / "segments.toml"
+    bad.write_text('[[segment]]\nid = "x"\nversion = 1\ntitle = "X"\nper = "city"\n')
+    monkeypatch.setenv("ARTAUD_SEGMENTS__DEFINITIONS_FILE", str(bad))
+    assert main(["--data-dir", str(tmp_path), "segments", "build"]) == 2
+    assert "segment definitions: x.per: one of category, film, region" in capsys.readouterr().err

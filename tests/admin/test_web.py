@@ -11,6 +11,10 @@ import pytest
 from admin.web import create_admin
 from controlplane.model import make_cinema
 from controlplane.store import ControlPlane
+from segments.builder import SegmentBuilder
+from segments.definitions import load_segments
+from segments.guards import GuardPolicy
+from segments.rules import CinemaInfo
 from tests.warehouse.helpers import records
 from warehouse.backend import ChdbWarehouse
 from warehouse.migrate import migrate
@@ -27,7 +31,11 @@ def client(tmp_path) -> Iterator[Any]:
     migrate(wh)
     rows = [json.loads(r) for r in records(3, cinema=cinema.id or 0, prefix="recent")]
     wh.insert_events(rows, "t1")
-    yield create_admin(cp, wh, lambda: {"rows": 3, "backlog_bytes": 0}).test_client()
+    cinemas = [CinemaInfo(cinema.id or 0, "A", (), True)]
+    builder = SegmentBuilder(
+        wh, lambda: cinemas, load_segments(), GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1)
+    )
+    yield create_admin(cp, wh, lambda: {"rows": 3, "backlog_bytes": 0}, segments=builder).test_client()
     wh.close()
     cp.close()
 
@@ -65,3 +73,26 @@ def test_a_cinema_page_in_french(client):
 def test_a_path_prefix_with_quotes_is_data_not_sql(client):
     r = client.get("/api/v1/events/recent?cinema=9990001&path_prefix=%27%29%20OR%201%3D1%20--")
     assert r.status_code == 200 and r.get_json() == []
+
+
+def test_segments_built_on_demand_and_listed(client):
+    assert client.get("/api/v1/segments").get_json() == []
+    r = client.post("/api/v1/segments/build", json={"only": ["art-et-essai", "acheteurs"]})
+    assert r.status_code == 200
+    report = r.get_json()
+    by_key = {s["key"]: s for s in report["segments"]}
+    assert by_key["art-et-essai"]["members"] == 1 and by_key["acheteurs"]["members"] == 0
+    assert by_key["acheteurs"]["refusal"].startswith("below_k")
+    listed = {e["key"]: e for e in client.get("/api/v1/segments").get_json()}
+    assert listed["art-et-essai"]["build_id"] == report["build_id"]
+    page = client.get("/segments").get_data(as_text=True)
+    assert "Public Art et Essai" in page and "non publié" in page
+    assert client.post("/segments/build").status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("body", "message"), [({"only": "x"}, "only: a list"), ({"only": ["nope"]}, "nope: no such")]
+)
+def test_segment_builds_refuse_bad_requests(client, body, message):
+    r = client.post("/api/v1/segments/build", json=body)
+    assert r.status_code == 400 and message in r.get_json()["error"]

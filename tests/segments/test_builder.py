@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from segments.builder import SegmentBuilder
+from segments.catalog import drop_old_snapshots, latest
 from segments.definitions import InvalidSegments, Segment, load_segments
 from segments.guards import GuardPolicy
 from tests.segments.helpers import CINEMAS, TODAY, event
@@ -149,3 +150,12 @@ def test_a_changed_rule_needs_a_new_version(wh):
     builder(wh, (replace(seg, lookback_days=60, version=2),)).build()
     with pytest.raises(InvalidSegments, match="nope: no such segment"):
         builder(wh, (seg,)).build(only=["nope"])
+
+
+def test_old_snapshots_are_dropped_and_their_results_kept(wh):
+    report = builder(wh).build(only=["art-et-essai"])
+    assert drop_old_snapshots(wh, TODAY + timedelta(days=10), keep_days=35) == []
+    dropped = drop_old_snapshots(wh, TODAY + timedelta(days=40), keep_days=35)
+    assert sorted(dropped) == [f"segment_members:{TODAY}", f"segment_visitors:{TODAY}"]
+    assert members(wh, report.build_id, "art-et-essai") == set()
+    assert [e.key for e in latest(wh)] == ["art-et-essai"]

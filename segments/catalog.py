@@ -1,0 +1,73 @@
+"""What the latest builds published (read model for the console, the CLI and, next, the partners)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from warehouse.backend import Warehouse
+from warehouse.loader import sql_str
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    key: str
+    segment_id: str
+    segment_version: int
+    build_id: str
+    built_at: str
+    members: int
+    cinemas: int
+    top_share: float
+    published: bool
+    published_size: int
+    refusal: str
+
+
+def latest(wh: Warehouse) -> list[CatalogEntry]:
+    """Each segment key as its most recent build left it."""
+    rows = wh.query(
+        f"SELECT segment_key, argMax(segment_id, built_at), argMax(segment_version, built_at), "
+        f"argMax(build_id, built_at), toString(max(built_at)), argMax(members, built_at), "
+        f"argMax(cinemas, built_at), argMax(top_share, built_at), argMax(published, built_at), "
+        f"argMax(published_size, built_at), argMax(refusal, built_at) "
+        f"FROM {wh.database}.segment_builds GROUP BY segment_key ORDER BY segment_key"
+    )
+    return [
+        CatalogEntry(
+            key=str(r[0]),
+            segment_id=str(r[1]),
+            segment_version=int(r[2]),
+            build_id=str(r[3]),
+            built_at=str(r[4]),
+            members=int(r[5]),
+            cinemas=int(r[6]),
+            top_share=float(r[7]),
+            published=bool(int(r[8])),
+            published_size=int(r[9]),
+            refusal=str(r[10]),
+        )
+        for r in rows
+    ]
+
+
+def drop_old_snapshots(wh: Warehouse, today: date, keep_days: int) -> list[str]:
+    """Drop the daily partitions of build snapshots older than `keep_days` (their results stay in
+    `segment_builds`)."""
+    first_kept = today - timedelta(days=keep_days)
+    dropped = []
+    for table in ("segment_members", "segment_visitors"):
+        rows = wh.query(
+            f"SELECT DISTINCT partition FROM system.parts WHERE database = {sql_str(wh.database)} "
+            f"AND table = {sql_str(table)} AND active"
+        )
+        for (partition,) in rows:
+            day = str(partition).strip("'")
+            try:
+                when = date.fromisoformat(day)
+            except ValueError:
+                continue
+            if when < first_kept:
+                wh.execute(f"ALTER TABLE {wh.database}.{table} DROP PARTITION {sql_str(day)}")
+                dropped.append(f"{table}:{day}")
+    return dropped
