@@ -19,9 +19,9 @@ from typing import Any
 import orjson
 
 from collector.agents import AgentClassifier
-from collector.events import Edge, build_events, consent_record
+from collector.events import Edge, build_events, consent_record, suppression_record
 from collector.geo import RegionResolver, network_prefix
-from collector.hit import HitError, RawHit, parse_beacon, parse_query
+from collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_withdrawal
 from collector.metrics import CollectorMetrics
 from collector.pseudonym import Pseudonymiser, keyed_hash
 from collector.salts import SaltStore, local_day
@@ -116,6 +116,12 @@ class CollectorApp:
                 return self._reply(
                     start_response, "405 Method Not Allowed", b"use POST\n", [("Allow", "POST")]
                 )
+            if path == "/c/w":
+                if method == "POST":
+                    return self._withdraw(environ, start_response)
+                return self._reply(
+                    start_response, "405 Method Not Allowed", b"use POST\n", [("Allow", "POST")]
+                )
             if path == "/c/t.js":
                 return self._reply(
                     start_response,
@@ -187,24 +193,52 @@ class CollectorApp:
             return self._refuse(start_response, "unknown", err, environ)
         return self._accept(hit, environ, start_response, pixel=True)
 
-    def _beacon(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+    def _body(self, environ: Environ) -> bytes:
         limit = self.cfg.max_body_bytes
         try:
             length = int(environ.get("CONTENT_LENGTH") or -1)
         except ValueError:
             length = -1
         if length > limit:
-            return self._refuse(
-                start_response, "unknown", HitError("body_too_large", f"over {limit} bytes"), environ
-            )
+            raise HitError("body_too_large", f"over {limit} bytes")
         stream = environ["wsgi.input"]
-        body = stream.read(length) if length >= 0 else stream.read(limit + 1)
+        body: bytes = stream.read(length) if length >= 0 else stream.read(limit + 1)
         if len(body) > limit:
-            return self._refuse(
-                start_response, "unknown", HitError("body_too_large", f"over {limit} bytes"), environ
-            )
+            raise HitError("body_too_large", f"over {limit} bytes")
+        return body
+
+    def _withdraw(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        """The visitor withdrew: the pooled pseudonym of that id is suppressed from every later build
+        and export (and the tag has already erased the id)."""
         try:
-            hit = parse_beacon(body, self.cfg.max_events_per_batch)
+            site_key, visitor_id = parse_withdrawal(self._body(environ))
+        except HitError as err:
+            return self._refuse(start_response, "unknown", err, environ)
+        site = self.sites.lookup(site_key)
+        if site is None:
+            return self._refuse(
+                start_response, "unknown", HitError("unknown_site", "no cinema has this site key"), environ
+            )
+        evidence = host_of(environ.get("HTTP_ORIGIN", "")) or host_of(environ.get("HTTP_REFERER", ""))
+        if not evidence or not site.allows(evidence):
+            return self._refuse(
+                start_response,
+                site.cnc_id,
+                HitError("origin_mismatch", "a withdrawal must come from one of this cinema's pages"),
+                environ,
+            )
+        now = datetime.fromtimestamp(int(self.clock()), UTC)
+        record = suppression_record(self.pseudo.pooled(visitor_id), site.cinema_id, now)
+        try:
+            self.sink.append([orjson.dumps(record)])
+        except SinkFull as exc:
+            return self._refuse(start_response, site.cnc_id, HitError("spool_full", str(exc)), environ)
+        self.metrics.withdrawals.labels(site.cnc_id).inc()
+        return self._reply(start_response, "204 No Content", b"", [NO_STORE, *self._cors(environ)])
+
+    def _beacon(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        try:
+            hit = parse_beacon(self._body(environ), self.cfg.max_events_per_batch)
         except HitError as err:
             return self._refuse(start_response, "unknown", err, environ)
         return self._accept(hit, environ, start_response, pixel=False)

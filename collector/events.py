@@ -64,6 +64,20 @@ def consent_record(hit: RawHit, edge: Edge) -> dict[str, Any] | None:
     }
 
 
+def suppression_record(
+    visitor: str, cinema_id: int, when: datetime, kind: str = "withdraw"
+) -> dict[str, Any]:
+    """A pooled pseudonym that no build or export may include any more (withdrawal or erasure)."""
+    ts, _ = _stamps(when)
+    return {
+        "_t": "suppression",
+        "visitor": visitor,
+        "kind": kind,
+        "suppressed_at": ts,
+        "cinema_id": cinema_id,
+    }
+
+
 def build_events(
     hit: RawHit,
     edge: Edge,

@@ -294,6 +294,21 @@ def parse_beacon(body: bytes, max_events: int) -> RawHit:
         raise HitError(err.reason, err.detail, common.site_key) from None
 
 
+def parse_withdrawal(body: bytes) -> tuple[str, str]:
+    """Withdrawal: POST text/plain body {"k": SITE, "v": VISITOR}, sent by the tag when the visitor
+    withdraws the consent under which it stored that first-party id. Returns (site key, id)."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise HitError("malformed", "body is not UTF-8 JSON") from None
+    if not isinstance(doc, dict):
+        raise HitError("malformed", "body must be a JSON object")
+    common = _common({"k": doc.get("k"), "v": doc.get("v")})
+    if not common.visitor_id:
+        raise HitError("malformed", "a withdrawal names the visitor id it withdraws", common.site_key)
+    return common.site_key, common.visitor_id
+
+
 def _events(events: object, max_events: int) -> tuple[RawEvent, ...]:
     if not isinstance(events, list) or not events:
         raise HitError("malformed", "'e' must be a non-empty list of events")

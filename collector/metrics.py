@@ -31,6 +31,12 @@ class CollectorMetrics:
         self.bots = Counter(
             "artaud_hits_bot", "Accepted events flagged as bots", ["cinema"], registry=self.registry
         )
+        self.withdrawals = Counter(
+            "artaud_withdrawals",
+            "Consent withdrawals received (their pseudonyms are suppressed)",
+            ["cinema"],
+            registry=self.registry,
+        )
 
     def accept(self, cinema: str, track: Track, n: int = 1) -> None:
         self.accepted.labels(cinema, track).inc(n)

@@ -215,7 +215,7 @@ class Ingester:
             st = RangeState(first, last, "pending")
             self.state.set(tp.topic, tp.partition, st)
             self.recovering[tp] = st  # a failed insert is retried as a recovered batch
-        rows, replayed, consents = [], [], []
+        rows, replayed, consents, suppressions = [], [], [], []
         for m in batch:
             try:
                 row = decode_event(m.value)
@@ -226,6 +226,9 @@ class Ingester:
             if row.get("_t") == "consent":
                 consents.append(row)
                 continue
+            if row.get("_t") == "suppression":
+                suppressions.append(row)
+                continue
             rows.append(row)
             if any(k == "replay" for k, _ in (m.headers or [])):
                 replayed.append(row)
@@ -233,7 +236,12 @@ class Ingester:
         t0 = time.perf_counter()
         dup_before = self.loader.stats.duplicates
         inserted = self.loader.load(
-            rows, token, recovered=recovered, maybe_replayed=replayed, consents=consents
+            rows,
+            token,
+            recovered=recovered,
+            maybe_replayed=replayed,
+            consents=consents,
+            suppressions=suppressions,
         )
         self.metrics.insert_seconds.observe(time.perf_counter() - t0)
         self.metrics.rows.inc(inserted)

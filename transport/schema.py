@@ -74,6 +74,20 @@ def _decode_consent(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _decode_suppression(row: dict[str, Any]) -> dict[str, Any]:
+    for name in ("visitor", "kind"):
+        if not isinstance(row.get(name), str) or not row[name]:
+            raise PoisonMessage(f"suppression: {name} must be a non-empty string")
+    if row["kind"] not in ("withdraw", "erase"):
+        raise PoisonMessage("suppression: kind must be withdraw or erase")
+    c = row.get("cinema_id")
+    if not isinstance(c, int) or isinstance(c, bool) or not 0 <= c <= 2**32 - 1:
+        raise PoisonMessage("suppression: cinema_id must be an integer")
+    if not isinstance(row.get("suppressed_at"), str) or not _DATETIME.match(row["suppressed_at"]):
+        raise PoisonMessage("suppression: suppressed_at must be YYYY-MM-DD hh:mm:ss")
+    return row
+
+
 def decode_event(value: bytes | None) -> dict[str, Any]:
     """Parse and validate one message value (an event, or a consent record with `"_t": "consent"`),
     or raise PoisonMessage saying why."""
@@ -87,6 +101,8 @@ def decode_event(value: bytes | None) -> dict[str, Any]:
         raise PoisonMessage("not a JSON object")
     if row.get("_t") == "consent":
         return _decode_consent(row)
+    if row.get("_t") == "suppression":
+        return _decode_suppression(row)
     for name in ("consent_id", "film_ref"):  # added after schema 1 was first written: may be absent
         if not isinstance(row.get(name, ""), str):
             raise PoisonMessage(f"{name} must be a string")

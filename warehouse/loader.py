@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from warehouse.backend import Warehouse
@@ -50,6 +51,9 @@ class LoadStats:
 
 def sql_str(s: str) -> str:
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+SUPPRESSION_COLUMNS = ("visitor", "kind", "suppressed_at", "cinema_id")
 
 
 class ExactLoader:
@@ -93,12 +97,27 @@ class ExactLoader:
         recovered: bool = False,
         maybe_replayed: Sequence[dict[str, Any]] = (),
         consents: Sequence[dict[str, Any]] = (),
+        suppressions: Sequence[dict[str, Any]] = (),
     ) -> int:
         """Insert the rows not stored yet; raises WarehouseError (nothing counted) on failure.
         Consent records go in first, so a stored pooled event never lacks its record (a record
         inserted twice collapses: identical records share one id in a ReplacingMergeTree)."""
         if consents:
             self.wh.insert_consents(consents)
+        if suppressions:  # a suppression inserted twice collapses (ReplacingMergeTree by visitor)
+            self.wh.insert_rows(
+                "suppressions",
+                SUPPRESSION_COLUMNS,
+                [
+                    (
+                        str(s["visitor"]),
+                        str(s["kind"]),
+                        datetime.strptime(s["suppressed_at"], "%Y-%m-%d %H:%M:%S"),
+                        int(s["cinema_id"]),
+                    )
+                    for s in suppressions
+                ],
+            )
         skip: set[tuple[int, str]] = set()
         if recovered:
             present = self.present_with_token(rows, token)

@@ -15,9 +15,12 @@ from warehouse.loader import ExactLoader
 log = logging.getLogger("artaud.writer")
 
 
-def decode_rows(payloads: list[bytes]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-    """Event rows, consent records (`"_t": "consent"`) and how many payloads could not be decoded."""
-    rows, consents, bad = [], [], 0
+def decode_rows(
+    payloads: list[bytes],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Event rows, consent records (`"_t": "consent"`), suppressions (`"_t": "suppression"`) and how
+    many payloads could not be decoded."""
+    rows, consents, suppressions, bad = [], [], [], 0
     for p in payloads:
         try:
             row = orjson.loads(p)
@@ -26,11 +29,13 @@ def decode_rows(payloads: list[bytes]) -> tuple[list[dict[str, Any]], list[dict[
             continue
         if isinstance(row, dict) and row.get("_t") == "consent" and "consent_id" in row:
             consents.append(row)
+        elif isinstance(row, dict) and row.get("_t") == "suppression" and "visitor" in row:
+            suppressions.append(row)
         elif isinstance(row, dict) and "event_id" in row and "cinema_id" in row:
             rows.append(row)
         else:
             bad += 1
-    return rows, consents, bad
+    return rows, consents, suppressions, bad
 
 
 class SpoolDrainer(DrainLoop):
@@ -46,8 +51,10 @@ class SpoolDrainer(DrainLoop):
         self.bad_records = 0
 
     def deliver(self, batch: Batch) -> int:
-        rows, consents, bad = decode_rows(batch.payloads)
+        rows, consents, suppressions, bad = decode_rows(batch.payloads)
         if bad:
             self.bad_records += bad
             log.error("%d undecodable spool record(s) in %s skipped", bad, batch.token)
-        return self.loader.load(rows, batch.token, recovered=batch.recovered, consents=consents)
+        return self.loader.load(
+            rows, batch.token, recovered=batch.recovered, consents=consents, suppressions=suppressions
+        )

@@ -54,11 +54,11 @@
       return api == null ? ["", "", false] : ["tag", api, /(^|,)pool(,|$)/.test(api)];
     }
 
-    // the first-party id, created at consent, removed when there is none
+    // the first-party id, created at consent; when the consent goes, the id goes and the collector is
+    // told, so that its pseudonym leaves every later segment and export
     function vid(on) {
-      var st = w.localStorage, v;
-      if (!on) return st.removeItem(K), "";
-      v = JSON.parse(st.getItem(K));
+      var st = w.localStorage, v = JSON.parse(st.getItem(K));
+      if (!on) return st.removeItem(K), v && N.sendBeacon(base + "/c/w", JSON.stringify({ k: site, v: v.i })), "";
       if (!v || Date.now() - v.t > 390 * 864e5) st.setItem(K, JSON.stringify((v = { i: rid(), t: Date.now() })));
       return v.i;
     }

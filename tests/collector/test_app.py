@@ -24,8 +24,8 @@ def beacon(client: Client, doc: object, **headers: str) -> tuple[int, bytes]:
 
 
 def records(sink: InMemorySink) -> list[dict[str, object]]:
-    """The events (consent records, which pooled hits also write, left out)."""
-    return [r for r in map(json.loads, sink.records) if r.get("_t") != "consent"]
+    """The events (consent records, which pooled hits also write, and suppressions left out)."""
+    return [r for r in map(json.loads, sink.records) if "_t" not in r]
 
 
 def consent_records(sink: InMemorySink) -> list[dict[str, object]]:
@@ -295,3 +295,40 @@ def test_every_pooled_event_references_a_consent_record_written_with_it(app, sin
     events = records(sink)
     assert [e["consent_id"] for e in events] == [first["consent_id"]] * 3 + [tcf["consent_id"], ""]
     assert json.loads(sink.records[0])["_t"] == "consent"  # written before (and with) its events
+
+
+def withdraw(client: Client, doc: object, **headers: str) -> tuple[int, bytes]:
+    hdrs = {"Origin": ORIGIN, "Content-Type": "text/plain", **headers}
+    r = client.post("/c/w", data=json.dumps(doc).encode(), headers=hdrs)
+    return r.status_code, r.get_data()
+
+
+def test_a_withdrawal_suppresses_the_pooled_pseudonym_of_that_id(app, sink):
+    c = Client(app)
+    assert beacon(c, {"k": SITE_KEY, "v": "visitor-withdraws", "c": "pool", "e": [{}]})[0] == 204
+    [pooled] = records(sink)
+    assert withdraw(c, {"k": SITE_KEY, "v": "visitor-withdraws"})[0] == 204
+    [sup] = [r for r in map(json.loads, sink.records) if r.get("_t") == "suppression"]
+    assert sup["visitor"] == pooled["visitor"] and sup["kind"] == "withdraw" and sup["cinema_id"] == 1
+    assert "visitor-withdraws" not in b"".join(sink.records).decode()  # the raw id is never written
+    assert app.metrics.value("artaud_withdrawals_total", cinema="0000001") == 1
+
+
+@pytest.mark.parametrize(
+    ("doc", "headers", "status", "reason"),
+    [
+        ({"k": SITE_KEY}, {}, 400, "malformed"),
+        ({"k": SITE_KEY, "v": "x"}, {}, 400, "malformed"),
+        ({"k": "sk_nobodyhas00000", "v": "visitor-0001"}, {}, 403, "unknown_site"),
+        ({"k": SITE_KEY, "v": "visitor-0001"}, {"Origin": "https://pirate.example"}, 403, "origin_mismatch"),
+        ([1], {}, 400, "malformed"),
+    ],
+)
+def test_bad_withdrawals_are_refused_with_a_reason(app, sink, doc, headers, status, reason):
+    code, body = withdraw(Client(app), doc, **headers)
+    assert code == status and body.decode().startswith(reason)
+    assert sink.records == []
+
+
+def test_withdrawal_is_post_only(app):
+    assert Client(app).get("/c/w").status_code == 405

@@ -135,6 +135,20 @@ tarteaucitron.init({{privacyUrl: "", hashtag: "#tarteaucitron", cookieName: "tar
 </script>"""
 
 
+def withdrawals(svc: ArtaudProcess) -> float:
+    for line in svc.get_text("/metrics").splitlines():
+        if line.startswith(f'artaud_withdrawals_total{{cinema="{CINEMA}"}}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def wait_until(condition: Any, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
 def tac_click(p: Page, selector: str, state: bool) -> None:
     """Click a tarteaucitron button; it binds its buttons a moment after showing them, so click again
     (as a person would) until the banner has taken the choice."""
@@ -163,8 +177,10 @@ def test_a_tarteaucitron_before_choice_refuse_accept_withdraw(svc, pages, browse
         navigate(p, pre + "accepted")
         ident = p.stored_id()
         assert ident is not None and json.loads(ident)["i"]
+        before = withdrawals(svc)
         tac_click(p, "#tarteaucitronAllDenied", False)  # withdraw: « Tout refuser » in the panel
         assert p.stored_id() is None  # the identifier goes at once
+        wait_until(lambda: withdrawals(svc) == before + 1)  # and the collector is told
         navigate(p, pre + "withdrawn")
         assert p.errors == []
     finally:
@@ -462,8 +478,10 @@ def test_klaro_before_choice_accept_then_withdraw(svc, pages, browser, site_key)
         p.page.evaluate("() => klaro.show()")
         p.page.click("label[for='purpose-item-analytics']")  # switch the audience off
         p.page.click(".cm-btn-accept")  # « Enregistrer »
+        before = withdrawals(svc)
         navigate(p, pre + "withdrawn")
         assert p.stored_id() is None
+        wait_until(lambda: withdrawals(svc) == before + 1)
         assert p.errors == []
     finally:
         p.close()

@@ -164,6 +164,14 @@ def test_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_keeps_goi
             consent="measure,pool",
         )
         assert status == 204
+    # a withdrawal: its suppression travels on the topic too
+    status, _ = client._request(
+        "POST",
+        "/c/w",
+        b'{"k": "%s", "v": "visitor-kafka-000"}' % site.encode(),
+        {"Origin": f"https://{host}", "Content-Type": "text/plain"},
+    )
+    assert status == 204
     client.close()
     load.wait_for(len(load.acked) + 300)
     check(stack, load, "pz-", "poison message")
@@ -175,6 +183,18 @@ def test_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_keeps_goi
     records = c.execute(f"SELECT consent_id, source, signal FROM {stack.database}.consent_records")
     c.disconnect()
     assert len(ids) == 1 and ids <= {r[0] for r in records} and {r[1] for r in records} == {"tag"}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        c = stack.clickhouse.client()
+        suppressed = c.execute(f"SELECT visitor, kind FROM {stack.database}.suppressions")
+        withdrawn = c.execute(
+            f"SELECT DISTINCT visitor FROM {stack.database}.events WHERE event_id = 'pzc-000000'"
+        )
+        c.disconnect()
+        if suppressed:
+            break
+        time.sleep(0.5)
+    assert [tuple(r) for r in suppressed] == [(withdrawn[0][0], "withdraw")]
     dlq = KafkaConsumer(
         stack.topic + ".dlq",
         bootstrap_servers=broker.bootstrap,

@@ -55,3 +55,30 @@ def test_fuzz_decode_only_ever_raises_poison(value):
         assert str(exc)
     else:
         assert isinstance(row["cinema_id"], int) and row["track"] in ("exempt", "pooled")
+
+
+def test_a_suppression_travels_the_topic():
+    from datetime import UTC, datetime
+
+    from collector.events import suppression_record
+
+    rec = suppression_record("p1.abc", 7, datetime(2026, 11, 24, 9, tzinfo=UTC))
+    assert decode_event(json.dumps(rec).encode()) == rec
+    assert message_key(rec) == b"7"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"visitor": ""}, {"kind": "forget"}, {"cinema_id": "7"}, {"suppressed_at": "yesterday"}, {"visitor": 3}],
+)
+def test_malformed_suppressions_are_poison(change):
+    rec = {
+        "_t": "suppression",
+        "visitor": "p1.abc",
+        "kind": "withdraw",
+        "suppressed_at": "2026-11-24 09:00:00",
+        "cinema_id": 7,
+        **change,
+    }
+    with pytest.raises(PoisonMessage, match="suppression"):
+        decode_event(json.dumps(rec).encode())

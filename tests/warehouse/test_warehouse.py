@@ -179,8 +179,8 @@ def test_consent_records_and_pooled_events_land_together(warehouse, tmp_path):
     old.pop("consent_id", None)  # a spool record written before the migration
     w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
     w.append([orjson.dumps(rec), *(orjson.dumps(e) for e in events), orjson.dumps(rec), orjson.dumps(old)])
-    rows, consents, bad = decode_rows([orjson.dumps(rec), b"{}", b"nope"])
-    assert (len(rows), len(consents), bad) == (0, 1, 2)
+    rows, consents, suppressions, bad = decode_rows([orjson.dumps(rec), b"{}", b"nope"])
+    assert (len(rows), len(consents), len(suppressions), bad) == (0, 1, 0, 2)
     SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 100, 0.01).drain()
     db = warehouse.database
     from warehouse.proof import consent_behind
@@ -194,4 +194,24 @@ def test_consent_records_and_pooled_events_land_together(warehouse, tmp_path):
     assert int(n) == 1
     [(old_cid,)] = warehouse.query(f"SELECT consent_id FROM {db}.events WHERE event_id LIKE 'old-%'")
     assert old_cid == ""
+    w.close()
+
+
+def test_withdrawals_drain_into_suppressions_once(warehouse, tmp_path):
+    import orjson
+
+    from collector.events import suppression_record
+    from warehouse.writer import decode_rows
+
+    migrate(warehouse)
+    rec = suppression_record("p1.withdrawn", 1, datetime(2026, 11, 23, 12, tzinfo=UTC))
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append([orjson.dumps(rec)])
+    w.append([orjson.dumps(rec)])  # the tag may send it twice
+    assert decode_rows([orjson.dumps(rec)])[2] == [rec]
+    SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 100, 0.01).drain()
+    rows = warehouse.query(
+        f"SELECT visitor, kind, toString(suppressed_at), cinema_id FROM {warehouse.database}.suppressions FINAL"
+    )
+    assert [tuple(r) for r in rows] == [("p1.withdrawn", "withdraw", "2026-11-23 12:00:00", 1)]
     w.close()
