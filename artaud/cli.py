@@ -205,6 +205,59 @@ def cmd_segments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_partners(args: argparse.Namespace) -> int:
+    """Partner accounts, their API keys (shown once) and the audit log of their calls."""
+    from artaud import wiring
+    from controlplane.partner_store import PartnerError, PartnerStore
+    from partners.keys import new_key
+
+    s = _settings(args)
+    cp = wiring.control(s)
+    cp.migrate()
+    store = PartnerStore(cp.engine)
+    try:
+        if args.action == "add":
+            p = store.add(args.slug, args.name, args.min_audience, args.rate_per_minute, args.export_ttl_days)
+            print(
+                f"partner {p.slug} added (minimum audience {p.min_audience}, {p.rate_per_minute} calls/min)"
+            )
+        elif args.action == "list":
+            for p in store.all():
+                keys = store.keys(p.slug)
+                live = sum(1 for k in keys if k.revoked_at is None)
+                print(
+                    f"{p.slug:<24} {p.status:<10} {p.name}  min {p.min_audience}  keys {live} live/{len(keys)}"
+                )
+        elif args.action == "key":
+            k = new_key()
+            segments = tuple(x.strip() for x in args.segments.split(",") if x.strip())
+            formats = tuple(x.strip() for x in args.formats.split(",") if x.strip())
+            store.add_key(args.slug, k.prefix, k.secret_hash, segments, formats)
+            print(
+                f"key {k.prefix} for {args.slug} (segments {','.join(segments)}; formats {','.join(formats)}):"
+            )
+            print(k.token)
+            print("Give it to the partner now: it is not stored and cannot be shown again.", file=sys.stderr)
+        elif args.action == "revoke":
+            store.revoke_key(args.prefix)
+            print(f"key {args.prefix} revoked")
+        elif args.action in ("suspend", "activate"):
+            store.set_status(args.slug, "suspended" if args.action == "suspend" else "active")
+            print(f"partner {args.slug} {args.action}d")
+        else:  # audit
+            for e in reversed(store.audit_entries(args.limit, args.slug)):
+                print(
+                    f"{e['at']}  {e['partner_slug'] or '-':<16} {e['key_prefix'] or '-':<8} "
+                    f"{e['method']:<5} {e['path']}  {e['status']} {e['detail']}"
+                )
+    except PartnerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        cp.close()
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from artaud import wiring
     from warehouse.migrate import migrate
@@ -273,6 +326,28 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--event", action="append", help="an event id (repeatable)")
     con.add_argument("--visitor", help="a pooled pseudonym (p<version>.<hex>)")
     con.set_defaults(func=cmd_consent)
+
+    par = sub.add_parser("partners", help="partner accounts, API keys and the audit log")
+    par_sub = par.add_subparsers(dest="action", required=True)
+    pa = par_sub.add_parser("add")
+    pa.add_argument("--slug", required=True)
+    pa.add_argument("--name", required=True)
+    pa.add_argument("--min-audience", type=int, default=0, help="the destination's own minimum audience")
+    pa.add_argument("--rate-per-minute", type=int, default=60)
+    pa.add_argument("--export-ttl-days", type=int, default=30)
+    par_sub.add_parser("list")
+    pk = par_sub.add_parser("key", help="create an API key (printed once)")
+    pk.add_argument("--slug", required=True)
+    pk.add_argument("--segments", default="*", help="segment ids, comma-separated, or *")
+    pk.add_argument("--formats", default="csv,jsonl")
+    pr = par_sub.add_parser("revoke")
+    pr.add_argument("--prefix", required=True)
+    for action in ("suspend", "activate"):
+        par_sub.add_parser(action).add_argument("--slug", required=True)
+    pau = par_sub.add_parser("audit")
+    pau.add_argument("--slug")
+    pau.add_argument("--limit", type=int, default=50)
+    par.set_defaults(func=cmd_partners)
 
     seg = sub.add_parser("segments", help="build the segments now, or list the latest results")
     seg_sub = seg.add_subparsers(dest="action", required=True)

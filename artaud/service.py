@@ -23,7 +23,9 @@ from artaud.demo import seed_demo, snippet
 from artaud.jobs import scheduler
 from artaud.workers import prepare_metrics_dir, start_collector, stop_collector, wait_port
 from config.settings import Settings
+from controlplane.partner_store import PartnerStore
 from controlplane.store import ControlPlane
+from partners.api import create_partner_api
 from segments.definitions import InvalidSegments, load_segments
 from spool.drain import DrainLoop
 from spool.reader import SpoolReader
@@ -88,6 +90,17 @@ class Supervisor:
         threading.Thread(target=server.serve_forever, name="admin", daemon=True).start()
         return server
 
+    def partner_api(self, cp: ControlPlane, wh: Warehouse) -> Any:
+        """The partners' pull API on its own port (None when `partners.port` is 0)."""
+        s = self.settings
+        if s.partners.port == 0:
+            return None
+        titles = {d.id: d.title for d in wiring.segment_definitions(s)}
+        app = create_partner_api(PartnerStore(cp.engine), wiring.export_service(s, wh, cp), lambda: titles)
+        server = make_server(s.partners.host, s.partners.port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, name="partners", daemon=True).start()
+        return server
+
     def collector(self) -> subprocess.Popen[bytes]:
         s = self.settings
         proc = start_collector(s)
@@ -147,6 +160,7 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
         }
 
     admin = sup.console(cp, wh, status)
+    partner_api = sup.partner_api(cp, wh)
     proc: subprocess.Popen[bytes] | None = None
     try:
         proc = sup.collector()
@@ -158,6 +172,8 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
         _stop_drain(drainer)
         sched.shutdown(wait=False)
         admin.shutdown()
+        if partner_api is not None:
+            partner_api.shutdown()
         wh.close()
         cp.close()
     sup.say("artaud stopped; everything accepted is in the warehouse or the spool.")
@@ -297,12 +313,18 @@ def run_scheduler(settings: Settings, out: Any = sys.stdout) -> int:
     sched = scheduler(s, wh, cp)
     sched.start()
     admin = sup.console(cp, wh, lambda: {})
-    sup.say(f"artaud scheduler running; console on http://{s.admin.host}:{s.admin.port}/")
+    partner_api = sup.partner_api(cp, wh)
+    sup.say(
+        f"artaud scheduler running; console on http://{s.admin.host}:{s.admin.port}/, "
+        f"partners' API on http://{s.partners.host}:{s.partners.port}/v1/"
+    )
     try:
         code = sup.wait(lambda: None)
     finally:
         sched.shutdown(wait=False)
         admin.shutdown()
+        if partner_api is not None:
+            partner_api.shutdown()
         wh.close()
         cp.close()
     return code
@@ -313,6 +335,8 @@ def _banner(sup: Supervisor, cp: ControlPlane, created: list[Any]) -> None:
     sup.say("artaud is running (embedded: chdb + SQLite). Ctrl-C stops it.")
     sup.say(f"  collector : {s.collector.public_url}  (pixel /c/p.gif, beacon /c/e, tag /c/t.js, /metrics)")
     sup.say(f"  console   : http://{s.admin.host}:{s.admin.port}/")
+    if s.partners.port:
+        sup.say(f"  partners  : http://{s.partners.host}:{s.partners.port}/v1/openapi.json")
     sup.say(f"  data dir  : {s.data_dir.resolve()}")
     if created:
         sup.say(f"  created {len(created)} demo cinemas")

@@ -17,9 +17,12 @@ from config.keyring import KeyRing
 from config.settings import Settings, load
 from consent.decision import Policy
 from consent.tcf_policy import TcfPolicy
+from controlplane.partner_store import PartnerStore
 from controlplane.store import ControlPlane
+from partners.exports import ExportService
+from partners.manifest import signing_key
 from segments.builder import SegmentBuilder
-from segments.definitions import load_segments
+from segments.definitions import Segment, load_segments
 from segments.guards import GuardPolicy
 from segments.rules import CinemaInfo
 from spool.writer import SpoolWriter
@@ -114,13 +117,41 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
     )
 
 
-def segment_builder(settings: Settings, wh: Warehouse, cp: ControlPlane) -> SegmentBuilder:
-    """The builder with the configured definitions and guards; cinemas read afresh at each build."""
+def guard_policy(settings: Settings) -> GuardPolicy:
     s = settings.segments
-    definitions = load_segments(Path(s.definitions_file) if s.definitions_file else None)
-    policy = GuardPolicy(
+    return GuardPolicy(
         k=s.k, min_cinemas=s.min_cinemas, max_cinema_share=s.max_cinema_share, epsilon=s.noise_epsilon
     )
+
+
+def segment_definitions(settings: Settings) -> tuple[Segment, ...]:
+    s = settings.segments
+    return load_segments(Path(s.definitions_file) if s.definitions_file else None)
+
+
+SIGNING_KEY, CURSOR_KEY = "export-signing", "export-cursor"
+
+
+def export_service(settings: Settings, wh: Warehouse, cp: ControlPlane) -> ExportService:
+    """Exports with keys from the key ring: one pseudonym key per partner, the SCARE's Ed25519
+    signing key, and the key sealing paging cursors."""
+    ring = keyring(settings)
+    iab = {s.id: s.iab for s in segment_definitions(settings)}
+    return ExportService(
+        wh,
+        PartnerStore(cp.engine),
+        partner_key=lambda slug: ring.current(f"partner-{slug}").secret,
+        signing_key=signing_key(ring.current(SIGNING_KEY).secret),
+        cursor_key=ring.current(CURSOR_KEY).secret,
+        policy=guard_policy(settings),
+        iab=lambda segment_id: iab.get(segment_id, ()),
+    )
+
+
+def segment_builder(settings: Settings, wh: Warehouse, cp: ControlPlane) -> SegmentBuilder:
+    """The builder with the configured definitions and guards; cinemas read afresh at each build."""
+    definitions = segment_definitions(settings)
+    policy = guard_policy(settings)
 
     def cinemas() -> list[CinemaInfo]:
         return [

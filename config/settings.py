@@ -132,6 +132,11 @@ class Segments(_Section):
     keep_days: int = Field(ge=1, le=760)
 
 
+class Partners(_Section):
+    host: str = Field(min_length=1)
+    port: int = Field(ge=0, le=65535)
+
+
 class Admin(_Section):
     host: str
     port: int = Field(ge=0, le=65535)
@@ -148,6 +153,7 @@ class Settings(_Section):
     warehouse: Warehouse
     privacy: Privacy
     segments: Segments
+    partners: Partners
     admin: Admin
 
     @property

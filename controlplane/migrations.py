@@ -39,6 +39,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "cinemas and partners", _create("cinemas", "partners"), _drop("cinemas", "partners")),
     Migration(2, "key metadata", _create("key_versions"), _drop("key_versions")),
     Migration(3, "ingester offset ranges", _create("ingest_state"), _drop("ingest_state")),
+    Migration(
+        4,
+        "partner keys, policies, exports and audit log",
+        _create("partner_policies", "partner_keys", "exports", "audit_log"),
+        _drop("partner_policies", "partner_keys", "exports", "audit_log"),
+    ),
 )
 
 

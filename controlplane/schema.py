@@ -73,3 +73,55 @@ ingest_state = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("topic", "kafka_partition", name="uq_ingest_state"),
 )
+
+# -- partners: API keys, policies, exports, audit (migration 4) -------------------------------------
+partner_policies = Table(
+    "partner_policies",
+    metadata,
+    Column("partner_slug", String(64), primary_key=True),
+    Column("min_audience", Integer, nullable=False, default=0),  # the destination's own minimum
+    Column("rate_per_minute", Integer, nullable=False, default=60),
+    Column("export_ttl_days", Integer, nullable=False, default=30),
+)
+
+partner_keys = Table(
+    "partner_keys",
+    metadata,
+    Column("prefix", String(8), primary_key=True),
+    Column("partner_slug", String(64), nullable=False, index=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("segments", Text, nullable=False),  # comma-separated segment ids, or "*"
+    Column("formats", String(40), nullable=False),  # comma-separated: csv, jsonl
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("partner_slug", String(64), nullable=False, index=True),
+    Column("segment_key", String(220), nullable=False),
+    Column("build_id", String(40), nullable=False),
+    Column("previous_id", String(40), nullable=True),
+    Column("members", BigInteger, nullable=False),
+    Column("added", BigInteger, nullable=False),
+    Column("removed", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("manifest", Text, nullable=False),  # canonical JSON, as signed
+    Column("signature", String(120), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("partner_slug", String(64), nullable=False),  # "" when the caller was not identified
+    Column("key_prefix", String(8), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(300), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("detail", String(300), nullable=False),
+)

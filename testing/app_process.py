@@ -29,6 +29,7 @@ class ArtaudProcess:
         self.command = command
         self.port = free_port()
         self.admin_port = free_port()
+        self.partners_port = free_port()
         self.log_path = data_dir.parent / f"{data_dir.name}-{command}.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ARTAUD_")},
@@ -37,6 +38,7 @@ class ArtaudProcess:
             "ARTAUD_COLLECTOR__PUBLIC_URL": f"http://127.0.0.1:{self.port}",
             "ARTAUD_COLLECTOR__WORKERS": str(workers),
             "ARTAUD_ADMIN__PORT": str(self.admin_port),
+            "ARTAUD_PARTNERS__PORT": str(self.partners_port),
             **(extra_env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
@@ -44,6 +46,10 @@ class ArtaudProcess:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def partners_url(self) -> str:
+        return f"http://127.0.0.1:{self.partners_port}"
 
     @property
     def admin_url(self) -> str:

@@ -84,3 +84,28 @@ def test_bad_segment_definitions_are_a_clear_error(tmp_path, capsys, monkeypatch
     monkeypatch.setenv("ARTAUD_SEGMENTS__DEFINITIONS_FILE", str(bad))
     assert main(["--data-dir", str(tmp_path), "segments", "build"]) == 2
     assert "segment definitions: x.per: one of category, film, region" in capsys.readouterr().err
+
+
+def test_partners_accounts_keys_and_audit(tmp_path, capsys):
+    def run(*args: str) -> int:
+        return main(["--data-dir", str(tmp_path), "partners", *args])
+
+    assert run("add", "--slug", "acme", "--name", "Acme", "--min-audience", "300") == 0
+    assert run("add", "--slug", "acme", "--name", "Acme") == 2
+    assert "already exists" in capsys.readouterr().err
+    assert run("key", "--slug", "acme", "--segments", "art-et-essai,film", "--formats", "jsonl") == 0
+    out, err = capsys.readouterr()
+    token = out.splitlines()[1]
+    assert token.startswith("pk_") and "not stored" in err
+    prefix = token.split("_")[1]
+    assert run("key", "--slug", "acme", "--formats", "xml") == 2
+    assert "formats" in capsys.readouterr().err
+    assert run("list") == 0
+    assert (
+        "acme" in (listing := capsys.readouterr().out) and "keys 1 live/1" in listing and token not in listing
+    )
+    assert run("revoke", "--prefix", prefix) == 0
+    assert run("revoke", "--prefix", prefix) == 2
+    assert "no active key" in capsys.readouterr().err
+    assert run("suspend", "--slug", "nobody") == 2
+    assert run("audit") == 0

@@ -49,4 +49,4 @@ def test_services_agree_on_ports_and_secrets_stay_out_of_the_file():
         for m in re.finditer(rf"{secret}\}}|\${{{secret}[^}}]*\}}", text):
             assert ":?" in m.group(0) or m.group(0).endswith("}"), m.group(0)
     assert not re.search(r"PASSWORD: [^$\s]", text), "a password is written in the compose file"
-    assert COMPOSE["services"]["scheduler"]["ports"] == ["127.0.0.1:8081:8081"]
+    assert COMPOSE["services"]["scheduler"]["ports"] == ["127.0.0.1:8081:8081", "8082:8082"]

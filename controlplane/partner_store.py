@@ -1,0 +1,250 @@
+"""Partners in the control plane: accounts and policies, API keys (hashes only), exports, audit log."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
+
+from controlplane import schema
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+FORMATS = frozenset({"csv", "jsonl"})
+
+
+class PartnerError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Partner:
+    slug: str
+    name: str
+    status: str
+    min_audience: int
+    rate_per_minute: int
+    export_ttl_days: int
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    prefix: str
+    partner_slug: str
+    secret_hash: str
+    segments: tuple[str, ...]  # ("*",) for every segment
+    formats: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+    def allows_segment(self, segment_key: str) -> bool:
+        return "*" in self.segments or segment_key.split("/", 1)[0] in self.segments
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    id: str
+    partner_slug: str
+    segment_key: str
+    build_id: str
+    previous_id: str | None
+    members: int
+    added: int
+    removed: int
+    created_at: datetime
+    expires_at: datetime
+    manifest: str
+    signature: str
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class PartnerStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- accounts -----------------------------------------------------------------
+    def add(
+        self, slug: str, name: str, min_audience: int = 0, rate_per_minute: int = 60, ttl_days: int = 30
+    ) -> Partner:
+        problems = []
+        if not _SLUG.match(slug):
+            problems.append("slug: 1 to 63 lower-case letters, digits, _ or -")
+        if not name.strip():
+            problems.append("name: required")
+        if not 0 <= min_audience <= 10_000_000:
+            problems.append("min_audience: 0 to 10,000,000")
+        if not 1 <= rate_per_minute <= 100_000:
+            problems.append("rate_per_minute: 1 to 100,000")
+        if not 1 <= ttl_days <= 365:
+            problems.append("export_ttl_days: 1 to 365")
+        if problems:
+            raise PartnerError("; ".join(problems))
+        now = datetime.now(UTC)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    schema.partners.insert().values(
+                        slug=slug, name=name.strip(), status="active", created_at=now
+                    )
+                )
+                conn.execute(
+                    schema.partner_policies.insert().values(
+                        partner_slug=slug,
+                        min_audience=min_audience,
+                        rate_per_minute=rate_per_minute,
+                        export_ttl_days=ttl_days,
+                    )
+                )
+        except IntegrityError:
+            raise PartnerError(f"slug: a partner {slug!r} already exists") from None
+        return Partner(slug, name.strip(), "active", min_audience, rate_per_minute, ttl_days)
+
+    def get(self, slug: str) -> Partner | None:
+        p, pol = schema.partners, schema.partner_policies
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    p.c.slug,
+                    p.c.name,
+                    p.c.status,
+                    pol.c.min_audience,
+                    pol.c.rate_per_minute,
+                    pol.c.export_ttl_days,
+                )
+                .select_from(p.outerjoin(pol, pol.c.partner_slug == p.c.slug))
+                .where(p.c.slug == slug)
+            ).first()
+        if row is None:
+            return None
+        return Partner(row[0], row[1], row[2], row[3] or 0, row[4] or 60, row[5] or 30)
+
+    def all(self) -> list[Partner]:
+        with self.engine.connect() as conn:
+            slugs = [
+                r[0] for r in conn.execute(select(schema.partners.c.slug).order_by(schema.partners.c.slug))
+            ]
+        return [p for p in (self.get(s) for s in slugs) if p is not None]
+
+    def set_status(self, slug: str, status: str) -> None:
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(schema.partners).where(schema.partners.c.slug == slug).values(status=status)
+            )
+        if res.rowcount == 0:
+            raise PartnerError(f"no partner {slug!r}")
+
+    # -- API keys -----------------------------------------------------------------
+    def add_key(
+        self, slug: str, prefix: str, secret_hash: str, segments: tuple[str, ...], formats: tuple[str, ...]
+    ) -> None:
+        if self.get(slug) is None:
+            raise PartnerError(f"no partner {slug!r}")
+        if not segments:
+            raise PartnerError("segments: at least one segment id, or *")
+        bad = sorted(set(formats) - FORMATS)
+        if bad or not formats:
+            raise PartnerError(f"formats: among {', '.join(sorted(FORMATS))}")
+        with self.engine.begin() as conn:
+            conn.execute(
+                schema.partner_keys.insert().values(
+                    prefix=prefix,
+                    partner_slug=slug,
+                    secret_hash=secret_hash,
+                    segments=",".join(segments),
+                    formats=",".join(formats),
+                    created_at=datetime.now(UTC),
+                    revoked_at=None,
+                )
+            )
+
+    def key(self, prefix: str) -> ApiKey | None:
+        k = schema.partner_keys
+        with self.engine.connect() as conn:
+            row = conn.execute(select(k).where(k.c.prefix == prefix)).first()
+        if row is None:
+            return None
+        return ApiKey(
+            prefix=row.prefix,
+            partner_slug=row.partner_slug,
+            secret_hash=row.secret_hash,
+            segments=tuple(s for s in row.segments.split(",") if s),
+            formats=tuple(f for f in row.formats.split(",") if f),
+            created_at=_utc(row.created_at) or datetime.now(UTC),
+            revoked_at=_utc(row.revoked_at),
+        )
+
+    def keys(self, slug: str) -> list[ApiKey]:
+        k = schema.partner_keys
+        with self.engine.connect() as conn:
+            prefixes = [r[0] for r in conn.execute(select(k.c.prefix).where(k.c.partner_slug == slug))]
+        return [x for x in (self.key(p) for p in prefixes) if x is not None]
+
+    def revoke_key(self, prefix: str) -> None:
+        k = schema.partner_keys
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(k)
+                .where(k.c.prefix == prefix, k.c.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
+            )
+        if res.rowcount == 0:
+            raise PartnerError(f"no active key with prefix {prefix!r}")
+
+    # -- exports ------------------------------------------------------------------
+    def add_export(self, e: ExportRecord) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(schema.exports.insert().values(**e.__dict__))
+
+    def export(self, export_id: str) -> ExportRecord | None:
+        x = schema.exports
+        with self.engine.connect() as conn:
+            row = conn.execute(select(x).where(x.c.id == export_id)).first()
+        return self._export(row) if row is not None else None
+
+    def last_export(self, slug: str, segment_key: str) -> ExportRecord | None:
+        x = schema.exports
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(x)
+                .where(x.c.partner_slug == slug, x.c.segment_key == segment_key)
+                .order_by(x.c.created_at.desc(), x.c.id.desc())
+                .limit(1)
+            ).first()
+        return self._export(row) if row is not None else None
+
+    @staticmethod
+    def _export(row: object) -> ExportRecord:
+        d = dict(row._mapping)  # type: ignore[attr-defined]
+        d["created_at"] = _utc(d["created_at"])
+        d["expires_at"] = _utc(d["expires_at"])
+        return ExportRecord(**d)
+
+    # -- audit --------------------------------------------------------------------
+    def audit(self, slug: str, prefix: str, method: str, path: str, status: int, detail: str = "") -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                schema.audit_log.insert().values(
+                    at=datetime.now(UTC),
+                    partner_slug=slug,
+                    key_prefix=prefix,
+                    method=method[:8],
+                    path=path[:300],
+                    status=status,
+                    detail=detail[:300],
+                )
+            )
+
+    def audit_entries(self, limit: int = 100, slug: str | None = None) -> list[dict[str, object]]:
+        a = schema.audit_log
+        q = select(a).order_by(a.c.id.desc()).limit(limit)
+        if slug is not None:
+            q = q.where(a.c.partner_slug == slug)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]

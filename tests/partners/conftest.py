@@ -1,0 +1,137 @@
+"""A control plane (SQLite), a warehouse (chdb, and the ClickHouse 18.16 server where marked) with
+pooled visitors of mixed consent, a segment build, two partners with keys of several scopes, and the
+partners' API in front of them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from controlplane.partner_store import PartnerStore
+from controlplane.store import ControlPlane
+from partners.api import create_partner_api
+from partners.exports import ExportService
+from partners.keys import new_key
+from partners.ratelimit import RateLimiter
+from segments.builder import SegmentBuilder
+from segments.definitions import Segment
+from segments.guards import GuardPolicy
+from tests.segments.helpers import CINEMAS, TODAY, event
+from warehouse.migrate import migrate
+
+NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 18, tzinfo=UTC)
+SEGMENTS = (
+    Segment("art-et-essai", 1, "Public Art et Essai", lookback_days=30, iab=(477,)),
+    Segment("acheteurs", 1, "Acheteurs", lookback_days=90, events=("purchase",), iab=(787,)),
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    wh: Any
+    store: PartnerStore
+    service: ExportService
+    builder: SegmentBuilder
+    client: Any
+    keys: dict[str, str]
+    clock: Clock
+    signing: Ed25519PrivateKey
+    partner_keys: dict[str, bytes]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[who]}"} if who in self.keys else {}
+
+    def withdraw(self, visitors: list[str]) -> None:
+        self.wh.insert_rows(
+            "suppressions",
+            ("visitor", "kind", "suppressed_at", "cinema_id"),
+            [(v, "withdraw", NOW.replace(tzinfo=None), 1) for v in visitors],
+        )
+
+
+def mixed_consent_events() -> list[dict[str, Any]]:
+    """300 pooled visitors over 9 cinemas: 120 consent to acme and other, 90 to acme only, 60 to
+    other only, 30 to no partner; 150 of them bought tickets."""
+    rows = []
+    for i in range(300):
+        if i < 120:
+            purposes = "measure,pool,partner:acme,partner:other"
+        elif i < 210:
+            purposes = "measure,pool,partner:acme"
+        elif i < 270:
+            purposes = "measure,pool,partner:other"
+        else:
+            purposes = "measure,pool"
+        v = f"p1.v{i:04d}"
+        rows.append(event(v, 1 + i % 9, days_ago=i % 20, purposes=purposes))
+        if i % 2 == 0:
+            rows.append(event(v, 1 + i % 9, days_ago=i % 20, name="purchase", purposes=purposes))
+    return rows
+
+
+def make_world(wh: Any, tmp_path: Any, policy: GuardPolicy, rate: int = 10_000) -> World:
+    migrate(wh)
+    wh.insert_events(mixed_consent_events(), "partners-test")
+    cp = ControlPlane(f"sqlite:///{tmp_path / 'control.sqlite'}")
+    cp.migrate()
+    store = PartnerStore(cp.engine)
+    store.add("acme", "Acme Programmatique", rate_per_minute=rate, ttl_days=30)
+    store.add("other", "Autre Agence", rate_per_minute=rate, ttl_days=30)
+    keys = {}
+    for who, slug, segments, formats in (
+        ("acme", "acme", ("*",), ("csv", "jsonl")),
+        ("other", "other", ("*",), ("csv", "jsonl")),
+        ("acme-buyers-only", "acme", ("acheteurs",), ("jsonl",)),
+        ("revoked", "acme", ("*",), ("csv", "jsonl")),
+    ):
+        k = new_key()
+        store.add_key(slug, k.prefix, k.secret_hash, segments, formats)
+        keys[who] = k.token
+        if who == "revoked":
+            store.revoke_key(k.prefix)
+    keys["forged"] = "pk_0000abcd_" + "A" * 43
+    clock = Clock()
+    signing = Ed25519PrivateKey.generate()
+    partner_keys = {"acme": secrets.token_bytes(32), "other": secrets.token_bytes(32)}
+    service = ExportService(
+        wh,
+        store,
+        partner_key=lambda slug: partner_keys[slug],
+        signing_key=signing,
+        cursor_key=secrets.token_bytes(32),
+        policy=policy,
+        iab=lambda sid: {s.id: s.iab for s in SEGMENTS}.get(sid, ()),
+        clock=clock,
+    )
+    builder = SegmentBuilder(wh, lambda: CINEMAS, SEGMENTS, policy, clock=clock)
+    builder.build()
+    app = create_partner_api(
+        store,
+        service,
+        lambda: {s.id: s.title for s in SEGMENTS},
+        limiter_for=lambda per_minute: RateLimiter(per_minute, burst=per_minute),
+    )
+    return World(wh, store, service, builder, app.test_client(), keys, clock, signing, partner_keys)
+
+
+@pytest.fixture
+def world(warehouse, tmp_path) -> Iterator[World]:
+    yield make_world(warehouse, tmp_path, GuardPolicy(k=50, min_cinemas=3, max_cinema_share=0.5))
+
+
+def later(world: World, days: int) -> None:
+    world.clock.now = world.clock.now + timedelta(days=days)

@@ -1,0 +1,242 @@
+"""The partners' API end to end over a real warehouse and control plane: who may read what, what an
+export holds, its signature, its deltas, and its expiry."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from partners.manifest import verify
+from partners.pseudonyms import partner_pseudonym
+from tests.partners.conftest import later
+
+ACME_ONLY = {f"p1.v{i:04d}" for i in range(0, 210)}  # consent covers acme
+OTHER_ONLY = {f"p1.v{i:04d}" for i in [*range(0, 120), *range(210, 270)]}
+
+
+def create(world, who, segment="art-et-essai"):
+    return world.client.post("/v1/exports", json={"segment": segment}, headers=world.auth(who))
+
+
+def lines(response):
+    text = response.get_data(as_text=True)
+    return [json.loads(line)["pseudonym"] for line in text.splitlines() if line]
+
+
+def all_members(world, who, export_id, kind="members", limit=1_000_000):
+    r = world.client.get(f"/v1/exports/{export_id}/{kind}?limit={limit}", headers=world.auth(who))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return lines(r)
+
+
+# -- authorization matrix ---------------------------------------------------------------------------
+WHO = ["acme", "other", "revoked", "none", "forged", "acme-buyers-only"]
+
+
+def test_authorization_matrix_over_every_endpoint(world):
+    acme_export = create(world, "acme").get_json()["export"]["export_id"]
+    buyers_export = create(world, "acme-buyers-only", "acheteurs").get_json()["export"]["export_id"]
+    endpoints = [
+        ("GET", "/v1/segments", None),
+        ("POST", "/v1/exports", {"segment": "art-et-essai"}),
+        ("GET", f"/v1/exports/{acme_export}", None),
+        ("GET", f"/v1/exports/{acme_export}/members", None),
+        ("GET", f"/v1/exports/{acme_export}/added", None),
+        ("GET", f"/v1/exports/{acme_export}/removed", None),
+        ("GET", f"/v1/exports/{buyers_export}/members?format=csv", None),
+    ]
+    expected = {
+        # no cross-partner read: another partner's export is "not found"
+        "other": [200, 201, 404, 404, 404, 404, 404],
+        "revoked": [401] * 7,
+        "none": [401] * 7,
+        "forged": [401] * 7,
+        # wrong scope: this key may export only "acheteurs", and only as JSON lines
+        "acme-buyers-only": [200, 403, 200, 200, 200, 200, 403],
+        "acme": [200, 201, 200, 200, 200, 200, 200],
+    }
+    for who, statuses in expected.items():
+        got = []
+        for method, path, body in endpoints:
+            r = world.client.open(path, method=method, json=body, headers=world.auth(who))
+            got.append(r.status_code)
+            if r.status_code >= 400:
+                assert set(r.get_json()) == {"error", "message"}
+        # "acme" runs last: its second export differs from the first by nothing, which is allowed
+        assert got == statuses, who
+    for who in ("revoked", "none", "forged"):
+        r = world.client.get("/v1/segments", headers=world.auth(who))
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    scoped = world.client.get("/v1/segments", headers=world.auth("acme-buyers-only")).get_json()
+    assert [s["segment"] for s in scoped] == ["acheteurs"]
+
+
+def test_every_call_is_audited_refused_or_not(world):
+    create(world, "acme")
+    world.client.get("/v1/segments", headers=world.auth("revoked"))
+    world.client.get("/v1/segments")
+    entries = world.store.audit_entries(10)
+    assert [(e["partner_slug"], e["path"], e["status"], e["detail"]) for e in reversed(entries)] == [
+        ("acme", "/v1/exports", 201, ""),
+        ("acme", "/v1/segments", 401, "revoked_key"),
+        ("", "/v1/segments", 401, "no_key"),
+    ]
+    assert all(len(e["key_prefix"]) in (0, 8) for e in entries)
+
+
+def test_a_suspended_partner_is_refused(world):
+    world.store.set_status("other", "suspended")
+    r = world.client.get("/v1/segments", headers=world.auth("other"))
+    assert r.status_code == 403 and r.get_json()["error"] == "partner_suspended"
+
+
+def test_rate_limited_calls_get_429_with_retry_after(warehouse, tmp_path):
+    from segments.guards import GuardPolicy
+    from tests.partners.conftest import make_world
+
+    w = make_world(warehouse, tmp_path, GuardPolicy(k=50), rate=3)
+    codes = [w.client.get("/v1/segments", headers=w.auth("acme")).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    r = w.client.get("/v1/segments", headers=w.auth("acme"))
+    assert int(r.headers["Retry-After"]) >= 1 and r.get_json()["error"] == "rate_limited"
+    assert w.client.get("/v1/segments", headers=w.auth("other")).status_code == 200  # per key
+
+
+# -- what an export holds ---------------------------------------------------------------------------
+def test_exports_hold_only_visitors_whose_consent_covers_that_partner(world):
+    for who, consenting in (("acme", ACME_ONLY), ("other", OTHER_ONLY)):
+        r = create(world, who)
+        assert r.status_code == 201, r.get_data(as_text=True)
+        manifest = r.get_json()["export"]
+        got = set(all_members(world, who, manifest["export_id"]))
+        key = world.partner_keys[who]
+        assert got == {partner_pseudonym(key, v) for v in consenting}
+        assert manifest["members"] == len(consenting)
+        assert not any(v.startswith("p1.") for v in got)  # never a pooled pseudonym
+
+
+def test_two_partners_exports_of_one_segment_share_no_pseudonym(world):
+    a = create(world, "acme").get_json()["export"]["export_id"]
+    b = create(world, "other").get_json()["export"]["export_id"]
+    assert not set(all_members(world, "acme", a)) & set(all_members(world, "other", b))
+
+
+def test_the_signature_verifies_with_the_published_key_and_fails_after_any_change(world):
+    signed = create(world, "acme").get_json()
+    key = world.client.get("/v1/signing-key").get_json()
+    public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))
+    manifest, signature = signed["export"], signed["signature"]
+    assert verify(manifest, signature, public)
+    members = all_members(world, "acme", manifest["export_id"])
+    assert (
+        hashlib.sha256("".join(p + "\n" for p in members).encode()).hexdigest() == manifest["members_sha256"]
+    )
+    for field, value in [
+        ("members", manifest["members"] + 1),
+        ("segment", "acheteurs"),
+        ("expires_at", "2099-01-01"),
+    ]:
+        assert not verify({**manifest, field: value}, signature, public), field
+    assert not verify(manifest, base64.b64encode(b"\0" * 64).decode(), public)
+    again = world.client.get(f"/v1/exports/{manifest['export_id']}", headers=world.auth("acme")).get_json()
+    assert again == signed
+
+
+def test_paging_with_cursors_covers_the_export_once(world):
+    export_id = create(world, "acme").get_json()["export"]["export_id"]
+    seen, cursor, pages = [], None, 0
+    while True:
+        url = f"/v1/exports/{export_id}/members?limit=37&format=csv" + (f"&cursor={cursor}" if cursor else "")
+        r = world.client.get(url, headers=world.auth("acme"))
+        body = r.get_data(as_text=True).splitlines()
+        assert body[0] == "pseudonym"
+        seen += body[1:]
+        pages += 1
+        cursor = r.headers.get("X-Next-Cursor")
+        if not cursor:
+            break
+        assert 'rel="next"' in r.headers["Link"]
+    assert pages == -(-len(ACME_ONLY) // 37) and len(seen) == len(set(seen)) == len(ACME_ONLY)
+    assert seen == all_members(world, "acme", export_id)
+
+
+@pytest.mark.parametrize("cursor", ["nope", "A" * 60, ""])
+def test_forged_cursors_are_refused(world, cursor):
+    export_id = create(world, "acme").get_json()["export"]["export_id"]
+    r = world.client.get(f"/v1/exports/{export_id}/members?cursor={cursor}x", headers=world.auth("acme"))
+    assert r.status_code == 400 and r.get_json()["error"] == "bad_cursor"
+
+
+def test_a_cursor_of_one_export_does_not_open_another(world):
+    a = create(world, "acme").get_json()["export"]["export_id"]
+    b = create(world, "acme", "acheteurs").get_json()["export"]["export_id"]
+    r = world.client.get(f"/v1/exports/{a}/members?limit=10", headers=world.auth("acme"))
+    cursor = r.headers["X-Next-Cursor"]
+    assert (
+        world.client.get(f"/v1/exports/{b}/members?cursor={cursor}", headers=world.auth("acme")).status_code
+        == 400
+    )
+
+
+# -- deltas and expiry ------------------------------------------------------------------------------
+def test_withdrawn_visitors_are_removals_in_the_next_delta(world):
+    first = create(world, "acme").get_json()["export"]
+    assert (first["added"], first["removed"], first["previous_export_id"]) == (len(ACME_ONLY), 0, None)
+    gone = sorted(ACME_ONLY)[:60]  # withdrawals (at least k = 50, or the delta would single people out)
+    world.withdraw(gone)
+    later(world, 1)
+    world.builder.build()
+    second = create(world, "acme").get_json()["export"]
+    assert (second["added"], second["removed"], second["previous_export_id"]) == (0, 60, first["export_id"])
+    key = world.partner_keys["acme"]
+    removed = set(all_members(world, "acme", second["export_id"], "removed"))
+    assert removed == {partner_pseudonym(key, v) for v in gone}
+    assert all_members(world, "acme", second["export_id"], "added") == []
+    assert removed.isdisjoint(all_members(world, "acme", second["export_id"]))
+
+
+def test_a_delta_smaller_than_k_is_refused_as_differencing(world):
+    create(world, "acme")
+    world.withdraw(sorted(ACME_ONLY)[:3])
+    world.builder.build()
+    r = create(world, "acme")
+    assert r.status_code == 409
+    assert r.get_json() == {
+        "error": "differencing",
+        "message": "3 member(s) differ from the previous export to this partner, fewer than k = 50",
+    }
+
+
+def test_expired_exports_are_refused(world):
+    export_id = create(world, "acme").get_json()["export"]["export_id"]
+    later(world, 31)
+    for path in ("", "/members"):
+        r = world.client.get(f"/v1/exports/{export_id}{path}", headers=world.auth("acme"))
+        assert r.status_code == 410 and r.get_json()["error"] == "expired"
+
+
+# -- guards on exports ------------------------------------------------------------------------------
+def test_a_destination_minimum_above_the_consented_audience_is_refused(world):
+    world.store.add("big", "Grande Plateforme", min_audience=1000)
+    from partners.keys import new_key
+
+    k = new_key()
+    world.store.add_key("big", k.prefix, k.secret_hash, ("*",), ("jsonl",))
+    world.partner_keys["big"] = b"b" * 32
+    r = world.client.post(
+        "/v1/exports", json={"segment": "art-et-essai"}, headers={"Authorization": f"Bearer {k.token}"}
+    )
+    assert r.status_code == 409 and r.get_json()["error"] == "below_k"
+    assert "fewer than k = 1000" in r.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("segment", "status", "error"), [("nope", 404, "unknown_segment"), ("", 400, "bad_request")]
+)
+def test_unknown_segments(world, segment, status, error):
+    r = create(world, "acme", segment)
+    assert r.status_code == status and r.get_json()["error"] == error
