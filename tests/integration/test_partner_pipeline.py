@@ -1,0 +1,160 @@
+"""Consent through the whole pipeline: simulated mixed-consent traffic (the tag's API, tarteaucitron and
+Klaro states, GPC, bots) into `artaud run`, a segment build, exports pulled over HTTP by two partners,
+withdrawals, a second build and the delta. Every exported pseudonym must belong to a visitor whose
+consent covers that partner; withdrawn visitors must come back as removals."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from collector.pseudonym import Pseudonymiser
+from config.keyring import KeyRing
+from partners.pseudonyms import partner_pseudonym
+from simulator.run import SimConfig, simulate
+from testing.app_process import ArtaudProcess
+from tests.integration.client import HitClient
+from warehouse.backend import ChdbWarehouse
+
+pytestmark = pytest.mark.slow
+
+
+def cli(data_dir: Path, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "artaud.cli", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout
+
+
+def call(url: str, token: str = "", body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    req = urllib.request.Request(
+        url,
+        data=None if body is None else json.dumps(body).encode(),
+        method="POST" if body is not None else "GET",
+    )
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:  # noqa: S310 - loopback only
+            text = r.read().decode()
+            return r.status, [json.loads(line) for line in text.splitlines()] if "ndjson" in r.headers[
+                "Content-Type"
+            ] else json.loads(text)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode())
+
+
+def members(svc: ArtaudProcess, token: str, export_id: str, kind: str) -> set[str]:
+    status, rows = call(f"{svc.partners_url}/v1/exports/{export_id}/{kind}?limit=1000000", token)
+    assert status == 200
+    return {r["pseudonym"] for r in rows}
+
+
+def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_as_removals(tmp_path):
+    data = tmp_path / "data"
+    svc = ArtaudProcess(
+        data,
+        extra_env={
+            "ARTAUD_SEGMENTS__K": "20",
+            "ARTAUD_SEGMENTS__MIN_CINEMAS": "2",
+            "ARTAUD_SEGMENTS__MAX_CINEMA_SHARE": "0.9",
+            "ARTAUD_SEGMENTS__BUILD_HOUR": "-1",
+        },
+    ).start()
+    known = [f"known-visitor-{i:04d}" for i in range(40)]  # visitors this test follows by their raw id
+    try:
+        cli(data, "partners", "add", "--slug", "demo-agency", "--name", "Demo Agency")
+        cli(data, "partners", "add", "--slug", "other-agency", "--name", "Other Agency")
+        demo = cli(data, "partners", "key", "--slug", "demo-agency").splitlines()[1]
+        other = cli(data, "partners", "key", "--slug", "other-agency").splitlines()[1]
+        out = io.StringIO()
+        assert (
+            simulate(SimConfig(svc.url, svc.admin_url, rate=250, duration=6, concurrency=4, seed=11), out=out)
+            == 0
+        )
+        sites = svc.sites()
+        client = HitClient(svc.url)
+        for i, v in enumerate(known):
+            site = sites[i % len(sites)]
+            status, _ = client.beacon(
+                site["site_key"],
+                site["domains"][0],
+                [{"n": "page_view", "u": f"https://{site['domains'][0]}/programme", "i": f"known-{i:06d}"}],
+                visitor=v,
+                consent="measure,pool,partner:demo-agency",
+            )
+            assert status == 204
+        time.sleep(3)  # the drainer inserts about once a second
+        status, first_build = call(f"{svc.admin_url}/api/v1/segments/build", body={"only": ["art-et-essai"]})
+        assert status == 200, first_build
+        status, first = call(f"{svc.partners_url}/v1/exports", demo, {"segment": "art-et-essai"})
+        assert status == 201, first
+        first_members = members(svc, demo, first["export"]["export_id"], "members")
+        status, refused = call(f"{svc.partners_url}/v1/exports", other, {"segment": "art-et-essai"})
+        assert (status, refused["error"]) == (409, "below_k")  # no visitor ever consented to other-agency
+        gone = known[:25]
+        for i, v in enumerate(gone):
+            site = sites[i % len(sites)]
+            r = client._request(
+                "POST",
+                "/c/w",
+                json.dumps({"k": site["site_key"], "v": v}).encode(),
+                {"Origin": f"https://{site['domains'][0]}", "Content-Type": "text/plain"},
+            )
+            assert r[0] == 204
+        client.close()
+        time.sleep(3)
+        status, second_build = call(f"{svc.admin_url}/api/v1/segments/build", body={"only": ["art-et-essai"]})
+        assert status == 200
+        status, second = call(f"{svc.partners_url}/v1/exports", demo, {"segment": "art-et-essai"})
+        assert status == 201, second
+        export_id = second["export"]["export_id"]
+        second_members = members(svc, demo, export_id, "members")
+        removed = members(svc, demo, export_id, "removed")
+        added = members(svc, demo, export_id, "added")
+    finally:
+        assert svc.stop() == 0
+
+    ring = KeyRing(data / "secrets")
+    pooled_key = ring.current("pooled-visitor")
+    pooled = Pseudonymiser(pooled_key.secret, pooled_key.version)
+    demo_key = ring.current("partner-demo-agency").secret
+    wh = ChdbWarehouse(data / "chdb", "artaud")
+    try:
+        rows = wh.query(
+            "SELECT visitor, purposes FROM artaud.segment_visitors "
+            f"WHERE build_id = '{first_build['build_id']}' AND visitor IN (SELECT visitor FROM artaud.segment_members "
+            f"WHERE build_id = '{first_build['build_id']}' AND segment_key = 'art-et-essai')"
+        )
+        [(exempt_in_members,)] = wh.query(
+            "SELECT count() FROM artaud.segment_members WHERE NOT startsWith(visitor, 'p')"
+        )
+    finally:
+        wh.close()
+    consenting = {partner_pseudonym(demo_key, v) for v, p in rows if "partner:demo-agency" in p.split(",")}
+    others = {partner_pseudonym(demo_key, v) for v, p in rows if "partner:demo-agency" not in p.split(",")}
+    assert others, "the simulated traffic should include pooled visitors without consent for demo-agency"
+    assert first_members == consenting and not first_members & others
+    assert int(exempt_in_members) == 0  # nothing from the exempt track enters a segment
+    withdrawn = {partner_pseudonym(demo_key, pooled.pooled(v)) for v in gone}
+    assert withdrawn <= first_members
+    assert removed == withdrawn and added == set()
+    assert second_members == first_members - withdrawn
+    assert (
+        second["export"]["removed"] == 25
+        and second["export"]["previous_export_id"] == first["export"]["export_id"]
+    )
