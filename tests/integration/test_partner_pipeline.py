@@ -49,7 +49,7 @@ def call(url: str, token: str = "", body: dict[str, Any] | None = None) -> tuple
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(req, timeout=60) as r:
             text = r.read().decode()
             return r.status, [json.loads(line) for line in text.splitlines()] if "ndjson" in r.headers[
                 "Content-Type"
