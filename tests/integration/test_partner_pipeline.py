@@ -119,7 +119,7 @@ def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_a
         client.close()
         time.sleep(3)
         status, second_build = call(f"{svc.admin_url}/api/v1/segments/build", body={"only": ["art-et-essai"]})
-        assert status == 200
+        assert status == 200 and second_build["build_id"] != first_build["build_id"]
         status, second = call(f"{svc.partners_url}/v1/exports", demo, {"segment": "art-et-essai"})
         assert status == 201, second
         export_id = second["export"]["export_id"]
