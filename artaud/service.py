@@ -96,7 +96,12 @@ class Supervisor:
         if s.partners.port == 0:
             return None
         titles = {d.id: d.title for d in wiring.segment_definitions(s)}
-        app = create_partner_api(PartnerStore(cp.engine), wiring.export_service(s, wh, cp), lambda: titles)
+        app = create_partner_api(
+            PartnerStore(cp.engine),
+            wiring.export_service(s, wh, cp),
+            lambda: titles,
+            sda_name=s.partners.sda_name,
+        )
         server = make_server(s.partners.host, s.partners.port, app, threaded=True)
         threading.Thread(target=server.serve_forever, name="partners", daemon=True).start()
         return server

@@ -135,6 +135,7 @@ class Segments(_Section):
 class Partners(_Section):
     host: str = Field(min_length=1)
     port: int = Field(ge=0, le=65535)
+    sda_name: str = Field(min_length=1, max_length=200)
 
 
 class Admin(_Section):

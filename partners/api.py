@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from flask import Flask, Response, g, request
@@ -35,11 +36,19 @@ def _json(doc: object, status: int = 200) -> Response:
     return Response(json.dumps(doc, ensure_ascii=False), status=status, mimetype="application/json")
 
 
+def sda_user_data(name: str, iab: tuple[int, ...] | list[int]) -> list[dict[str, Any]]:
+    """IAB Seller Defined Audiences: OpenRTB `user.data` with the Audience Taxonomy (segtax 4) ids."""
+    if not iab:
+        return []
+    return [{"name": name, "ext": {"segtax": 4}, "segment": [{"id": str(i)} for i in iab]}]
+
+
 def create_partner_api(
     store: PartnerStore,
     exports: ExportService,
     titles: Callable[[], dict[str, str]] = dict,
     limiter_for: Callable[[int], RateLimiter] | None = None,
+    sda_name: str = "scare.example",
 ) -> Flask:
     app = Flask("artaud.partners")
     limiters: dict[int, RateLimiter] = {}
@@ -147,6 +156,7 @@ def create_partner_api(
                     "size_is_noisy": True,
                     "built_at": e.built_at,
                     "iab_audience_taxonomy": list(exports.iab(e.segment_id)),
+                    "sda_user_data": sda_user_data(sda_name, exports.iab(e.segment_id)),
                 }
                 for e in exports.segments(g.key)
             ]

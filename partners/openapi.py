@@ -202,6 +202,7 @@ def openapi() -> dict[str, Any]:
                         "size_is_noisy",
                         "built_at",
                         "iab_audience_taxonomy",
+                        "sda_user_data",
                     ],
                     "properties": {
                         "segment": {"type": "string"},
@@ -211,6 +212,30 @@ def openapi() -> dict[str, Any]:
                         "size_is_noisy": {"type": "boolean"},
                         "built_at": {"type": "string"},
                         "iab_audience_taxonomy": {"type": "array", "items": {"type": "integer"}},
+                        "sda_user_data": {
+                            "type": "array",
+                            "description": "IAB Seller Defined Audiences: OpenRTB user.data objects (segtax 4)",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "ext", "segment"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "ext": {
+                                        "type": "object",
+                                        "required": ["segtax"],
+                                        "properties": {"segtax": {"type": "integer", "enum": [4]}},
+                                    },
+                                    "segment": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id"],
+                                            "properties": {"id": {"type": "string"}},
+                                        },
+                                    },
+                                },
+                            },
+                        },
                     },
                 },
                 "SignedExport": {

@@ -240,3 +240,11 @@ def test_a_destination_minimum_above_the_consented_audience_is_refused(world):
 def test_unknown_segments(world, segment, status, error):
     r = create(world, "acme", segment)
     assert r.status_code == status and r.get_json()["error"] == error
+
+
+def test_segments_carry_seller_defined_audience_descriptors(world):
+    segs = {s["segment"]: s for s in world.client.get("/v1/segments", headers=world.auth("acme")).get_json()}
+    assert segs["art-et-essai"]["sda_user_data"] == [
+        {"name": "scare.example", "ext": {"segtax": 4}, "segment": [{"id": "477"}]}
+    ]
+    assert segs["acheteurs"]["iab_audience_taxonomy"] == [787] and segs["art-et-essai"]["size_is_noisy"]
