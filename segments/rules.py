@@ -56,10 +56,10 @@ def segment_key(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
 
 
 def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaInfo], today: date) -> str:
-    """INSERT ... SELECT of one definition's members for one build: visitors of the pooled track,
-    not bots, within the look-back window, in the segment's cinemas, consenting at this build
-    (present in `segment_visitors` for the build, which already leaves out withdrawn and erased
-    visitors)."""
+    """INSERT ... SELECT of one definition's members for one build: visitors of the pooled track (every
+    pooled event carries the pooled-audience consent), not bots, within the look-back window, in the
+    segment's cinemas, and not withdrawn or erased (`suppressions`). Which partners each member's
+    consent covers is read from `segment_visitors` of the same build when exporting."""
     allowed = participating(seg, cinemas)
     ids = ", ".join(str(c.id) for c in allowed) or "0"
     first = today - timedelta(days=seg.lookback_days - 1)
@@ -69,7 +69,7 @@ def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaIn
         f"event_date >= toDate({sql_str(first.isoformat())})",
         f"event_date <= toDate({sql_str(today.isoformat())})",
         f"cinema_id IN ({ids})",
-        f"visitor IN (SELECT visitor FROM {db}.segment_visitors WHERE build_id = {sql_str(build_id)})",
+        f"visitor NOT IN (SELECT visitor FROM {db}.suppressions)",
     ]
     if seg.events:
         where.append(f"event_name IN ({_list(seg.events)})")
