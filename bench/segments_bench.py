@@ -42,8 +42,21 @@ from warehouse.migrate import migrate  # noqa: E402
 
 TODAY = date(2026, 11, 24)
 CINEMAS = 366
-REGIONS = ["FR-IDF", "FR-ARA", "FR-BRE", "FR-NAQ", "FR-OCC", "FR-PAC", "FR-HDF", "FR-GES", "FR-NOR", "FR-PDL",
-           "FR-BFC", "FR-CVL", "FR-COR"]
+REGIONS = [
+    "FR-IDF",
+    "FR-ARA",
+    "FR-BRE",
+    "FR-NAQ",
+    "FR-OCC",
+    "FR-PAC",
+    "FR-HDF",
+    "FR-GES",
+    "FR-NOR",
+    "FR-PDL",
+    "FR-BFC",
+    "FR-CVL",
+    "FR-COR",
+]
 
 
 def cinemas() -> list[CinemaInfo]:
@@ -102,7 +115,11 @@ def bench_engine(name: str, wh: Warehouse, events: int, export_size: int, tmp: P
     for first in range(0, events, step):
         wh.execute(generate_sql(db, first, min(step, events - first), visitors))
         done = min(first + step, events)
-        print(f"\r  generating events: {done:,}/{events:,} ({time.perf_counter() - t0:.0f} s)", end="", flush=True)
+        print(
+            f"\r  generating events: {done:,}/{events:,} ({time.perf_counter() - t0:.0f} s)",
+            end="",
+            flush=True,
+        )
     print()
     scan_s, scan = timed(
         "baseline: one scan of the pooled track (count, distinct visitors)",
@@ -111,13 +128,15 @@ def bench_engine(name: str, wh: Warehouse, events: int, export_size: int, tmp: P
     now = datetime(TODAY.year, TODAY.month, TODAY.day, 23, tzinfo=UTC)
     defs = load_segments()
     builder = SegmentBuilder(wh, cinemas, defs, GuardPolicy(), clock=lambda: now)
-    steps: list[tuple[int, int, str]] = []
+    marks: list[tuple[float, str]] = []
 
     def progress(done: int, total: int, what: str) -> None:
-        steps.append((done, total, what))
+        marks.append((time.perf_counter(), what))
         print(f"\r  [{done}/{total}] {what:<50}", end="" if done < total else "\n", flush=True)
 
     build_s, report = timed("build of every default segment", lambda: builder.build(progress=progress))
+    step_seconds = {what: round(t1 - t0, 2) for (t0, what), (t1, _) in zip(marks, marks[1:], strict=False)}
+    print("  steps: " + ", ".join(f"{k} {v} s" for k, v in step_seconds.items()), flush=True)
     published = [s for s in report.segments if s.published]
     # export: the largest published segment, for a partner most of its members consented to
     cp = ControlPlane(f"sqlite:///{tmp / f'{name}-control.sqlite'}")
@@ -127,14 +146,21 @@ def bench_engine(name: str, wh: Warehouse, events: int, export_size: int, tmp: P
     k = new_key()
     store.add_key("demo-agency", k.prefix, k.secret_hash, ("*",), ("csv", "jsonl"))
     service = ExportService(
-        wh, store, lambda slug: b"p" * 32, Ed25519PrivateKey.generate(), secrets.token_bytes(32), GuardPolicy(),
+        wh,
+        store,
+        lambda slug: b"p" * 32,
+        Ed25519PrivateKey.generate(),
+        secrets.token_bytes(32),
+        GuardPolicy(),
         clock=lambda: now,
     )
     biggest = max(published, key=lambda s: s.members)
     key = store.key(k.prefix)
     partner = store.get("demo-agency")
     assert key is not None and partner is not None
-    create_s, record = timed(f"create the export of {biggest.key}", lambda: service.create(partner, key, biggest.key))
+    create_s, record = timed(
+        f"create the export of {biggest.key}", lambda: service.create(partner, key, biggest.key)
+    )
     n = min(export_size, record.members)
     raw_s, _ = timed(
         f"baseline: fetch {n:,} pooled ids",
@@ -167,6 +193,7 @@ def bench_engine(name: str, wh: Warehouse, events: int, export_size: int, tmp: P
         "scan_seconds": round(scan_s, 2),
         "build_seconds": round(build_s, 2),
         "build_over_scan": round(build_s / scan_s, 1),
+        "build_steps_seconds": step_seconds,
         "segments": len(report.segments),
         "published": len(published),
         "export_segment": biggest.key,

@@ -141,24 +141,6 @@ class ControlPlane:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(schema.cinemas)).scalar_one())
 
-    # -- partners -----------------------------------------------------------
-    def add_partner(self, slug: str, name: str) -> int:
-        with self.engine.begin() as conn:
-            res = conn.execute(
-                schema.partners.insert().values(
-                    slug=slug, name=name, status="active", created_at=datetime.now(UTC)
-                )
-            )
-            assert res.inserted_primary_key is not None
-            return int(res.inserted_primary_key[0])
-
-    def partners(self) -> list[tuple[str, str, str]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(schema.partners.c.slug, schema.partners.c.name, schema.partners.c.status)
-            )
-            return [(r[0], r[1], r[2]) for r in rows]
-
     # -- key metadata -------------------------------------------------------
     def sync_key_versions(self, metas: Iterable[tuple[str, int, str, str | None, bool]]) -> None:
         """Mirror the key ring's metadata (never key material) for the console and audits."""

@@ -51,12 +51,19 @@ def latest(wh: Warehouse) -> list[CatalogEntry]:
     ]
 
 
+EXPORT_MEMBERS_KEEP_DAYS = 366  # the longest an export may live (partners.export_ttl_days ≤ 365)
+
+
 def drop_old_snapshots(wh: Warehouse, today: date, keep_days: int) -> list[str]:
     """Drop the daily partitions of build snapshots older than `keep_days` (their results stay in
-    `segment_builds`)."""
-    first_kept = today - timedelta(days=keep_days)
+    `segment_builds`), and those of export memberships older than any export may live."""
     dropped = []
-    for table in ("segment_members", "segment_visitors"):
+    for table, days in (
+        ("segment_members", keep_days),
+        ("segment_visitors", keep_days),
+        ("export_members", EXPORT_MEMBERS_KEEP_DAYS),
+    ):
+        first_kept = today - timedelta(days=days)
         rows = wh.query(
             f"SELECT DISTINCT partition FROM system.parts WHERE database = {sql_str(wh.database)} "
             f"AND table = {sql_str(table)} AND active"

@@ -40,19 +40,18 @@ def participating(seg: Segment, cinemas: Sequence[CinemaInfo]) -> list[CinemaInf
     return sorted(out, key=lambda c: c.id)
 
 
-def segment_key(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
-    """SQL for a member row's segment key: the id, or `id/<film|region|category>`."""
+def dimension(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
+    """SQL for the value that splits a `per` segment (film, region or cinema category), "" otherwise;
+    the key `id/<value>` is built after grouping, once per member rather than once per event."""
     if seg.per == "film":
-        return f"concat({sql_str(seg.id + '/')}, film_ref)"
+        return "film_ref"
     if seg.per == "region":
-        return f"concat({sql_str(seg.id + '/')}, region)"
+        return "region"
     if seg.per == "category" and cinemas:
         ids = ", ".join(f"toUInt32({c.id})" for c in cinemas)
         cats = _list([c.category for c in cinemas])
-        return f"concat({sql_str(seg.id + '/')}, transform(cinema_id, [{ids}], [{cats}], ''))"
-    if seg.per == "category":  # no cinema in the segment: no member either
-        return sql_str(seg.id + "/")
-    return sql_str(seg.id)
+        return f"transform(cinema_id, [{ids}], [{cats}], '')"
+    return "''"
 
 
 def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaInfo], today: date) -> str:
@@ -86,12 +85,14 @@ def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaIn
         having.append(f"uniqExact(cinema_id, event_date) >= {seg.min_visits}")
     if seg.min_cinemas > 1:
         having.append(f"uniqExact(cinema_id) >= {seg.min_cinemas}")
+    key = f"concat({sql_str(seg.id + '/')}, dim)" if seg.per else sql_str(seg.id)
     return (
         f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
-        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, key, visitor, groupUniqArray(cinema_id) "
-        f"FROM (SELECT {segment_key(seg, allowed)} AS key, visitor, cinema_id, event_date FROM {db}.events "
+        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, {key}, visitor, cinemas FROM ("
+        f"SELECT dim, visitor, groupUniqArray(cinema_id) AS cinemas "
+        f"FROM (SELECT {dimension(seg, allowed)} AS dim, visitor, cinema_id, event_date FROM {db}.events "
         f"WHERE {' AND '.join(where)}) "
-        f"GROUP BY key, visitor" + (f" HAVING {' AND '.join(having)}" if having else "")
+        f"GROUP BY dim, visitor" + (f" HAVING {' AND '.join(having)}" if having else "") + ")"
     )
 
 

@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import inspect
 
 from controlplane.migrations import MIGRATIONS, applied, migrate
 from controlplane.model import make_cinema
-from controlplane.store import ControlPlane, DuplicateCinema
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    from testing.servers import PostgresServer
-
-    with PostgresServer() as pg:
-        yield pg.dsn
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def cp(request, tmp_path) -> Iterator[ControlPlane]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'control.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres")
-    store = ControlPlane(url)
-    migrate(store.engine, target=0)
-    store.migrate()
-    yield store
-    migrate(store.engine, target=0)
-    store.close()
+from controlplane.store import DuplicateCinema
 
 
 def test_migrations_are_recorded_and_reversible(cp):
@@ -78,9 +54,7 @@ def test_batch_insert_is_all_or_nothing(cp):
     assert len(cp.add_cinemas([ok, dup])) == 2
 
 
-def test_partners_and_key_metadata(cp):
-    cp.add_partner("acme", "Acme Programmatique")
-    assert cp.partners() == [("acme", "Acme Programmatique", "active")]
+def test_key_metadata(cp):
     cp.sync_key_versions([("pooled-visitor", 1, "2026-01-01T00:00:00+00:00", None, False)])
     cp.sync_key_versions(
         [
