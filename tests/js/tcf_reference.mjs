@@ -2,25 +2,16 @@
 // object per line, the string and what the IAB's decoder reads back from it. The Python TCF decoder
 // is tested against these lines (tests/consent/test_tcf_reference.py). Usage: node tcf_reference.mjs N SEED
 import * as core from "@iabtechlabtcf/core";
+import { syntheticGvl } from "./gvl.mjs";
 
-const { TCModel, TCString, GVL, PurposeRestriction, RestrictionType, Segment } = core;
+const { TCModel, TCString, PurposeRestriction, RestrictionType, Segment } = core;
 const n = Number(process.argv[2] || 1000);
 let seed = Number(process.argv[3] || 1);
 function rnd() { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; }
 function pick(max, p) { const out = []; for (let i = 1; i <= max; i++) if (rnd() < p) out.push(i); return out; }
 
-// A synthetic global vendor list (no network here): vendors 1..MAXV, every purpose flexible.
 const MAXV = 1500;
-const ids = (k) => Object.fromEntries(Array.from({ length: k }, (_, i) => [i + 1, { id: i + 1, name: `x${i + 1}`, description: "", illustrations: [] }]));
-const vendors = {};
-for (let v = 1; v <= MAXV; v++) {
-  vendors[v] = { id: v, name: `vendor ${v}`, purposes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], legIntPurposes: [],
-    flexiblePurposes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], specialPurposes: [], features: [], specialFeatures: [],
-    policyUrl: "https://example.org", cookieMaxAgeSeconds: 0, usesCookies: false, usesNonCookieAccess: false };
-}
-const gvl = new GVL({ gvlSpecificationVersion: 3, vendorListVersion: 150, tcfPolicyVersion: 5,
-  lastUpdated: "2026-01-01T00:00:00Z", purposes: ids(11), specialPurposes: ids(2), features: ids(3),
-  specialFeatures: ids(2), stacks: {}, dataCategories: {}, vendors });
+const gvl = syntheticGvl(MAXV);
 
 for (let i = 0; i < n; i++) {
   const m = new TCModel(gvl);
