@@ -81,10 +81,10 @@ def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaIn
     if seg.per == "region":
         where.append("region != ''")
     having = []
-    if seg.min_visits > 1:
-        having.append(f"uniqExact(cinema_id, event_date) >= {seg.min_visits}")
-    if seg.min_cinemas > 1:
-        having.append(f"uniqExact(cinema_id) >= {seg.min_cinemas}")
+    if seg.min_visits > 1:  # distinct (cinema, day) pairs, packed in one integer: cheaper than a tuple
+        having.append(f"uniqExact(toUInt64(cinema_id) * 65536 + toUInt16(event_date)) >= {seg.min_visits}")
+    if seg.min_cinemas > 1:  # the cinemas array is aggregated anyway
+        having.append(f"length(cinemas) >= {seg.min_cinemas}")
     key = f"concat({sql_str(seg.id + '/')}, dim)" if seg.per else sql_str(seg.id)
     return (
         f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "

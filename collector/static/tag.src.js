@@ -41,7 +41,8 @@
       return s + 0;
     }
 
-    // [source, signal, covers the pooled audience] from the consent tool on the page
+    // [source, signal, covers the pooled audience: true, false, or undefined while unknown (no choice
+    // yet, or a banner that has not loaded its state)] from the consent tool on the page
     function consent() {
       var t = w.tarteaucitron, k = w.klaro, st, src, out = [], n;
       if (tc) return ["tcf", tc, tcOk];
@@ -49,18 +50,24 @@
       else if (k && k.getManager) (st = T(function () { var m = k.getManager(); return m.confirmed ? m.consents : {}; })() || {}), (src = "klaro");
       if (st) {
         for (n in st) if (n == C.s || n.indexOf(C.s + "_") == 0) out.push(n + "=" + (st[n] === true));
-        return [src, out.join(), st[C.s] === true];
+        return [src, out.join(), st[C.s]];
       }
-      return api == null ? ["", "", false] : ["tag", api, /(^|,)pool(,|$)/.test(api)];
+      return api == null ? ["", ""] : ["tag", api, /(^|,)pool(,|$)/.test(api)];
     }
 
-    // the first-party id, created at consent; when the consent goes, the id goes and the collector is
-    // told, so that its pseudonym leaves every later segment and export
+    // the first-party id, created at consent; when the consent is refused or withdrawn (not merely
+    // unknown), the id goes and the collector is told, so that its pseudonym leaves every later
+    // segment and export
     function vid(on) {
       var st = w.localStorage, v = JSON.parse(st.getItem(K));
-      if (!on) return st.removeItem(K), v && N.sendBeacon(base + "/c/w", JSON.stringify({ k: site, v: v.i })), "";
-      if (!v || Date.now() - v.t > 390 * 864e5) st.setItem(K, JSON.stringify((v = { i: rid(), t: Date.now() })));
-      return v.i;
+      if (on) {
+        if (!v || Date.now() - v.t > 390 * 864e5) st.setItem(K, JSON.stringify((v = { i: rid(), t: Date.now() })));
+        return v.i;
+      }
+      if (on === false && v) st.removeItem(K), N.sendBeacon(base + "/c/w", JSON.stringify({ k: site, v: v.i }));
+    }
+    function own(c) {
+      return T(vid)(c[2] && !gpc && !dnt);
     }
 
     // sendBeacon, then fetch with keepalive, then an image; a string body is sent as text/plain (no
@@ -75,7 +82,7 @@
       if (c[0] == "tcf") b.gdpr_consent = c[1];
       else if (c[0]) (b.cs = c[0]), (b.c = c[1]);
       if (gpc) b.g = 1;
-      k = T(vid)(c[2] && !gpc && !dnt);
+      k = own(c);
       if (k) b.v = k;
       body = JSON.stringify(b);
       if (T(function () { return N.sendBeacon(url, body); })()) return;
@@ -125,7 +132,7 @@
 
     // the tag's API: artaud("consent", "pool,partner:x" | null), artaud("event", name, props)
     var me = (w.artaud = T(function (cmd, a, b) {
-      if (cmd == "consent") (api = a == null ? null : "" + a), consent()[2] || T(vid)();
+      if (cmd == "consent") (api = "" + (a || "")), own(consent());
       if (cmd == "event") send(a, b);
     }));
     me.l = 1;
@@ -136,7 +143,7 @@
       if (e && e.n && ("" + e.u).indexOf(m.origin + "/") == 0) send(e.n, e);
     }));
     // a withdrawal in tarteaucitron removes the id at once
-    d.addEventListener("tac.consent_updated", T(function () { consent()[2] || T(vid)(); }));
+    d.addEventListener("tac.consent_updated", T(function () { own(consent()); }));
     // single-page navigation: read the page once the router has rendered it
     function later() {
       setTimeout(T(page), 0);
@@ -159,7 +166,7 @@
             if (!p.consents[C.p[i]]) tcOk = false;
             if (C.v && (!v.consents[C.v] || /[02]/.test(((r || {})[C.p[i]] || {})[C.v]))) tcOk = false;
           }
-          tcOk || T(vid)();
+          own(consent());
         }
         release();
       }));

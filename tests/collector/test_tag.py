@@ -48,4 +48,6 @@ def test_the_source_stays_es5_and_never_stores_before_consent():
     for modern in ("=>", "let ", "const ", "`", "class ", "async ", "await ", "?.", "??"):
         assert modern not in code, f"{modern!r} is not ES5"
     # the only write to storage is in vid(), reached only when the consent covers the pooled audience
-    assert code.count("setItem(") == 1 and code.count("vid)(c[2] && !gpc && !dnt)") == 1
+    # and no objection stands; an unknown consent neither creates nor removes the id
+    assert code.count("setItem(") == 1 and code.count("T(vid)(") == 1
+    assert "return T(vid)(c[2] && !gpc && !dnt);" in code and "if (on === false && v)" in code

@@ -163,6 +163,7 @@ def tac_click(p: Page, selector: str, state: bool) -> None:
 def test_a_tarteaucitron_before_choice_refuse_accept_withdraw(svc, pages, browser, site_key):
     pre = prefix("a")
     pages.add(pre + "index.html", html(svc, site_key, head=TAC_SERVICE))
+    pages.add(pre + "again.html", html(svc, site_key, head=TAC_SERVICE))
     p = Page(browser)
     try:
         p.page.goto(pages.url(HOST, pre + "index.html"))
@@ -177,7 +178,15 @@ def test_a_tarteaucitron_before_choice_refuse_accept_withdraw(svc, pages, browse
         navigate(p, pre + "accepted")
         ident = p.stored_id()
         assert ident is not None and json.loads(ident)["i"]
+        # a return visit: tarteaucitron reads its cookie only once the page has loaded; until then the
+        # choice is unknown, which must neither erase the identifier nor count as a withdrawal
         before = withdrawals(svc)
+        p.page.goto(pages.url(HOST, pre + "again.html"))
+        wait_tag(p)
+        p.page.wait_for_function("() => tarteaucitron.state.artaud === true")
+        navigate(p, pre + "returned")
+        assert p.stored_id() == ident and withdrawals(svc) == before
+        p.page.evaluate("() => tarteaucitron.userInterface.openPanel()")
         tac_click(p, "#tarteaucitronAllDenied", False)  # withdraw: « Tout refuser » in the panel
         assert p.stored_id() is None  # the identifier goes at once
         wait_until(lambda: withdrawals(svc) == before + 1)  # and the collector is told
@@ -185,9 +194,11 @@ def test_a_tarteaucitron_before_choice_refuse_accept_withdraw(svc, pages, browse
         assert p.errors == []
     finally:
         p.close()
-    rows = landed(svc, pre, 4)
+    rows = landed(svc, pre, 6)
     by_path = {r["url_path"]: r for r in rows}
-    assert len(rows) == 4 and all(r["event_name"] == "page_view" for r in rows)
+    assert len(rows) == 6 and all(r["event_name"] == "page_view" for r in rows)
+    assert by_path[pre + "returned"]["track"] == "pooled"
+    assert by_path[pre + "returned"]["visitor"] == by_path[pre + "accepted"]["visitor"]
     assert by_path[pre + "index.html"]["track"] == "exempt"  # before a choice
     assert by_path[pre + "refused"]["track"] == "exempt"
     assert by_path[pre + "withdrawn"]["track"] == "exempt"
@@ -524,3 +535,34 @@ def test_the_identifier_lives_13_months_from_consent_and_is_not_extended(svc, pa
             assert p.errors == []
         finally:
             p.close()
+
+
+def test_a_home_made_banner_that_answers_late_keeps_the_identifier_until_a_real_no(
+    svc, pages, browser, site_key
+):
+    pre = prefix("api")
+    late = "<script>setTimeout(function () { artaud('consent', 'pool') }, 400)</script>"
+    pages.add(pre, html(svc, site_key, body=late))
+    p = Page(browser)
+    try:
+        p.page.goto(pages.url(HOST, pre))
+        wait_tag(p)
+        p.page.wait_for_function("() => localStorage.getItem('artaud_id') !== null")  # the late yes
+        ident = p.stored_id()
+        before = withdrawals(svc)
+        p.page.reload()  # next page: the banner answers late again
+        wait_tag(p)
+        assert p.stored_id() == ident  # an unknown answer erased nothing
+        p.page.wait_for_timeout(600)
+        navigate(p, pre + "after-yes")
+        assert p.stored_id() == ident and withdrawals(svc) == before
+        p.page.evaluate("() => artaud('consent', null)")  # the visitor says no
+        assert p.stored_id() is None
+        wait_until(lambda: withdrawals(svc) == before + 1)
+        navigate(p, pre + "after-no")
+        assert p.errors == []
+    finally:
+        p.close()
+    rows = {r["url_path"]: r for r in landed(svc, pre, 4)}
+    assert rows[pre + "after-yes"]["track"] == "pooled" and rows[pre + "after-no"]["track"] == "exempt"
+    assert rows[pre + "after-no"]["consent_source"] == "tag"
