@@ -14,6 +14,7 @@ partner, 366 cinemas, 90 days, 300 films, 13 regions, 5% bots, 5% cross-cinema i
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import secrets
@@ -135,7 +136,7 @@ def bench_engine(name: str, wh: Warehouse, events: int, export_size: int, tmp: P
         print(f"\r  [{done}/{total}] {what:<50}", end="" if done < total else "\n", flush=True)
 
     build_s, report = timed("build of every default segment", lambda: builder.build(progress=progress))
-    step_seconds = {what: round(t1 - t0, 2) for (t0, what), (t1, _) in zip(marks, marks[1:], strict=False)}
+    step_seconds = {what: round(t1 - t0, 2) for (t0, what), (t1, _) in itertools.pairwise(marks)}
     print("  steps: " + ", ".join(f"{k} {v} s" for k, v in step_seconds.items()), flush=True)
     published = [s for s in report.segments if s.published]
     # export: the largest published segment, for a partner most of its members consented to
