@@ -208,6 +208,13 @@ class PartnerStore:
             row = conn.execute(select(x).where(x.c.id == export_id)).first()
         return self._export(row) if row is not None else None
 
+    def live_exports(self, slug: str, now: datetime) -> list[ExportRecord]:
+        """The partner's exports that have not expired (any segment)."""
+        x = schema.exports
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(x).where(x.c.partner_slug == slug).order_by(x.c.created_at)).all()
+        return [e for e in (self._export(r) for r in rows) if e.expires_at > now]
+
     def last_export(self, slug: str, segment_key: str) -> ExportRecord | None:
         x = schema.exports
         with self.engine.connect() as conn:

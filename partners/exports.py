@@ -114,12 +114,8 @@ class ExportService:
                 f"SELECT count() FROM {db}.export_members WHERE export_id = {sql_str(previous.id)} "
                 f"AND visitor NOT IN (SELECT visitor FROM {db}.segment_members WHERE {cond})"
             )
-            refusal = differencing(
-                previous.members, int(added), int(removed), self.policy, partner.min_audience
-            )
-            if refusal:
-                raise ExportRefused(409, refusal)
         now = self.clock().replace(microsecond=0)
+        self._check_differencing(partner, cond, int(members), now)
         export_id = "ex_" + now.strftime("%Y%m%d") + "_" + secrets.token_hex(6)
         self.wh.execute(
             f"INSERT INTO {db}.export_members (created_on, export_id, visitor) "
@@ -162,6 +158,24 @@ class ExportService:
         )
         self.store.add_export(record)
         return record
+
+    def _check_differencing(self, partner: Partner, cond: str, members: int, now: datetime) -> None:
+        """Refuse when the new membership differs from any live export to this partner (of any
+        segment) by fewer than k visitors, but by some: comparing the two would single them out."""
+        live = self.store.live_exports(partner.slug, now)
+        if not live:
+            return
+        db = self.wh.database
+        ids = ", ".join(sql_str(e.id) for e in live)
+        rows = self.wh.query(
+            f"SELECT export_id, count(), countIf(visitor NOT IN (SELECT visitor FROM {db}.segment_members "
+            f"WHERE {cond})) FROM {db}.export_members WHERE export_id IN ({ids}) GROUP BY export_id"
+        )
+        for export_id, size, removed in rows:
+            added = members - (int(size) - int(removed))
+            refusal = differencing(int(size), added, int(removed), self.policy, partner.min_audience)
+            if refusal:
+                raise ExportRefused(409, refusal.replace("the previous export", f"export {export_id}"))
 
     # -- serving ------------------------------------------------------------------
     def get(self, partner: Partner, export_id: str) -> ExportRecord:

@@ -58,6 +58,8 @@ def test_exports_and_audit(cp):
     last = store.last_export("acme", "art-et-essai")
     assert last is not None and last.id == "ex_1" and last.created_at.tzinfo is not None
     assert store.last_export("acme", "film") is None and store.export("nope") is None
+    assert [e.id for e in store.live_exports("acme", now + timedelta(days=10))] == ["ex_0", "ex_1"]
+    assert store.live_exports("acme", now + timedelta(days=31)) == []  # expired: no longer compared
     store.audit("acme", "0badc0de", "GET", "/v1/segments", 200)
     store.audit("", "", "GET", "/v1/segments", 401, "no_key")
     assert [(e["partner_slug"], e["status"]) for e in store.audit_entries(10)] == [("", 401), ("acme", 200)]

@@ -29,6 +29,7 @@ NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 18, tzinfo=UTC)
 SEGMENTS = (
     Segment("art-et-essai", 1, "Public Art et Essai", lookback_days=30, iab=(477,)),
     Segment("acheteurs", 1, "Acheteurs", lookback_days=90, events=("purchase",), iab=(787,)),
+    Segment("idf", 1, "Île-de-France", lookback_days=30, regions=("FR-IDF",)),
 )
 
 

@@ -200,14 +200,14 @@ def test_withdrawn_visitors_are_removals_in_the_next_delta(world):
 
 
 def test_a_delta_smaller_than_k_is_refused_as_differencing(world):
-    create(world, "acme")
+    first = create(world, "acme").get_json()["export"]["export_id"]
     world.withdraw(sorted(ACME_ONLY)[:3])
     world.builder.build()
     r = create(world, "acme")
     assert r.status_code == 409
     assert r.get_json() == {
         "error": "differencing",
-        "message": "3 member(s) differ from the previous export to this partner, fewer than k = 50",
+        "message": f"3 member(s) differ from export {first} to this partner, fewer than k = 50",
     }
 
 
@@ -248,3 +248,15 @@ def test_segments_carry_seller_defined_audience_descriptors(world):
         {"name": "scare.example", "ext": {"segtax": 4}, "segment": [{"id": "477"}]}
     ]
     assert segs["acheteurs"]["iab_audience_taxonomy"] == [787] and segs["art-et-essai"]["size_is_noisy"]
+
+
+def test_differencing_is_checked_against_every_live_export_to_the_partner_whatever_the_segment(world):
+    first = create(world, "acme").get_json()["export"]["export_id"]  # art-et-essai: everyone is in FR-IDF
+    assert create(world, "acme", "idf").status_code == 201  # the same members: nothing singled out
+    world.withdraw(sorted(ACME_ONLY)[:3])
+    world.builder.build()
+    r = create(world, "acme", "acheteurs")  # differs from both by far more than k: allowed
+    assert r.status_code == 201
+    r = create(world, "acme", "idf")  # 3 fewer than the live art-et-essai and idf exports
+    assert r.status_code == 409 and r.get_json()["error"] == "differencing"
+    assert f"export {first}" in r.get_json()["message"] or "export ex_" in r.get_json()["message"]
