@@ -129,6 +129,22 @@ def create_admin(
             return body["error"], code
         return redirect("/segments", code=303)
 
+    @app.post("/api/v1/erasures")
+    def erasure() -> Any:
+        from datetime import UTC, datetime
+
+        from warehouse.erasure import BadPseudonym, erase
+
+        doc = request.get_json(silent=True)
+        visitor = doc.get("visitor") if isinstance(doc, dict) else None
+        if not isinstance(visitor, str):
+            return jsonify({"error": 'send {"visitor": "<pooled pseudonym>"}'}), 400
+        try:
+            erase(wh, visitor, datetime.now(UTC))
+        except BadPseudonym as exc:
+            return jsonify({"error": str(exc)}), 400
+        return jsonify({"visitor": visitor, "suppressed": True}), 202
+
     @app.get("/api/v1/segments")
     def segments_api() -> Any:
         return jsonify([asdict(e) for e in latest(wh)])

@@ -258,6 +258,27 @@ def cmd_partners(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    """Erase a pooled visitor: suppressed from every build and export, and deleted from the warehouse."""
+    from datetime import UTC, datetime
+
+    from artaud import wiring
+    from warehouse.erasure import BadPseudonym, erase
+    from warehouse.migrate import migrate
+
+    wh = wiring.warehouse(_settings(args))
+    try:
+        migrate(wh)
+        erase(wh, args.visitor, datetime.now(UTC))
+    except BadPseudonym as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        wh.close()
+    print(f"{args.visitor}: suppressed; its rows are being deleted (ClickHouse mutations)")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from artaud import wiring
     from warehouse.migrate import migrate
@@ -355,6 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     sb = seg_sub.add_parser("build")
     sb.add_argument("--only", action="append", help="a segment id (repeatable); default: all")
     seg.set_defaults(func=cmd_segments)
+
+    era = sub.add_parser("erase", help="erase a pooled visitor (suppression + deletion)")
+    era.add_argument("--visitor", required=True, help="a pooled pseudonym (p<version>.<hex>)")
+    era.set_defaults(func=cmd_erase)
 
     sub.add_parser("migrate", help="apply control-plane and warehouse migrations").set_defaults(
         func=cmd_migrate

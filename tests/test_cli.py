@@ -109,3 +109,9 @@ def test_partners_accounts_keys_and_audit(tmp_path, capsys):
     assert "no active key" in capsys.readouterr().err
     assert run("suspend", "--slug", "nobody") == 2
     assert run("audit") == 0
+
+
+def test_erase_needs_a_pooled_pseudonym(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "erase", "--visitor", "someone@example.org"]) == 2
+    assert "pooled pseudonym" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path), "erase", "--visitor", "p1." + "ab" * 16]) == 0

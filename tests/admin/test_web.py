@@ -96,3 +96,12 @@ def test_segments_built_on_demand_and_listed(client):
 def test_segment_builds_refuse_bad_requests(client, body, message):
     r = client.post("/api/v1/segments/build", json=body)
     assert r.status_code == 400 and message in r.get_json()["error"]
+
+
+def test_erasures_from_the_console(client):
+    rows = client.get("/api/v1/events/recent?cinema=9990001").get_json()
+    visitor = rows[0]["visitor"]
+    r = client.post("/api/v1/erasures", json={"visitor": visitor})
+    assert r.status_code == 202 and r.get_json() == {"visitor": visitor, "suppressed": True}
+    assert client.post("/api/v1/erasures", json={"visitor": "d.not-pooled"}).status_code == 400
+    assert client.post("/api/v1/erasures", data="nope").status_code == 400

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+
+import pytest
 
 from spool.reader import SpoolReader
 from spool.writer import SpoolWriter
@@ -215,3 +218,34 @@ def test_withdrawals_drain_into_suppressions_once(warehouse, tmp_path):
     )
     assert [tuple(r) for r in rows] == [("p1.withdrawn", "withdraw", "2026-11-23 12:00:00", 1)]
     w.close()
+
+
+def test_erasure_suppresses_then_deletes_everywhere(warehouse):
+    import time
+
+    from warehouse.erasure import BadPseudonym, erase
+
+    migrate(warehouse)
+    rows = [json.loads(r) for r in records(3, prefix="erase")]
+    visitor = rows[0]["visitor"]
+    warehouse.insert_events(rows, "t-erase")
+    warehouse.insert_rows(
+        "segment_members",
+        ("built_on", "build_id", "segment_key", "visitor", "cinemas"),
+        [(date(2026, 11, 24), "b1", "art-et-essai", visitor, [1])],
+    )
+    erase(warehouse, visitor, datetime(2026, 11, 24, 12, tzinfo=UTC))
+    db = warehouse.database
+    assert warehouse.query(f"SELECT kind FROM {db}.suppressions WHERE visitor = '{visitor}'") == [("erase",)]
+    deadline = time.monotonic() + 30  # mutations are asynchronous on the 18.16 server
+    while time.monotonic() < deadline:
+        left = [
+            warehouse.query(f"SELECT count() FROM {db}.{t} WHERE visitor = '{visitor}'")[0][0]
+            for t in ("events", "segment_members")
+        ]
+        if left == [0, 0]:
+            break
+        time.sleep(0.3)
+    assert left == [0, 0]
+    with pytest.raises(BadPseudonym):
+        erase(warehouse, "d.exempt-hash", datetime(2026, 11, 24, tzinfo=UTC))
