@@ -9,8 +9,11 @@ from datetime import datetime
 from warehouse.backend import Warehouse
 from warehouse.loader import SUPPRESSION_COLUMNS, sql_str
 
-_POOLED = re.compile(r"^p\d{1,5}\.[0-9a-f]{8,64}$")
-TABLES = ("events", "segment_members", "segment_visitors", "export_members")
+_POOLED = re.compile(r"^p\d{1,5}\.[0-9A-Za-z]{1,64}$")
+# export_members keeps the pseudonym until its export expires: that is how the partner's next delta
+# tells it to remove the person (propagating the erasure to the destination); the suppression keeps
+# it out of every new export.
+TABLES = ("events", "segment_members", "segment_visitors")
 
 
 class BadPseudonym(ValueError):

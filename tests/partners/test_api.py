@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from partners.manifest import verify
 from partners.pseudonyms import partner_pseudonym
-from tests.partners.conftest import later
+from tests.partners.conftest import NOW, later
+from warehouse.erasure import erase
 
 ACME_ONLY = {f"p1.v{i:04d}" for i in range(0, 210)}  # consent covers acme
 OTHER_ONLY = {f"p1.v{i:04d}" for i in [*range(0, 120), *range(210, 270)]}
@@ -260,3 +261,17 @@ def test_differencing_is_checked_against_every_live_export_to_the_partner_whatev
     r = create(world, "acme", "idf")  # 3 fewer than the live art-et-essai and idf exports
     assert r.status_code == 409 and r.get_json()["error"] == "differencing"
     assert f"export {first}" in r.get_json()["message"] or "export ex_" in r.get_json()["message"]
+
+
+def test_erased_visitors_are_removals_in_the_next_delta(world):
+    first = create(world, "acme").get_json()["export"]
+    erased = sorted(ACME_ONLY)[-60:]
+    for v in erased:
+        erase(world.wh, v, NOW)
+    world.builder.build()
+    second = create(world, "acme").get_json()["export"]
+    assert (second["removed"], second["previous_export_id"]) == (60, first["export_id"])
+    key = world.partner_keys["acme"]
+    assert set(all_members(world, "acme", second["export_id"], "removed")) == {
+        partner_pseudonym(key, v) for v in erased
+    }
