@@ -16,7 +16,14 @@ from datetime import UTC, date, datetime
 
 from segments.definitions import InvalidSegments, Segment
 from segments.guards import GuardPolicy, SegmentStats, noisy_count, refusals
-from segments.rules import CinemaInfo, contributions_sql, counts_sql, members_sql, visitors_sql
+from segments.rules import (
+    CinemaInfo,
+    combined_members_sql,
+    contributions_sql,
+    counts_sql,
+    members_sql,
+    visitors_sql,
+)
 from warehouse.backend import Warehouse
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
@@ -110,13 +117,21 @@ class SegmentBuilder:
         build_id = new_build_id(now)
         db = self.wh.database
         cinemas = list(self.cinemas())
-        steps = len(chosen) + 2
+        undivided = [s for s in chosen if not s.per]
+        divided = [s for s in chosen if s.per]
+        steps = len(divided) + (1 if undivided else 0) + 2
         say = progress or (lambda done, total, what: None)
         say(0, steps, "consent of every pooled visitor")
         longest = max((s.lookback_days for s in chosen), default=1)
         self.wh.execute(visitors_sql(db, build_id, today, longest))
-        for i, seg in enumerate(chosen, start=1):
-            say(i, steps, f"segment {seg.id}")
+        done = 0
+        if undivided:  # one pass for every definition that is not split per film, region or category
+            done += 1
+            say(done, steps, "segments " + ", ".join(s.id for s in undivided))
+            self.wh.execute(combined_members_sql(db, build_id, undivided, cinemas, today))
+        for seg in divided:
+            done += 1
+            say(done, steps, f"segment {seg.id}")
             self.wh.execute(members_sql(db, build_id, seg, cinemas, today))
         say(steps - 1, steps, "privacy guards")
         counts = {str(k): int(n) for k, n in self.wh.query(counts_sql(db, build_id))}

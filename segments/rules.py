@@ -96,6 +96,65 @@ def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaIn
     )
 
 
+def _condition(seg: Segment, allowed: Sequence[CinemaInfo], today: date) -> str:
+    """What makes an event count for this (undivided) definition, as one boolean expression."""
+    first = today - timedelta(days=seg.lookback_days - 1)
+    parts = [
+        f"event_date >= toDate({sql_str(first.isoformat())})",
+        f"cinema_id IN ({', '.join(str(c.id) for c in allowed) or '0'})",
+    ]
+    if seg.events:
+        parts.append(f"event_name IN ({_list(seg.events)})")
+    if seg.regions:
+        parts.append(f"region IN ({_list(seg.regions)})")
+    if seg.films:
+        parts.append(f"film_ref IN ({_list(seg.films)})")
+    return "(" + " AND ".join(parts) + ")"
+
+
+def combined_members_sql(
+    db: str, build_id: str, segs: Sequence[Segment], cinemas: Sequence[CinemaInfo], today: date
+) -> str:
+    """One INSERT ... SELECT for several undivided definitions (no `per`): a single pass over the
+    pooled events groups them by visitor once, with one conditional aggregate per definition, and an
+    ARRAY JOIN writes a member row for each definition whose rule the visitor meets. Same members as
+    `members_sql` for each definition, at the cost of one scan instead of one per definition."""
+    assert segs and not any(s.per for s in segs)
+    keys, arrays, oks, conds = [], [], [], []
+    for seg in segs:
+        cond = _condition(seg, participating(seg, cinemas), today)
+        conds.append(cond)
+        arr = f"groupUniqArrayIf(cinema_id, {cond})"
+        ok = [f"countIf({cond}) > 0"]
+        if seg.min_visits > 1:
+            ok.append(
+                f"uniqExactIf(toUInt64(cinema_id) * 65536 + toUInt16(event_date), {cond}) >= {seg.min_visits}"
+            )
+        if seg.min_cinemas > 1:
+            ok.append(f"length({arr}) >= {seg.min_cinemas}")
+        keys.append(sql_str(seg.id))
+        arrays.append(arr)
+        oks.append("(" + " AND ".join(ok) + ")")
+    longest = max(s.lookback_days for s in segs)
+    first = today - timedelta(days=longest - 1)
+    where = [
+        "track = 'pooled'",
+        "is_bot = 0",
+        f"event_date >= toDate({sql_str(first.isoformat())})",
+        f"event_date <= toDate({sql_str(today.isoformat())})",
+        f"visitor NOT IN (SELECT visitor FROM {db}.suppressions)",
+        "(" + " OR ".join(conds) + ")",
+    ]
+    return (
+        f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
+        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, key, visitor, member_cinemas FROM ("
+        f"SELECT visitor, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
+        f"[{', '.join('toUInt8(' + o + ')' for o in oks)}] AS oks "
+        f"FROM {db}.events WHERE {' AND '.join(where)} GROUP BY visitor) "
+        f"ARRAY JOIN keys AS key, arrays AS member_cinemas, oks AS ok WHERE ok = 1"
+    )
+
+
 def visitors_sql(db: str, build_id: str, today: date, lookback_days: int) -> str:
     """INSERT ... SELECT of every pooled visitor's consent as it stands at this build: the purposes of
     their latest pooled event, leaving out visitors who withdrew or were erased (`suppressions`)."""

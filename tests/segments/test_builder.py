@@ -159,3 +159,25 @@ def test_old_snapshots_are_dropped_and_their_results_kept(wh):
     assert sorted(dropped) == [f"segment_members:{TODAY}", f"segment_visitors:{TODAY}"]
     assert members(wh, report.build_id, "art-et-essai") == set()
     assert [e.key for e in latest(wh)] == ["art-et-essai"]
+
+
+def test_the_single_pass_finds_the_same_members_as_one_pass_per_definition(wh):
+    from segments.rules import combined_members_sql, members_sql
+
+    undivided = [s for s in load_segments() if not s.per]
+    db = wh.database
+    wh.execute(combined_members_sql(db, "b-single", undivided, CINEMAS, TODAY))
+    for seg in undivided:
+        wh.execute(members_sql(db, "b-each", seg, CINEMAS, TODAY))
+
+    def rows(build):
+        return {
+            (str(k), str(v), tuple(sorted(int(c) for c in cs)))
+            for k, v, cs in wh.query(
+                f"SELECT segment_key, visitor, cinemas FROM {db}.segment_members WHERE build_id = '{build}'"
+            )
+        }
+
+    single, each = rows("b-single"), rows("b-each")
+    assert single == each and len(single) > 500
+    assert {k for k, _, _ in single} == {s.id for s in undivided}
