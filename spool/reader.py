@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,13 @@ def _alive(d: Path) -> bool:
     return False
 
 
+def _stale(d: Path, seconds: float = 300.0) -> bool:
+    try:
+        return time.time() - d.stat().st_mtime > seconds
+    except FileNotFoundError:
+        return False
+
+
 class SpoolReader:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -93,7 +101,15 @@ class SpoolReader:
 
     # -- reading ------------------------------------------------------------
     def writers(self) -> list[str]:
-        return sorted(d.name for d in self.root.iterdir() if d.is_dir() and d.name.startswith("w-"))
+        names = []
+        for d in self.root.iterdir():
+            if not d.is_dir():
+                continue
+            if d.name.startswith("w-"):
+                names.append(d.name)
+            elif d.name.startswith(".w-") and _stale(d) and not _alive(d):
+                shutil.rmtree(d, ignore_errors=True)  # a writer that died while starting
+        return sorted(names)
 
     def next_batch(self, max_records: int) -> Batch | None:
         """The next batch from any writer (round robin), or None if nothing is ready."""

@@ -43,10 +43,15 @@ class SpoolWriter:
         self.max_bytes = max_bytes
         self.segment_bytes = segment_bytes
         root.mkdir(parents=True, exist_ok=True)
-        self.dir = root / f"w-{os.getpid()}-{secrets.token_hex(4)}"
-        self.dir.mkdir()
-        self._lock_fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        # The directory appears under its `w-` name only once its lock is held: a reader that finds a
+        # `w-` directory without a held lock takes its writer for dead and removes it when empty.
+        name = f"w-{os.getpid()}-{secrets.token_hex(4)}"
+        staging = root / f".{name}"
+        staging.mkdir()
+        self._lock_fd = os.open(staging / "lock", os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.dir = root / name
+        os.rename(staging, self.dir)
         self._lock = threading.Lock()
         self._seq = 0
         self._fd = -1

@@ -159,3 +159,28 @@ def test_a_checksum_mismatch_skips_the_rest_of_the_segment_and_counts_it(tmp_pat
     assert r.next_batch(10) is None
     assert r.corrupt_bytes == HEADER.size + 3 + len(encode([b"after"]))
     assert not w.dir.exists()
+
+
+def test_a_reader_never_removes_a_writer_that_is_starting(tmp_path, monkeypatch):
+    """A reader that lists the spool at the worst moment (a writer has made its directory but does
+    not hold its lock yet) must not take that writer for dead and remove its directory."""
+    import fcntl as fcntl_module
+
+    root = tmp_path / "spool"
+    root.mkdir()
+    reader = SpoolReader(root)
+    real_flock = fcntl_module.flock
+    busy = []
+
+    def flock_after_a_reader_pass(fd, op):
+        if not busy:  # the reader's own flock calls go straight through
+            busy.append(1)
+            reader.next_batch(100)
+            busy.clear()
+        return real_flock(fd, op)
+
+    monkeypatch.setattr(fcntl_module, "flock", flock_after_a_reader_pass)
+    w = SpoolWriter(root, 10 << 20, 1 << 20, 10)
+    w.append([b"x"])
+    w.close()
+    assert [d.name.startswith("w-") for d in root.iterdir()] == [True]
