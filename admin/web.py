@@ -14,7 +14,7 @@ from controlplane.store import ControlPlane
 from segments.builder import SegmentBuilder
 from segments.catalog import latest
 from segments.definitions import InvalidSegments
-from warehouse.backend import Warehouse
+from warehouse.backend import Warehouse, WarehouseError
 
 PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Audience mutualisée Art &amp; Essai — console</title>
@@ -107,6 +107,10 @@ def create_admin(
             "built_at": report.built_at.isoformat(),
             "segments": [asdict(s) for s in report.segments],
         }, 200
+
+    @app.errorhandler(WarehouseError)
+    def unavailable(exc: WarehouseError) -> Any:
+        return jsonify({"error": "l'entrepôt de données est indisponible", "detail": str(exc)[:200]}), 503
 
     @app.get("/segments")
     def segments_page() -> str:

@@ -23,6 +23,7 @@ from partners.exports import MAX_PAGE, ExportRefused, ExportService, manifest_of
 from partners.manifest import public_pem
 from partners.openapi import openapi
 from partners.ratelimit import RateLimiter
+from warehouse.backend import WarehouseError
 
 KINDS = {"members": "members", "added": "added", "removed": "removed"}
 
@@ -120,6 +121,12 @@ def create_partner_api(
     @app.errorhandler(405)
     def not_allowed(_: Exception) -> Response:
         return _error(405, "method_not_allowed", "method not allowed here")
+
+    @app.errorhandler(WarehouseError)
+    def unavailable(_: WarehouseError) -> Response:
+        return _error(
+            503, "unavailable", "the audience store is unavailable: retry later", {"Retry-After": "30"}
+        )
 
     @app.errorhandler(ExportRefused)
     def refused(exc: ExportRefused) -> Response:

@@ -16,6 +16,7 @@ AUTH_ERRORS = {
     "401": _err("no key, an invalid key or a revoked key"),
     "403": _err("the partner is suspended, or the key's scope does not cover this"),
     "429": _err("rate limited: retry after the Retry-After header's seconds"),
+    "503": _err("the audience store is unavailable: retry after the Retry-After header's seconds"),
 }
 EXPORT_DOC = {
     "description": "the signed manifest",

@@ -105,3 +105,14 @@ def test_erasures_from_the_console(client):
     assert r.status_code == 202 and r.get_json() == {"visitor": visitor, "suppressed": True}
     assert client.post("/api/v1/erasures", json={"visitor": "d.not-pooled"}).status_code == 400
     assert client.post("/api/v1/erasures", data="nope").status_code == 400
+
+
+def test_an_unavailable_warehouse_is_a_503(client, monkeypatch):
+    from warehouse.backend import WarehouseError
+
+    def down(*_args, **_kwargs):
+        raise WarehouseError("unreachable")
+
+    monkeypatch.setattr("admin.web.latest", down)
+    r = client.get("/api/v1/segments")
+    assert r.status_code == 503 and r.get_json()["error"]

@@ -275,3 +275,17 @@ def test_erased_visitors_are_removals_in_the_next_delta(world):
     assert set(all_members(world, "acme", second["export_id"], "removed")) == {
         partner_pseudonym(key, v) for v in erased
     }
+
+
+def test_an_unavailable_warehouse_is_a_clear_503_not_a_stack_trace(world, monkeypatch):
+    from warehouse.backend import WarehouseError
+
+    def down(*_args, **_kwargs):
+        raise WarehouseError("ClickHouse server 127.0.0.1:9000 unreachable")
+
+    monkeypatch.setattr(world.wh, "query", down)
+    r = world.client.get("/v1/segments", headers=world.auth("acme"))
+    assert (
+        r.status_code == 503 and r.get_json()["error"] == "unavailable" and r.headers["Retry-After"] == "30"
+    )
+    assert "unreachable" not in r.get_data(as_text=True)
