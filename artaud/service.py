@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,34 @@ class StartupError(Exception):
     """A configured part is missing or unreachable; the message says which and what to do."""
 
 
+class StopFlag:
+    """Set from signal handlers, so it takes no lock: a handler that waited for a lock held by the
+    code it interrupted (`threading.Event.set` inside `Event.wait`) would never return, and two
+    signals in a row (Ctrl-C under `timeout`, say) deadlocked the stop."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self._set and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self._set
+
+
 class Supervisor:
     """Signal handling and the wait loop shared by every role."""
 
     def __init__(self, settings: Settings, out: Any = sys.stdout) -> None:
         self.settings = settings
         self.out = out
-        self.stopping = threading.Event()
+        self.stopping = StopFlag()
         for sig in (signal.SIGINT, signal.SIGTERM):  # first: a stop during start-up is a clean stop
             signal.signal(sig, lambda *_: self.stopping.set())
 
