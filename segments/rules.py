@@ -60,22 +60,7 @@ def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaIn
     segment's cinemas, and not withdrawn or erased (`suppressions`). Which partners each member's
     consent covers is read from `segment_visitors` of the same build when exporting."""
     allowed = participating(seg, cinemas)
-    ids = ", ".join(str(c.id) for c in allowed) or "0"
-    first = today - timedelta(days=seg.lookback_days - 1)
-    where = [
-        "track = 'pooled'",
-        "is_bot = 0",
-        f"event_date >= toDate({sql_str(first.isoformat())})",
-        f"event_date <= toDate({sql_str(today.isoformat())})",
-        f"cinema_id IN ({ids})",
-        f"visitor NOT IN (SELECT visitor FROM {db}.suppressions)",
-    ]
-    if seg.events:
-        where.append(f"event_name IN ({_list(seg.events)})")
-    if seg.regions:
-        where.append(f"region IN ({_list(seg.regions)})")
-    if seg.films:
-        where.append(f"film_ref IN ({_list(seg.films)})")
+    where = [*_pooled(db, today, seg.lookback_days), _condition(seg, allowed, today)]
     if seg.per == "film":
         where.append("film_ref != ''")
     if seg.per == "region":
@@ -96,8 +81,21 @@ def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaIn
     )
 
 
+def _pooled(db: str, today: date, lookback_days: int) -> list[str]:
+    """The events any segment draws on: the pooled track (every pooled event carries the pooled-audience
+    consent), no bots, within the window, no withdrawn or erased visitor."""
+    first = today - timedelta(days=lookback_days - 1)
+    return [
+        "track = 'pooled'",
+        "is_bot = 0",
+        f"event_date >= toDate({sql_str(first.isoformat())})",
+        f"event_date <= toDate({sql_str(today.isoformat())})",
+        f"visitor NOT IN (SELECT visitor FROM {db}.suppressions)",
+    ]
+
+
 def _condition(seg: Segment, allowed: Sequence[CinemaInfo], today: date) -> str:
-    """What makes an event count for this (undivided) definition, as one boolean expression."""
+    """What makes an event count for this definition, as one boolean expression."""
     first = today - timedelta(days=seg.lookback_days - 1)
     parts = [
         f"event_date >= toDate({sql_str(first.isoformat())})",
@@ -135,16 +133,7 @@ def combined_members_sql(
         keys.append(sql_str(seg.id))
         arrays.append(arr)
         oks.append("(" + " AND ".join(ok) + ")")
-    longest = max(s.lookback_days for s in segs)
-    first = today - timedelta(days=longest - 1)
-    where = [
-        "track = 'pooled'",
-        "is_bot = 0",
-        f"event_date >= toDate({sql_str(first.isoformat())})",
-        f"event_date <= toDate({sql_str(today.isoformat())})",
-        f"visitor NOT IN (SELECT visitor FROM {db}.suppressions)",
-        "(" + " OR ".join(conds) + ")",
-    ]
+    where = [*_pooled(db, today, max(s.lookback_days for s in segs)), "(" + " OR ".join(conds) + ")"]
     return (
         f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
         f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, key, visitor, member_cinemas FROM ("
