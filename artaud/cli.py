@@ -225,8 +225,10 @@ def cmd_partners(args: argparse.Namespace) -> int:
             for p in store.all():
                 keys = store.keys(p.slug)
                 live = sum(1 for k in keys if k.revoked_at is None)
+                sync = store.sync_url(p.slug) or "-"
                 print(
-                    f"{p.slug:<24} {p.status:<10} {p.name}  min {p.min_audience}  keys {live} live/{len(keys)}"
+                    f"{p.slug:<24} {p.status:<10} {p.name}  min {p.min_audience}  "
+                    f"keys {live} live/{len(keys)}  sync {sync}"
                 )
         elif args.action == "key":
             k = new_key()
@@ -238,6 +240,12 @@ def cmd_partners(args: argparse.Namespace) -> int:
             )
             print(k.token)
             print("Give it to the partner now: it is not stored and cannot be shown again.", file=sys.stderr)
+        elif args.action == "sync":
+            store.set_sync_url(args.slug, None if args.clear else args.url)
+            if args.clear:
+                print(f"partner {args.slug}: ID sync removed")
+            else:
+                print(f"partner {args.slug}: ID sync to {store.sync_url(args.slug)}")
         elif args.action == "revoke":
             store.revoke_key(args.prefix)
             print(f"key {args.prefix} revoked")
@@ -361,6 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument("--slug", required=True)
     pk.add_argument("--segments", default="*", help="segment ids, comma-separated, or *")
     pk.add_argument("--formats", default="csv,jsonl")
+    ps = par_sub.add_parser("sync", help="register the partner's ID sync URL (or --clear it)")
+    ps.add_argument("--slug", required=True)
+    how = ps.add_mutually_exclusive_group(required=True)
+    how.add_argument("--url", help="https URL with {xid} where the partner-scoped pseudonym goes")
+    how.add_argument("--clear", action="store_true", help="stop syncing with this partner")
     pr = par_sub.add_parser("revoke")
     pr.add_argument("--prefix", required=True)
     for action in ("suspend", "activate"):

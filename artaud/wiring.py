@@ -13,6 +13,7 @@ from collector.metrics import CollectorMetrics
 from collector.pseudonym import Pseudonymiser
 from collector.salts import SaltStore
 from collector.sites import RefreshingSites, Site
+from collector.syncs import RefreshingSyncs
 from config.keyring import KeyRing
 from config.settings import Settings, load
 from consent.decision import Policy
@@ -21,6 +22,7 @@ from controlplane.partner_store import PartnerStore
 from controlplane.store import ControlPlane
 from partners.exports import ExportService
 from partners.manifest import signing_key
+from partners.sync import SyncPartner
 from segments.builder import SegmentBuilder
 from segments.definitions import Segment, load_segments
 from segments.guards import GuardPolicy
@@ -77,12 +79,18 @@ def site_loader(cp: ControlPlane) -> Iterable[tuple[str, Site]]:
     ]
 
 
+def sync_loader(cp: ControlPlane, ring: KeyRing) -> list[tuple[SyncPartner, bytes]]:
+    """The active partners' sync URLs, each with that partner's current pseudonym key."""
+    return [(p, ring.current(f"partner-{p.slug}").secret) for p in PartnerStore(cp.engine).sync_partners()]
+
+
 def collector_app(settings: Settings | None = None) -> CollectorApp:
     """Factory used by each collector worker process (granian `--factory`)."""
     settings = settings or load()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     cp = control(settings)
-    key = keyring(settings).current(POOLED_KEY)
+    ring = keyring(settings)
+    key = ring.current(POOLED_KEY)
     c = settings.collector
     return CollectorApp(
         config=CollectorConfig(
@@ -103,6 +111,7 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
             ),
         ),
         sites=RefreshingSites(lambda: site_loader(cp), c.site_refresh_seconds),
+        syncs=RefreshingSyncs(lambda: sync_loader(cp, ring), c.site_refresh_seconds),
         sink=SpoolWriter(
             spool_dir(settings),
             settings.spool.max_bytes,

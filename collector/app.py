@@ -1,7 +1,7 @@
 """The collector's WSGI callable: a lean hit path without a framework.
 
-Routes: GET /c/p.gif (pixel), POST /c/e (beacon, text/plain JSON), GET /c/t.js (tag),
-GET /healthz, GET /metrics. Every refusal is a 4xx (503 when the sink is full) with a
+Routes: GET /c/p.gif (pixel), POST /c/e (beacon, text/plain JSON), POST /c/w (withdrawal),
+GET /c/s (the partner ID sync frame), GET /c/t.js (tag), GET /healthz, GET /metrics. Every refusal is a 4xx (503 when the sink is full) with a
 one-line reason and a per-cinema, per-reason counter; nothing raw is logged.
 """
 
@@ -21,14 +21,17 @@ import orjson
 from collector.agents import AgentClassifier
 from collector.events import Edge, build_events, consent_record, suppression_record
 from collector.geo import RegionResolver, network_prefix
-from collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_withdrawal
+from collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_sync, parse_withdrawal
 from collector.metrics import CollectorMetrics
 from collector.pseudonym import Pseudonymiser, keyed_hash
 from collector.salts import SaltStore, local_day
 from collector.sink import EventSink, SinkFull
 from collector.sites import Site, SiteDirectory
+from collector.syncframe import document as sync_document
+from collector.syncs import StaticSyncs, SyncDirectory
 from collector.urls import host_of
-from consent.decision import Policy, Signals, decide
+from consent.decision import Decision, Policy, Signals, decide
+from partners.sync import targets as sync_targets
 
 log = logging.getLogger("artaud.collector")
 
@@ -88,6 +91,7 @@ class CollectorApp:
         agents: AgentClassifier,
         regions: RegionResolver,
         metrics: CollectorMetrics,
+        syncs: SyncDirectory | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.cfg = config
@@ -98,6 +102,7 @@ class CollectorApp:
         self.agents = agents
         self.regions = regions
         self.metrics = metrics
+        self.syncs: SyncDirectory = syncs if syncs is not None else StaticSyncs()
         self.clock = clock
         self.tag = tag_script(config.policy)
 
@@ -122,6 +127,8 @@ class CollectorApp:
                 return self._reply(
                     start_response, "405 Method Not Allowed", b"use POST\n", [("Allow", "POST")]
                 )
+            if path == "/c/s" and method in ("GET", "HEAD"):
+                return self._sync(environ, start_response)
             if path == "/c/t.js":
                 return self._reply(
                     start_response,
@@ -243,6 +250,47 @@ class CollectorApp:
             return self._refuse(start_response, "unknown", err, environ)
         return self._accept(hit, environ, start_response, pixel=False)
 
+    def _decide(self, hit: RawHit, environ: Environ, now: datetime) -> Decision:
+        return decide(
+            Signals(
+                tag_purposes=hit.consent,
+                cmp=hit.cmp,
+                gpc=hit.gpc or environ.get("HTTP_SEC_GPC", "").strip() == "1",
+                dnt=environ.get("HTTP_DNT", "").strip() == "1",
+                tcf=hit.tcf,
+            ),
+            self.cfg.policy,
+            now,
+        )
+
+    def _sync(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        """The partner ID sync frame: each registered partner that this hit's own consent signal covers
+        gets the visitor's partner-scoped pseudonym (`partners/sync.py`, `collector/syncframe.py`)."""
+        try:
+            hit = parse_sync(environ.get("QUERY_STRING", ""), self.cfg.max_events_per_batch)
+        except HitError as err:
+            return self._refuse(start_response, "unknown", err, environ)
+        site = self.sites.lookup(hit.site_key)
+        if site is None:
+            return self._refuse(
+                start_response, "unknown", HitError("unknown_site", "no cinema has this site key"), environ
+            )
+        try:
+            if not site.active:
+                raise HitError("site_suspended", "this cinema's collection is suspended")
+            self._check_origin(site, hit, environ)
+        except HitError as err:
+            return self._refuse(start_response, site.cnc_id, err, environ)
+        decision = self._decide(hit, environ, datetime.fromtimestamp(int(self.clock()), UTC))
+        targets: list[tuple[str, str]] = []
+        if decision.pooled and decision.partners:
+            pooled = self.pseudo.pooled(hit.visitor_id)
+            targets = sync_targets(decision.partners, pooled, self.syncs.entries())
+        for slug, _ in targets:
+            self.metrics.syncs.labels(slug).inc()
+        body, headers = sync_document(targets)
+        return self._reply(start_response, "200 OK", body, headers)
+
     def _check_origin(self, site: Site, hit: RawHit, environ: Environ) -> None:
         evidence = host_of(environ.get("HTTP_ORIGIN", "")) or host_of(environ.get("HTTP_REFERER", ""))
         hosts = [host_of(e.url) for e in hit.events if e.url]
@@ -280,17 +328,7 @@ class CollectorApp:
         ip = self.client_ip(environ)
         ua = str(environ.get("HTTP_USER_AGENT", ""))
         salt = self.salts.salt_for(local_day(now), site.cinema_id)
-        decision = decide(
-            Signals(
-                tag_purposes=hit.consent,
-                cmp=hit.cmp,
-                gpc=hit.gpc or environ.get("HTTP_SEC_GPC", "").strip() == "1",
-                dnt=environ.get("HTTP_DNT", "").strip() == "1",
-                tcf=hit.tcf,
-            ),
-            self.cfg.policy,
-            now,
-        )
+        decision = self._decide(hit, environ, now)
         pooled = decision.pooled and bool(hit.visitor_id)
         edge = Edge(
             cinema_id=site.cinema_id,

@@ -38,6 +38,13 @@ class CollectorMetrics:
             registry=self.registry,
         )
 
+        self.syncs = Counter(
+            "artaud_partner_syncs",
+            "Partner ID syncs handed to a partner's sync URL (consent covered that partner)",
+            ["partner"],
+            registry=self.registry,
+        )
+
     def accept(self, cinema: str, track: Track, n: int = 1) -> None:
         self.accepted.labels(cinema, track).inc(n)
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-log = logging.getLogger("artaud.collector")
+from collector.refresh import Refreshing
 
 
 @dataclass(frozen=True)
@@ -37,26 +34,10 @@ class StaticSites:
 
 
 class RefreshingSites:
-    """Reloads the whole directory from a loader every `ttl` seconds (in the background
-    of a request: a slow control plane never blocks hits once a first copy is loaded)."""
+    """The whole directory reloaded from a loader every `ttl` seconds (`collector/refresh.py`)."""
 
     def __init__(self, loader: Callable[[], Iterable[tuple[str, Site]]], ttl: float) -> None:
-        self._loader = loader
-        self._ttl = ttl
-        self._sites: dict[str, Site] = dict(loader())
-        self._at = time.monotonic()
-        self._refreshing = threading.Lock()
+        self._sites = Refreshing(lambda: dict(loader()), ttl, "site directory")
 
     def lookup(self, site_key: str) -> Site | None:
-        if time.monotonic() - self._at > self._ttl and self._refreshing.acquire(blocking=False):
-            threading.Thread(target=self._refresh, daemon=True).start()
-        return self._sites.get(site_key)
-
-    def _refresh(self) -> None:
-        try:
-            self._sites = dict(self._loader())
-        except Exception:  # keep serving the last good copy
-            log.warning("site directory refresh failed; serving the last good copy", exc_info=True)
-        finally:
-            self._at = time.monotonic()
-            self._refreshing.release()
+        return self._sites.get().get(site_key)

@@ -45,6 +45,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _create("partner_policies", "partner_keys", "exports", "audit_log"),
         _drop("partner_policies", "partner_keys", "exports", "audit_log"),
     ),
+    Migration(5, "partner ID sync URLs", _create("partner_sync"), _drop("partner_sync")),
 )
 
 

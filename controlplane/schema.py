@@ -125,3 +125,12 @@ audit_log = Table(
     Column("status", Integer, nullable=False),
     Column("detail", String(300), nullable=False),
 )
+
+# -- partner ID sync (migration 5) -------------------------------------------------------------------
+partner_sync = Table(
+    "partner_sync",
+    metadata,
+    Column("partner_slug", String(64), primary_key=True),
+    Column("url", String(512), nullable=False),  # a template with {xid} once (partners/sync.py)
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -22,23 +22,24 @@
       site = S && S.getAttribute("data-site"),
       old = w.artaud,
       K = "artaud_id",
-      api = null, // purposes given through the tag's own API
-      tc = null, // TC string from __tcfapi
-      tcOk = false, // what that TC string means for the pooled audience, read here to store an id
+      api, // purposes given through the tag's own API (undefined: none given)
+      tc, // TC string from __tcfapi
+      tcOk, // what that TC string means for the pooled audience, read here to store an id
       waiting = [], // hits held until the TCF CMP answered (at most 1 s)
       last,
       base,
+      sync, // open the partner ID sync with the next hit
       to, // in a ticketing iframe (data-bridge): the parent page's origin
       gpc = N.globalPrivacyControl === true && C.g,
-      dnt = (N.doNotTrack == "1" || w.doNotTrack == "1") && C.d;
+      dnt = /1/.test(N.doNotTrack + w.doNotTrack) && C.d; // "1" on either
     if (!site || (old && old.l)) return;
-    base = S.src.replace(/\/c\/t\.js.*$/, "");
+    base = S.src.split("/c/t.js")[0];
     if (S.hasAttribute("data-bridge") && w.parent != w) to = S.getAttribute("data-bridge") || (d.referrer.match(/^\w+:\/\/[^/]+/) || [])[0];
 
     function rid() {
-      var c = w.crypto, a = c && c.getRandomValues ? c.getRandomValues(new Uint32Array(4)) : [], s = "", i;
+      var a = T(function () { return crypto.getRandomValues(new Uint32Array(4)); })() || [], s = "", i;
       for (i = 0; i < 4; i++) s += (a[i] || (Math.random() * 4e9) >>> 0).toString(36) + "-";
-      return s + 0;
+      return s;
     }
 
     // [source, signal, covers the pooled audience: true, false, or undefined while unknown (no choice
@@ -52,16 +53,18 @@
         for (n in st) if (n == C.s || n.indexOf(C.s + "_") == 0) out.push(n + "=" + (st[n] === true));
         return [src, out.join(), st[C.s]];
       }
-      return api == null ? ["", ""] : ["tag", api, /(^|,)pool(,|$)/.test(api)];
+      return api == null ? [] : ["tag", api, /(^|,)pool(,|$)/.test(api)];
     }
 
     // the first-party id, created at consent; when the consent is refused or withdrawn (not merely
     // unknown), the id goes and the collector is told, so that its pseudonym leaves every later
     // segment and export
+    // (v.s: when the partner ID sync last ran; it runs at most once a day, with the next hit)
     function vid(on) {
-      var st = w.localStorage, v = JSON.parse(st.getItem(K));
+      var st = w.localStorage, v = JSON.parse(st.getItem(K)), now = Date.now();
       if (on) {
-        if (!v || Date.now() - v.t > 390 * 864e5) st.setItem(K, JSON.stringify((v = { i: rid(), t: Date.now() })));
+        if (!v || now - v.t > 390 * 864e5) v = { i: rid(), t: now };
+        if (!(now - v.s < 864e5)) (v.s = now), (sync = 1), st.setItem(K, JSON.stringify(v));
         return v.i;
       }
       if (on === false && v) st.removeItem(K), N.sendBeacon(base + "/c/w", JSON.stringify({ k: site, v: v.i }));
@@ -85,17 +88,20 @@
       k = own(c);
       if (k) b.v = k;
       body = JSON.stringify(b);
-      if (T(function () { return N.sendBeacon(url, body); })()) return;
-      if (T(function () { return fetch(url, { method: "POST", body: body, keepalive: !0 }).catch(T()); })()) return;
-      for (k in e) b[k] = e[k];
-      for (k in b) if (typeof b[k] != "object") q.push(k + "=" + encodeURIComponent(b[k]));
-      new Image().src = base + "/c/p.gif?" + q.join("&");
+      if (!T(function () { return N.sendBeacon(url, body); })() && !T(function () { return fetch(url, { method: "POST", body: body, keepalive: !0 }).catch(T()); })()) {
+        for (k in e) b[k] = e[k];
+        for (k in b) if (typeof b[k] != "object") q.push(k + "=" + encodeURIComponent(b[k]));
+        new Image().src = base + "/c/p.gif?" + q.join("&");
+      }
+      // the partner ID sync: a hidden frame on the collector's origin, where the collector decides each
+      // partner's consent from this same signal; the page cannot read what it hands the partners
+      if (b.v && sync) (sync = 0), (k = d.createElement("iframe")), (k.hidden = 1), (k.src = base + "/c/s?b=" + encodeURIComponent(body)), d.body.appendChild(k);
     });
 
     function release() {
       var h = waiting;
       waiting = null;
-      for (var i = 0; h && i < h.length; i++) send(h[i].n, h[i]);
+      for (var i = 0; h && i < h.length; i++) send(0, h[i]); // the held event brings its own name, URL and id
     }
 
     // film pages: data attributes, or schema.org JSON-LD (Movie, ScreeningEvent) already on the page
@@ -106,7 +112,8 @@
         o = T(JSON.parse)(x[i].text) || {};
         o = [].concat(o["@graph"] || o);
         for (j = 0; j < o.length; j++) {
-          m = o[j] && (o[j]["@type"] == "Movie" ? o[j] : o[j]["@type"] == "ScreeningEvent" && o[j].workPresented);
+          m = o[j] || {}; // a Movie, or the film a ScreeningEvent presents
+          m = m["@type"] == "Movie" ? m : m.workPresented;
           if (m && m.name) return send("view_item", { title: m.name, dir: ([].concat(m.director)[0] || {}).name, start: o[j].startDate });
         }
       }
@@ -123,10 +130,13 @@
       var n = x && (x[0] == "event" ? x[1] : x.event);
       if (/^(view_item|select_item|add_to_cart|begin_checkout|purchase)$/.test(n)) send(n, (x[0] == "event" ? x[2] : x.ecommerce) || {});
     }
+    function layers(a) {
+      for (var i = 0; i < a.length; i++) T(layer)(a[i]);
+    }
     var dl = (w.dataLayer = w.dataLayer || []), push = dl.push;
-    for (var i = 0; i < dl.length; i++) T(layer)(dl[i]);
+    layers(dl);
     dl.push = function () {
-      for (var i = 0; i < arguments.length; i++) T(layer)(arguments[i]);
+      layers(arguments);
       return push.apply(dl, arguments);
     };
 
@@ -140,7 +150,7 @@
     // events from a ticketing iframe on another origin (its tag runs with data-bridge)
     w.addEventListener("message", T(function (m) {
       var e = m.data && m.data.artaud;
-      if (e && e.n && ("" + e.u).indexOf(m.origin + "/") == 0) send(e.n, e);
+      if (e && e.n && ("" + e.u).indexOf(m.origin + "/") == 0) send(0, e);
     }));
     // a withdrawal in tarteaucitron removes the id at once
     d.addEventListener("tac.consent_updated", T(function () { own(consent()); }));
@@ -150,22 +160,20 @@
     }
     var hp = history.pushState;
     history.pushState = function () {
-      var r = hp.apply(history, arguments);
-      later();
-      return r;
+      later(); // runs after the state has changed
+      return hp.apply(history, arguments);
     };
     w.addEventListener("popstate", later);
 
     if (w.__tcfapi && !to)
       w.__tcfapi("addEventListener", 2, T(function (t, ok) {
-        var p = t && t.purpose, v = t && t.vendor, r = t && t.publisher && t.publisher.restrictions, i;
+        var r, i;
         if (ok && t.gdprApplies !== false && t.tcString && /loaded|complete/.test(t.eventStatus)) {
+          r = (t.publisher || {}).restrictions || {};
           tc = t.tcString;
           tcOk = true;
-          for (i = 0; i < C.p.length; i++) {
-            if (!p.consents[C.p[i]]) tcOk = false;
-            if (C.v && (!v.consents[C.v] || /[02]/.test(((r || {})[C.p[i]] || {})[C.v]))) tcOk = false;
-          }
+          for (i = 0; i < C.p.length; i++)
+            if (!t.purpose.consents[C.p[i]] || (C.v && (!t.vendor.consents[C.v] || /[02]/.test((r[C.p[i]] || {})[C.v])))) tcOk = false;
           own(consent());
         }
         release();

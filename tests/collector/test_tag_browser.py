@@ -566,3 +566,133 @@ def test_a_home_made_banner_that_answers_late_keeps_the_identifier_until_a_real_
     rows = {r["url_path"]: r for r in landed(svc, pre, 4)}
     assert rows[pre + "after-yes"]["track"] == "pooled" and rows[pre + "after-no"]["track"] == "exempt"
     assert rows[pre + "after-no"]["consent_source"] == "tag"
+
+
+class PartnerSyncServer:
+    """A partner's sync endpoint on loopback (as http://sync.demo-agency.example:PORT): records each
+    call's query and headers, answers a 1x1 GIF."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from collector.app import GIF
+
+        self.calls: list[tuple[str, dict[str, str]]] = []
+        self.port = free_port()
+        calls = self.calls
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                calls.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/gif")
+                self.send_header("Content-Length", str(len(GIF)))
+                self.end_headers()
+                self.wfile.write(GIF)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_g_partner_id_sync_hands_the_consented_partner_its_pseudonym_once_a_day(
+    svc, pages, browser, site_key
+):
+    import subprocess
+    import sys
+    from urllib.parse import quote
+
+    from collector.pseudonym import Pseudonymiser
+    from config.keyring import KeyRing
+    from partners.pseudonyms import partner_pseudonym
+
+    partner = PartnerSyncServer()
+    try:
+        for args in (
+            ("add", "--slug", "demo-agency", "--name", "Demo Agency"),
+            (
+                "sync",
+                "--slug",
+                "demo-agency",
+                "--url",
+                f"http://sync.demo-agency.example:{partner.port}/m?xid={{xid}}",
+            ),
+        ):
+            subprocess.run(
+                [sys.executable, "-m", "artaud.cli", "--data-dir", str(svc.data_dir), "partners", *args],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+        probe = json.dumps(
+            {
+                "k": site_key,
+                "v": "probe-visitor-01",
+                "c": "pool,partner:demo-agency",
+                "e": [{"n": "page_view"}],
+            }
+        )
+
+        def registered() -> bool:  # the collector reloads the partners' sync URLs every few seconds
+            import urllib.request
+
+            req = urllib.request.Request(
+                f"{svc.url}/c/s?b={quote(probe)}", headers={"Referer": f"http://{HOST}/"}
+            )
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return b"demo-agency" in r.read()
+
+        # each collector worker reloads on its own, the first request after the delay still seeing the old
+        # copy: 20 answers in a row on fresh connections have reached every worker after its reload
+        wait_until(lambda: all(registered() for _ in range(20)), timeout=30)
+        pre = prefix("g")
+        pages.add(
+            pre + "yes",
+            html(svc, site_key, head="<script>artaud('consent', 'pool,partner:demo-agency')</script>"),
+        )
+        pages.add(pre + "pool-only", html(svc, site_key, head="<script>artaud('consent', 'pool')</script>"))
+        pages.add(pre + "before-choice", html(svc, site_key))
+
+        p = Page(browser)
+        try:
+            p.page.goto(pages.url(HOST, pre + "yes"))
+            wait_tag(p)
+            wait_until(lambda: len(partner.calls) >= 1)
+            ident = p.stored_id()
+            # the page cannot read the frame: it is on the collector's origin
+            assert p.page.evaluate("() => document.querySelector('iframe[hidden]').contentDocument") is None
+            p.page.reload()  # the next page: synced less than a day ago
+            wait_tag(p)
+            navigate(p, pre + "next")
+            p.page.wait_for_timeout(2000)
+            assert len(partner.calls) == 1 and p.stored_id() == ident, partner.calls
+            assert p.errors == []
+        finally:
+            p.close()
+        path, headers = partner.calls[0]
+        ring = KeyRing(svc.data_dir / "secrets")
+        pooled_key = ring.current("pooled-visitor")
+        pooled = Pseudonymiser(pooled_key.secret, pooled_key.version).pooled(json.loads(ident)["i"])
+        assert path == "/m?xid=" + partner_pseudonym(ring.current("partner-demo-agency").secret, pooled)
+        assert "referer" not in headers  # the partner never learns the page, nor the collector URL
+        assert json.loads(ident)["i"] not in path
+
+        for page in ("pool-only", "before-choice"):  # no partner consent: nothing for the partner
+            p = Page(browser)
+            try:
+                p.page.goto(pages.url(HOST, pre + page))
+                wait_tag(p)
+                p.page.wait_for_timeout(1500)
+                assert p.errors == []
+            finally:
+                p.close()
+        assert len(partner.calls) == 1
+    finally:
+        partner.close()

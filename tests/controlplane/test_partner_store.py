@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from controlplane.partner_store import ExportRecord, PartnerError, PartnerStore
+from partners.sync import SyncPartner
 
 
 def test_accounts_keys_and_revocation(cp):
@@ -64,3 +65,25 @@ def test_exports_and_audit(cp):
     store.audit("", "", "GET", "/v1/segments", 401, "no_key")
     assert [(e["partner_slug"], e["status"]) for e in store.audit_entries(10)] == [("", 401), ("acme", 200)]
     assert [e["status"] for e in store.audit_entries(10, "acme")] == [200]
+
+
+def test_sync_urls_are_checked_replaced_cleared_and_left_out_while_suspended(cp):
+    store = PartnerStore(cp.engine)
+    store.add("demo-agency", "Demo Agency")
+    store.add("other-agency", "Other Agency")
+    with pytest.raises(PartnerError, match=r"must contain \{xid\}.*must use https"):
+        store.set_sync_url("demo-agency", "http://sync.demo-agency.fr/match")
+    with pytest.raises(PartnerError, match="no partner"):
+        store.set_sync_url("nobody", "https://sync.nobody.fr/{xid}")
+    assert store.sync_partners() == [] and store.sync_url("demo-agency") is None
+    store.set_sync_url("demo-agency", "https://sync.demo-agency.fr/old/{xid}")
+    store.set_sync_url("demo-agency", " https://sync.demo-agency.fr/match?xid={xid} ")
+    store.set_sync_url("other-agency", "https://m.other.fr/{xid}")
+    assert store.sync_partners() == [
+        SyncPartner("demo-agency", "https://sync.demo-agency.fr/match?xid={xid}"),
+        SyncPartner("other-agency", "https://m.other.fr/{xid}"),
+    ]
+    store.set_status("other-agency", "suspended")
+    assert [p.slug for p in store.sync_partners()] == ["demo-agency"]
+    store.set_sync_url("demo-agency", None)
+    assert store.sync_partners() == [] and store.sync_url("demo-agency") is None

@@ -16,8 +16,9 @@ def test_migrations_are_recorded_and_reversible(cp):
     migrate(cp.engine, target=1)
     assert not inspect(cp.engine).has_table("key_versions")
     assert applied(cp.engine) == [1]
-    assert cp.migrate() == [2, 3, 4]
+    assert cp.migrate() == [2, 3, 4, 5]
     assert inspect(cp.engine).has_table("partner_keys") and inspect(cp.engine).has_table("audit_log")
+    assert inspect(cp.engine).has_table("partner_sync")
 
 
 def test_register_list_and_suspend(cp):

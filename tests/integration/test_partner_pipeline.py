@@ -1,7 +1,8 @@
 """Consent through the whole pipeline: simulated mixed-consent traffic (the tag's API, tarteaucitron and
 Klaro states, GPC, bots) into `artaud run`, a segment build, exports pulled over HTTP by two partners,
 withdrawals, a second build and the delta. Every exported pseudonym must belong to a visitor whose
-consent covers that partner; withdrawn visitors must come back as removals."""
+consent covers that partner; withdrawn visitors must come back as removals; the partner ID sync hands
+a partner exactly the values its exports carry, and only for visitors who consented to it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -23,6 +25,7 @@ from partners.pseudonyms import partner_pseudonym
 from simulator.run import SimConfig, simulate
 from testing.app_process import ArtaudProcess
 from tests.integration.client import HitClient
+from tests.sync_frames import handed
 from warehouse.backend import ChdbWarehouse
 
 pytestmark = pytest.mark.slow
@@ -64,8 +67,31 @@ def members(svc: ArtaudProcess, token: str, export_id: str, kind: str) -> set[st
     return {r["pseudonym"] for r in rows}
 
 
+def synced(client: HitClient, site: dict[str, Any], visitor: str, consent: str) -> dict[str, str]:
+    """What the sync frame opened by this visitor's hit hands each partner: {partner: xid}."""
+    host = site["domains"][0]
+    event = {"n": "page_view", "u": f"https://{host}/programme", "i": f"sync-{visitor}"}
+    body = {"k": site["site_key"], "v": visitor, "c": consent, "e": [event]}
+    status, doc = client._request(
+        "GET", "/c/s?b=" + quote(json.dumps(body)), None, {"Referer": f"https://{host}/"}
+    )
+    assert status == 200
+    return {slug: url.split("xid=", 1)[1] for slug, url in handed(doc).items()}
+
+
 def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_as_removals(tmp_path):
     data = tmp_path / "data"
+    for slug, name in (("demo-agency", "Demo Agency"), ("other-agency", "Other Agency")):
+        cli(data, "partners", "add", "--slug", slug, "--name", name)
+        cli(
+            data,
+            "partners",
+            "sync",
+            "--slug",
+            slug,
+            "--url",
+            f"https://sync.{slug}.example/match?xid={{xid}}",
+        )
     svc = ArtaudProcess(
         data,
         extra_env={
@@ -77,8 +103,6 @@ def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_a
     ).start()
     known = [f"known-visitor-{i:04d}" for i in range(40)]  # visitors this test follows by their raw id
     try:
-        cli(data, "partners", "add", "--slug", "demo-agency", "--name", "Demo Agency")
-        cli(data, "partners", "add", "--slug", "other-agency", "--name", "Other Agency")
         demo = cli(data, "partners", "key", "--slug", "demo-agency").splitlines()[1]
         other = cli(data, "partners", "key", "--slug", "other-agency").splitlines()[1]
         out = io.StringIO()
@@ -98,6 +122,11 @@ def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_a
                 consent="measure,pool,partner:demo-agency",
             )
             assert status == 204
+        syncs = [
+            synced(client, sites[i % len(sites)], v, "measure,pool,partner:demo-agency")
+            for i, v in enumerate(known)
+        ]
+        no_pool = synced(client, sites[0], known[0], "measure,partner:demo-agency,partner:other-agency")
         time.sleep(3)  # the drainer inserts about once a second
         status, first_build = call(f"{svc.admin_url}/api/v1/segments/build", body={"only": ["art-et-essai"]})
         assert status == 200, first_build
@@ -152,6 +181,13 @@ def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_a
     assert int(exempt_in_members) == 0  # nothing from the exempt track enters a segment
     withdrawn = {partner_pseudonym(demo_key, pooled.pooled(v)) for v in gone}
     assert withdrawn <= first_members
+    # the sync handed demo-agency each known visitor's export pseudonym, other-agency nothing
+    assert [set(s) for s in syncs] == [{"demo-agency"}] * len(known)
+    handed = {s["demo-agency"] for s in syncs}
+    assert (
+        handed == {partner_pseudonym(demo_key, pooled.pooled(v)) for v in known} and handed <= first_members
+    )
+    assert no_pool == {}  # no partner without the pooled audience
     assert removed == withdrawn and added == set()
     assert second_members == first_members - withdrawn
     assert (

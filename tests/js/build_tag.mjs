@@ -8,7 +8,7 @@ const dir = new URL("../../collector/static/", import.meta.url);
 const src = readFileSync(new URL("tag.src.js", dir), "utf8");
 const out = await minify(src, {
   ecma: 5,
-  compress: { passes: 2, global_defs: {} },
+  compress: { passes: 2, hoist_vars: true, global_defs: {} },
   mangle: { reserved: ["ARTAUD_CFG"] },
   format: { comments: false },
 });
