@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.request
+from urllib.parse import quote
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,18 @@ def send_canaries(svc: ArtaudProcess) -> None:
         headers={"User-Agent": CANARY_UA, "X-Forwarded-For": CANARY_IP},
     )
     assert status == 200
+    # the partner ID sync frame (its query carries the raw id and the hit's page URL), answered and refused
+    sync = json.dumps(
+        {"k": site["site_key"], "v": CANARY_ID, "c": "measure,pool,partner:demo-agency", "e": events(50)[:1]}
+    )
+    for referer, expected in ((f"https://{host}/", 200), ("https://evil.example/", 403)):
+        status, doc = c._request(
+            "GET",
+            "/c/s?b=" + quote(sync),
+            None,
+            {"Referer": referer, "User-Agent": CANARY_UA, "X-Forwarded-For": CANARY_IP},
+        )
+        assert status == expected and not [r for r in RAW if r.encode() in doc]
     # refused hits must not leak either
     assert (
         c.beacon(
