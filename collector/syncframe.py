@@ -23,7 +23,8 @@ def document(targets: list[tuple[str, str]]) -> tuple[bytes, list[tuple[str, str
         '<!doctype html><html lang="fr"><meta charset="utf-8"><meta name="referrer" content="no-referrer">'
         f"<title>artaud</title>{images}</html>"
     ).encode()
-    sources = " ".join(sorted({origin(url) for _, url in targets})) or "'none'"
+    # the partners' own origins, and any https address their sync URLs redirect to
+    sources = " ".join(["https:", *sorted({origin(url) for _, url in targets})]) if targets else "'none'"
     headers = [
         ("Content-Type", "text/html; charset=utf-8"),
         (

