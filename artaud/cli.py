@@ -210,6 +210,7 @@ def cmd_partners(args: argparse.Namespace) -> int:
     from artaud import wiring
     from controlplane.partner_store import PartnerError, PartnerStore
     from partners.keys import new_key
+    from partners.sync import SyncUrlError, check_sync_url
 
     s = _settings(args)
     cp = wiring.control(s)
@@ -241,7 +242,11 @@ def cmd_partners(args: argparse.Namespace) -> int:
             print(k.token)
             print("Give it to the partner now: it is not stored and cannot be shown again.", file=sys.stderr)
         elif args.action == "sync":
-            store.set_sync_url(args.slug, None if args.clear else args.url)
+            try:
+                url = None if args.clear else check_sync_url(args.url)
+            except SyncUrlError as exc:
+                raise PartnerError(str(exc)) from None
+            store.set_sync_url(args.slug, url)
             if args.clear:
                 print(f"partner {args.slug}: ID sync removed")
             else:

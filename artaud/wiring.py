@@ -81,7 +81,10 @@ def site_loader(cp: ControlPlane) -> Iterable[tuple[str, Site]]:
 
 def sync_loader(cp: ControlPlane, ring: KeyRing) -> list[tuple[SyncPartner, bytes]]:
     """The active partners' sync URLs, each with that partner's current pseudonym key."""
-    return [(p, ring.current(f"partner-{p.slug}").secret) for p in PartnerStore(cp.engine).sync_partners()]
+    return [
+        (SyncPartner(slug, url), ring.current(f"partner-{slug}").secret)
+        for slug, url in PartnerStore(cp.engine).sync_urls()
+    ]
 
 
 def collector_app(settings: Settings | None = None) -> CollectorApp:

