@@ -18,11 +18,11 @@ from segments.definitions import InvalidSegments, Segment
 from segments.guards import GuardPolicy, SegmentStats, noisy_count, refusals
 from segments.rules import (
     CinemaInfo,
+    combined_members_sql,
     contributions_sql,
     counts_sql,
-    drop_pass_sql,
     members_sql,
-    visitors_and_members_sql,
+    visitors_sql,
 )
 from warehouse.backend import Warehouse
 
@@ -119,17 +119,18 @@ class SegmentBuilder:
         cinemas = list(self.cinemas())
         undivided = [s for s in chosen if not s.per]
         divided = [s for s in chosen if s.per]
-        steps = len(divided) + 2
+        steps = len(divided) + (1 if undivided else 0) + 2
         say = progress or (lambda done, total, what: None)
-        # one pass for every visitor's consent and every definition not split per film, region or category
-        say(0, steps, "consent of every pooled visitor" + "".join(", " + s.id for s in undivided))
+        say(0, steps, "consent of every pooled visitor")
         longest = max((s.lookback_days for s in chosen), default=1)
-        try:
-            for sql in visitors_and_members_sql(db, build_id, undivided, cinemas, today, longest):
-                self.wh.execute(sql)
-        finally:
-            self.wh.execute(drop_pass_sql(db, build_id))
-        for done, seg in enumerate(divided, start=1):
+        self.wh.execute(visitors_sql(db, build_id, today, longest))
+        done = 0
+        if undivided:  # one pass for every definition that is not split per film, region or category
+            done += 1
+            say(done, steps, "segments " + ", ".join(s.id for s in undivided))
+            self.wh.execute(combined_members_sql(db, build_id, undivided, cinemas, today))
+        for seg in divided:
+            done += 1
             say(done, steps, f"segment {seg.id}")
             self.wh.execute(members_sql(db, build_id, seg, cinemas, today))
         say(steps - 1, steps, "privacy guards")

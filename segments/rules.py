@@ -6,7 +6,6 @@ plain GROUP BY / HAVING, `IN`, `transform`, `groupUniqArray`, no window function
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -111,28 +110,18 @@ def _condition(seg: Segment, allowed: Sequence[CinemaInfo], today: date) -> str:
     return "(" + " AND ".join(parts) + ")"
 
 
-def visitors_and_members_sql(
-    db: str,
-    build_id: str,
-    segs: Sequence[Segment],
-    cinemas: Sequence[CinemaInfo],
-    today: date,
-    lookback_days: int,
-) -> list[str]:
-    """The statements of a build's main pass: one grouping of the pooled events by visitor gives both
-    every visitor's consent as it stands (`segment_visitors`: the purposes of their latest pooled event,
-    within `lookback_days`) and, with one conditional aggregate per undivided definition (no `per`),
-    the members of those definitions (`segment_members`, same members as `members_sql` for each, and
-    bots left out of membership only). The grouped rows go through a temporary in-memory table, read
-    twice and dropped. Withdrawn and erased visitors (`suppressions`) are left out of both."""
-    assert not any(s.per for s in segs)
-    first = today - timedelta(days=lookback_days - 1)
-    day = f"toDate({sql_str(today.isoformat())})"
-    keys, arrays, oks = [], [], []
+def combined_members_sql(
+    db: str, build_id: str, segs: Sequence[Segment], cinemas: Sequence[CinemaInfo], today: date
+) -> str:
+    """One INSERT ... SELECT for several undivided definitions (no `per`): a single pass over the
+    pooled events groups them by visitor once, with one conditional aggregate per definition, and an
+    ARRAY JOIN writes a member row for each definition whose rule the visitor meets. Same members as
+    `members_sql` for each definition, at the cost of one scan instead of one per definition."""
+    assert segs and not any(s.per for s in segs)
+    keys, arrays, oks, conds = [], [], [], []
     for seg in segs:
-        cond = (
-            f"(is_bot = 0 AND event_date <= {day} AND {_condition(seg, participating(seg, cinemas), today)})"
-        )
+        cond = _condition(seg, participating(seg, cinemas), today)
+        conds.append(cond)
         arr = f"groupUniqArrayIf(cinema_id, {cond})"
         ok = [f"countIf({cond}) > 0"]
         if seg.min_visits > 1:
@@ -143,33 +132,30 @@ def visitors_and_members_sql(
             ok.append(f"length({arr}) >= {seg.min_cinemas}")
         keys.append(sql_str(seg.id))
         arrays.append(arr)
-        oks.append("toUInt8(" + " AND ".join(ok) + ")")
-    tmp = _pass_table(db, build_id)
-    member_cols = f", [{', '.join(arrays)}] AS arrays, [{', '.join(oks)}] AS oks" if segs else ""
-    statements = [
-        f"CREATE TABLE {tmp} ENGINE = Memory AS "
-        f"SELECT visitor, argMax(consent_purposes, received_at) AS purposes, max(received_at) AS last_seen"
-        f"{member_cols} FROM {db}.events "
-        f"WHERE track = 'pooled' AND event_date >= toDate({sql_str(first.isoformat())}) "
-        f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions) GROUP BY visitor",
+        oks.append("(" + " AND ".join(ok) + ")")
+    where = [*_pooled(db, today, max(s.lookback_days for s in segs)), "(" + " OR ".join(conds) + ")"]
+    return (
+        f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
+        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, key, visitor, member_cinemas FROM ("
+        f"SELECT visitor, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
+        f"[{', '.join('toUInt8(' + o + ')' for o in oks)}] AS oks "
+        f"FROM {db}.events WHERE {' AND '.join(where)} GROUP BY visitor) "
+        f"ARRAY JOIN keys AS key, arrays AS member_cinemas, oks AS ok WHERE ok = 1"
+    )
+
+
+def visitors_sql(db: str, build_id: str, today: date, lookback_days: int) -> str:
+    """INSERT ... SELECT of every pooled visitor's consent as it stands at this build: the purposes of
+    their latest pooled event, leaving out visitors who withdrew or were erased (`suppressions`)."""
+    first = today - timedelta(days=lookback_days - 1)
+    return (
         f"INSERT INTO {db}.segment_visitors (built_on, build_id, visitor, purposes, last_seen) "
-        f"SELECT {day}, {sql_str(build_id)}, visitor, purposes, last_seen FROM {tmp}",
-    ]
-    if segs:
-        statements.append(
-            f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
-            f"SELECT {day}, {sql_str(build_id)}, key, visitor, member_cinemas FROM {tmp} "
-            f"ARRAY JOIN [{', '.join(keys)}] AS key, arrays AS member_cinemas, oks AS ok WHERE ok = 1"
-        )
-    return statements
-
-
-def _pass_table(db: str, build_id: str) -> str:
-    return f"{db}.build_pass_{hashlib.sha256(build_id.encode()).hexdigest()[:16]}"
-
-
-def drop_pass_sql(db: str, build_id: str) -> str:
-    return f"DROP TABLE IF EXISTS {_pass_table(db, build_id)}"
+        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, visitor, "
+        f"argMax(consent_purposes, received_at), max(received_at) FROM {db}.events "
+        f"WHERE track = 'pooled' AND event_date >= toDate({sql_str(first.isoformat())}) "
+        f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions) "
+        f"GROUP BY visitor"
+    )
 
 
 def contributions_sql(db: str, build_id: str) -> str:

@@ -161,14 +161,12 @@ def test_old_snapshots_are_dropped_and_their_results_kept(wh):
     assert [e.key for e in latest(wh)] == ["art-et-essai"]
 
 
-def test_the_main_pass_finds_the_same_members_as_one_pass_per_definition(wh):
-    from segments.rules import drop_pass_sql, members_sql, visitors_and_members_sql
+def test_the_single_pass_finds_the_same_members_as_one_pass_per_definition(wh):
+    from segments.rules import combined_members_sql, members_sql
 
     undivided = [s for s in load_segments() if not s.per]
     db = wh.database
-    for sql in visitors_and_members_sql(db, "b-single", undivided, CINEMAS, TODAY, 90):
-        wh.execute(sql)
-    wh.execute(drop_pass_sql(db, "b-single"))
+    wh.execute(combined_members_sql(db, "b-single", undivided, CINEMAS, TODAY))
     for seg in undivided:
         wh.execute(members_sql(db, "b-each", seg, CINEMAS, TODAY))
 
@@ -183,8 +181,3 @@ def test_the_main_pass_finds_the_same_members_as_one_pass_per_definition(wh):
     single, each = rows("b-single"), rows("b-each")
     assert single == each and len(single) > 500
     assert {k for k, _, _ in single} == {s.id for s in undivided}
-    assert "p1.robot" not in {v for _, v, _ in single}  # bots count for consent only, never as members
-    [(left,)] = wh.query(
-        f"SELECT count() FROM system.tables WHERE database = '{db}' AND name LIKE 'build_pass_%'"
-    )
-    assert int(left) == 0  # the temporary table is gone
