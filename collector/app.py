@@ -1,8 +1,9 @@
 """The collector's WSGI callable: a lean hit path without a framework.
 
 Routes: GET /c/p.gif (pixel), POST /c/e (beacon, text/plain JSON), POST /c/w (withdrawal),
-GET /c/s (the partner ID sync frame), GET /c/t.js (tag), GET /healthz, GET /metrics. Every refusal is a 4xx (503 when the sink is full) with a
-one-line reason and a per-cinema, per-reason counter; nothing raw is logged.
+GET /c/s (the partner ID sync frame), GET /c/t.js (tag), GET /healthz, GET /metrics. Every refusal
+is a 4xx (503 when the sink is full) with a one-line reason and a per-cinema, per-reason counter;
+nothing raw is logged.
 """
 
 from __future__ import annotations
@@ -267,7 +268,9 @@ class CollectorApp:
         """The partner ID sync frame: each registered partner that this hit's own consent signal covers
         gets the visitor's partner-scoped pseudonym (`partners/sync.py`, `collector/syncframe.py`)."""
         try:
-            hit = parse_sync(environ.get("QUERY_STRING", ""), self.cfg.max_events_per_batch)
+            hit = parse_sync(
+                environ.get("QUERY_STRING", ""), self.cfg.max_body_bytes, self.cfg.max_events_per_batch
+            )
         except HitError as err:
             return self._refuse(start_response, "unknown", err, environ)
         site = self.sites.lookup(hit.site_key)

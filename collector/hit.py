@@ -294,11 +294,11 @@ def parse_beacon(body: bytes, max_events: int) -> RawHit:
         raise HitError(err.reason, err.detail, common.site_key) from None
 
 
-def parse_sync(query_string: str, max_events: int) -> RawHit:
+def parse_sync(query_string: str, max_body: int, max_events: int) -> RawHit:
     """Partner ID sync frame: GET /c/s?b=<the beacon body of the hit that opened it>, so that the
     collector decides the consent from the very signal that hit carried. Needs a visitor id."""
-    if len(query_string) > 3 * 16384:
-        raise HitError("body_too_large", "query string too long")
+    if len(query_string) > 3 * max_body + 8:  # percent-encoding triples a byte at most
+        raise HitError("body_too_large", f"body over {max_body} bytes")
     try:
         qs = parse_qs(query_string, keep_blank_values=False, strict_parsing=False, max_num_fields=4)
     except ValueError as exc:
@@ -306,7 +306,10 @@ def parse_sync(query_string: str, max_events: int) -> RawHit:
     body = qs.get("b")
     if not body:
         raise HitError("malformed", "b (the hit's beacon body) is required")
-    hit = parse_beacon(body[0].encode(), max_events)
+    raw = body[0].encode()
+    if len(raw) > max_body:
+        raise HitError("body_too_large", f"body over {max_body} bytes")
+    hit = parse_beacon(raw, max_events)
     if not hit.visitor_id:
         raise HitError("malformed", "the sync frame is for a visitor with an id", hit.site_key)
     return hit

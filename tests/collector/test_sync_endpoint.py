@@ -107,6 +107,7 @@ def test_the_consent_of_the_hit_decides(syncing, consent, more, headers, partner
         ),
         (body("measure,pool", site=OTHER_KEY), {"Referer": ""}, 403, "origin_mismatch"),
         ("x" * 50_000, {}, 413, "body_too_large"),
+        (body("measure,pool,partner:demo-agency", pad="é" * 2100), {}, 413, "body_too_large"),  # > 4096 B
     ],
 )
 def test_refusals_are_clear_and_hand_nothing(syncing, b, headers, status, reason):
