@@ -14,7 +14,7 @@ from collector.pseudonym import Pseudonymiser
 from collector.salts import SaltStore
 from collector.sites import RefreshingSites, Site
 from collector.syncs import RefreshingSyncs
-from config.keyring import KeyRing
+from config.keyring import CurrentKeys, KeyRing
 from config.settings import Settings, load
 from consent.decision import Policy
 from consent.tcf_policy import TcfPolicy
@@ -79,12 +79,11 @@ def site_loader(cp: ControlPlane) -> Iterable[tuple[str, Site]]:
     ]
 
 
-def sync_loader(cp: ControlPlane, ring: KeyRing) -> list[tuple[SyncPartner, bytes]]:
+def sync_loader(cp: ControlPlane, keys: CurrentKeys) -> list[tuple[SyncPartner, bytes]]:
     """The active partners' sync URLs, each with that partner's current pseudonym key."""
-    return [
-        (SyncPartner(slug, url), ring.current(f"partner-{slug}").secret)
-        for slug, url in PartnerStore(cp.engine).sync_urls()
-    ]
+    urls = PartnerStore(cp.engine).sync_urls()
+    secrets = keys.secrets([f"partner-{slug}" for slug, _ in urls])
+    return [(SyncPartner(slug, url), secrets[f"partner-{slug}"]) for slug, url in urls]
 
 
 def collector_app(settings: Settings | None = None) -> CollectorApp:
@@ -94,6 +93,7 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
     cp = control(settings)
     ring = keyring(settings)
     key = ring.current(POOLED_KEY)
+    partner_keys = CurrentKeys(ring)
     c = settings.collector
     return CollectorApp(
         config=CollectorConfig(
@@ -114,7 +114,7 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
             ),
         ),
         sites=RefreshingSites(lambda: site_loader(cp), c.site_refresh_seconds),
-        syncs=RefreshingSyncs(lambda: sync_loader(cp, ring), c.site_refresh_seconds),
+        syncs=RefreshingSyncs(lambda: sync_loader(cp, partner_keys), c.site_refresh_seconds),
         sink=SpoolWriter(
             spool_dir(settings),
             settings.spool.max_bytes,

@@ -219,3 +219,26 @@ class KeyRing:
         for purpose, version in done:
             log.info("destroyed key purpose=%s version=%d", purpose, version)
         return done
+
+
+class CurrentKeys:
+    """The newest live key of each purpose, for a process that asks again and again (the collector
+    reloads the partners' keys every few seconds): the key file's metadata is read each time, but a key
+    is decrypted, and its use logged, only when its newest version changed."""
+
+    def __init__(self, ring: KeyRing) -> None:
+        self._ring = ring
+        self._keys: dict[str, DataKey] = {}
+
+    def secrets(self, purposes: list[str]) -> dict[str, bytes]:
+        newest: dict[str, int] = {}
+        for m in self._ring.metas():
+            if not m.destroyed and m.version > newest.get(m.purpose, 0):
+                newest[m.purpose] = m.version
+        out = {}
+        for purpose in purposes:
+            key = self._keys.get(purpose)
+            if key is None or newest.get(purpose) != key.version:
+                key = self._keys[purpose] = self._ring.current(purpose)
+            out[purpose] = key.secret
+        return out

@@ -48,3 +48,20 @@ def test_rotation_and_destruction(tmp_path):
     data = json.loads((tmp_path / "keys.json").read_text())
     assert [k["ciphertext"] == "" for k in data["keys"]] == [True, False]
     assert [(m.version, m.destroyed) for m in ring.metas()] == [(1, True), (2, False)]
+
+
+def test_current_keys_decrypt_only_when_a_version_changes(tmp_path, caplog):
+    from config.keyring import CurrentKeys
+
+    ring = KeyRing(tmp_path, env={})
+    current = CurrentKeys(ring)
+    with caplog.at_level("INFO", logger="artaud.keys"):
+        first = current.secrets(["partner-a", "partner-b"])  # generated on first use
+        caplog.clear()
+        assert current.secrets(["partner-a", "partner-b"]) == first
+        assert current.secrets(["partner-a"]) == {"partner-a": first["partner-a"]}
+        assert caplog.records == []  # nothing decrypted again, nothing logged
+        rotated = ring.rotate("partner-a", timedelta(days=1))
+        again = current.secrets(["partner-a", "partner-b"])
+    assert again == {"partner-a": rotated.secret, "partner-b": first["partner-b"]}
+    assert rotated.secret != first["partner-a"] and ring.current("partner-a").version == 2
