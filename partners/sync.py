@@ -21,7 +21,7 @@ MAX_URL = 512
 # http is accepted only where it can never reach a real partner: loopback, and the names RFC 2606 and
 # RFC 6761 reserve for tests and documentation
 _TEST_SUFFIXES = (".test", ".example", ".invalid", ".localhost")
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})  # as urlsplit gives hostnames
 
 
 class SyncUrlError(ValueError):

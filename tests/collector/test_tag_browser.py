@@ -7,16 +7,26 @@ embedded ClickHouse; assertions read what landed there through the console's API
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import threading
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from artaud.demo import STUB
+from collector.app import GIF
+from collector.pseudonym import Pseudonymiser
+from config.keyring import KeyRing
+from partners.pseudonyms import partner_pseudonym
 from testing.app_process import ArtaudProcess, free_port
 from testing.browser import PageServer, chromium
 from tests.doc_blocks import block
@@ -573,11 +583,6 @@ class PartnerSyncServer:
     call's query and headers, answers a 1x1 GIF."""
 
     def __init__(self) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        from collector.app import GIF
-
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.port = free_port()
         calls = self.calls
@@ -605,14 +610,6 @@ class PartnerSyncServer:
 def test_g_partner_id_sync_hands_the_consented_partner_its_pseudonym_once_a_day(
     svc, pages, browser, site_key
 ):
-    import subprocess
-    import sys
-    from urllib.parse import quote
-
-    from collector.pseudonym import Pseudonymiser
-    from config.keyring import KeyRing
-    from partners.pseudonyms import partner_pseudonym
-
     partner = PartnerSyncServer()
     try:
         for args in (
@@ -641,8 +638,6 @@ def test_g_partner_id_sync_hands_the_consented_partner_its_pseudonym_once_a_day(
         )
 
         def registered() -> bool:  # the collector reloads the partners' sync URLs every few seconds
-            import urllib.request
-
             req = urllib.request.Request(
                 f"{svc.url}/c/s?b={quote(probe)}", headers={"Referer": f"http://{HOST}/"}
             )
