@@ -8,7 +8,8 @@ Baselines measured in the same run, on the same data: one full scan of the poole
 (count and distinct visitors) for the build, and fetching the export's pooled ids without mapping
 or formatting them for the stream. The events are generated inside ClickHouse (INSERT … SELECT from
 numbers()): 1 in 10 events per visitor, half the visitors pooled, half of those consenting to the
-partner, 366 cinemas, 90 days, 300 films, 13 regions, 5% bots, 5% cross-cinema ids.
+partner, 366 cinemas, 90 days, 300 films, 13 regions, 5% bots, 5% cross-cinema ids. Visitors look
+like the collector's pseudonyms: `p1.` and 32 hex digits.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def generate_sql(db: str, first: int, count: int, visitors: int) -> str:
         f"toDate('{TODAY.isoformat()}') - (number % 90), "
         f"toUInt32(if(number % 20 = 0, ({v} + 7) % {CINEMAS} + 1, {v} % {CINEMAS} + 1)), "
         f"if({v} % 100 < 50, 'pooled', 'exempt'), "
-        f"concat(if({v} % 100 < 50, 'p1.', 'd.'), toString(cityHash64({v}))), "
+        f"concat(if({v} % 100 < 50, 'p1.', 'd.'), lower(hex(sipHash128(toString({v}))))), "
         f"toUInt16(if({v} % 100 < 50, 1, 0)), "
         f"multiIf(number % 100 < 60, 'page_view', number % 100 < 80, 'view_item', number % 100 < 88, "
         f"'select_item', number % 100 < 93, 'add_to_cart', number % 100 < 97, 'begin_checkout', 'purchase'), "

@@ -18,10 +18,12 @@ from segments.definitions import InvalidSegments, Segment
 from segments.guards import GuardPolicy, SegmentStats, noisy_count, refusals
 from segments.rules import (
     CinemaInfo,
-    combined_members_sql,
     contributions_sql,
     counts_sql,
     members_sql,
+    shared_members_sql,
+    shared_passes,
+    shared_targets,
     visitors_sql,
 )
 from warehouse.backend import Warehouse
@@ -117,18 +119,20 @@ class SegmentBuilder:
         build_id = new_build_id(now)
         db = self.wh.database
         cinemas = list(self.cinemas())
-        undivided = [s for s in chosen if not s.per]
-        divided = [s for s in chosen if s.per]
-        steps = len(divided) + (1 if undivided else 0) + 2
+        # one shared pass for every definition not split per film or region (categories included),
+        # then one pass per definition split per film or region
+        passes = shared_passes(shared_targets(chosen, cinemas))
+        divided = [s for s in chosen if s.per in ("film", "region")]
+        steps = len(passes) + len(divided) + 2
         say = progress or (lambda done, total, what: None)
         say(0, steps, "consent of every pooled visitor")
         longest = max((s.lookback_days for s in chosen), default=1)
         self.wh.execute(visitors_sql(db, build_id, today, longest))
         done = 0
-        if undivided:  # one pass for every definition that is not split per film, region or category
+        for targets in passes:
             done += 1
-            say(done, steps, "segments " + ", ".join(s.id for s in undivided))
-            self.wh.execute(combined_members_sql(db, build_id, undivided, cinemas, today))
+            say(done, steps, "segments " + ", ".join(dict.fromkeys(t.seg.id for t in targets)))
+            self.wh.execute(shared_members_sql(db, build_id, targets, today))
         for seg in divided:
             done += 1
             say(done, steps, f"segment {seg.id}")

@@ -94,13 +94,9 @@ def _pooled(db: str, today: date, lookback_days: int) -> list[str]:
     ]
 
 
-def _condition(seg: Segment, allowed: Sequence[CinemaInfo], today: date) -> str:
-    """What makes an event count for this definition, as one boolean expression."""
-    first = today - timedelta(days=seg.lookback_days - 1)
-    parts = [
-        f"event_date >= toDate({sql_str(first.isoformat())})",
-        f"cinema_id IN ({', '.join(str(c.id) for c in allowed) or '0'})",
-    ]
+def event_condition(seg: Segment, allowed: Sequence[CinemaInfo]) -> str:
+    """What makes an event count for this definition, its look-back window aside."""
+    parts = [f"cinema_id IN ({', '.join(str(c.id) for c in allowed) or '0'})"]
     if seg.events:
         parts.append(f"event_name IN ({_list(seg.events)})")
     if seg.regions:
@@ -110,36 +106,93 @@ def _condition(seg: Segment, allowed: Sequence[CinemaInfo], today: date) -> str:
     return "(" + " AND ".join(parts) + ")"
 
 
-def combined_members_sql(
-    db: str, build_id: str, segs: Sequence[Segment], cinemas: Sequence[CinemaInfo], today: date
-) -> str:
-    """One INSERT ... SELECT for several undivided definitions (no `per`): a single pass over the
-    pooled events groups them by visitor once, with one conditional aggregate per definition, and an
-    ARRAY JOIN writes a member row for each definition whose rule the visitor meets. Same members as
-    `members_sql` for each definition, at the cost of one scan instead of one per definition."""
-    assert segs and not any(s.per for s in segs)
-    keys, arrays, oks, conds = [], [], [], []
+def _condition(seg: Segment, allowed: Sequence[CinemaInfo], today: date) -> str:
+    """What makes an event count for this definition, as one boolean expression."""
+    first = today - timedelta(days=seg.lookback_days - 1)
+    return f"(event_date >= toDate({sql_str(first.isoformat())}) AND {event_condition(seg, allowed)})"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One segment key of the shared pass: a definition, or one category of a definition split per
+    cinema category (categories come from the cinema registry, so these keys are known before any
+    event is read)."""
+
+    key: str
+    seg: Segment
+    cinemas: tuple[CinemaInfo, ...]
+
+
+def shared_targets(segs: Sequence[Segment], cinemas: Sequence[CinemaInfo]) -> list[Target]:
+    """The keys the shared pass computes: every definition not split per film or region."""
+    out = []
     for seg in segs:
-        cond = _condition(seg, participating(seg, cinemas), today)
-        conds.append(cond)
-        arr = f"groupUniqArrayIf(cinema_id, {cond})"
-        ok = [f"countIf({cond}) > 0"]
-        if seg.min_visits > 1:
+        allowed = participating(seg, cinemas)
+        if not seg.per:
+            out.append(Target(seg.id, seg, tuple(allowed)))
+        elif seg.per == "category":
+            for cat in sorted({c.category for c in allowed}):
+                out.append(Target(f"{seg.id}/{cat}", seg, tuple(c for c in allowed if c.category == cat)))
+    return out
+
+
+FLAGS = 16  # distinct event conditions one shared pass can carry (the low 16 bits of a packed event)
+
+
+def shared_passes(targets: Sequence[Target]) -> list[list[Target]]:
+    """Targets grouped so that each pass has at most FLAGS distinct event conditions."""
+    passes: list[list[Target]] = []
+    seen: list[set[str]] = []
+    for t in targets:
+        cond = event_condition(t.seg, t.cinemas)
+        for group, conds in zip(passes, seen, strict=True):
+            if cond in conds or len(conds) < FLAGS:
+                group.append(t)
+                conds.add(cond)
+                break
+        else:
+            passes.append([t])
+            seen.append({cond})
+    return passes
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+def shared_members_sql(db: str, build_id: str, targets: Sequence[Target], today: date) -> str:
+    """One INSERT ... SELECT for several segment keys. Each pooled event that counts for any of them is
+    packed into one integer, `cinema << 32 | day << 16 | flags` (a flag per distinct event
+    condition: event names, regions, films, the target's cinemas), and each visitor's packed events
+    are gathered once (`groupArray`, a single aggregate state per visitor). Every key's rule is then
+    read off that array: its flag, its look-back window (the day), its distinct cinemas and distinct
+    cinema-days. Same members as `members_sql`, tested equal on both engines, at the cost of one scan
+    and one grouping instead of one per definition."""
+    conds = list(dict.fromkeys(event_condition(t.seg, t.cinemas) for t in targets))
+    assert targets and len(conds) <= FLAGS
+    flags = " + ".join(f"{1 << i} * {c}" for i, c in enumerate(conds))
+    packed = f"toUInt64(cinema_id) * 4294967296 + toUInt64(toUInt16(event_date)) * 65536 + ({flags})"
+    keys, arrays, oks = [], [], []
+    for t in targets:
+        bit = 1 << conds.index(event_condition(t.seg, t.cinemas))
+        first = (today - timedelta(days=t.seg.lookback_days - 1) - _EPOCH).days
+        chosen = f"arrayFilter(x -> bitAnd(x, {bit}) != 0 AND bitAnd(bitShiftRight(x, 16), 65535) >= {first}, packed)"
+        member_cinemas = f"arraySort(arrayDistinct(arrayMap(x -> toUInt32(bitShiftRight(x, 32)), {chosen})))"
+        ok = [f"length({member_cinemas}) >= {max(1, t.seg.min_cinemas)}"]
+        if t.seg.min_visits > 1:  # distinct (cinema, day) pairs: the packed value without its flags
             ok.append(
-                f"uniqExactIf(toUInt64(cinema_id) * 65536 + toUInt16(event_date), {cond}) >= {seg.min_visits}"
+                f"length(arrayDistinct(arrayMap(x -> bitShiftRight(x, 16), {chosen}))) >= {t.seg.min_visits}"
             )
-        if seg.min_cinemas > 1:
-            ok.append(f"length({arr}) >= {seg.min_cinemas}")
-        keys.append(sql_str(seg.id))
-        arrays.append(arr)
-        oks.append("(" + " AND ".join(ok) + ")")
-    where = [*_pooled(db, today, max(s.lookback_days for s in segs)), "(" + " OR ".join(conds) + ")"]
+        keys.append(sql_str(t.key))
+        arrays.append(member_cinemas)
+        oks.append("toUInt8(" + " AND ".join(ok) + ")")
+    where = [*_pooled(db, today, max(t.seg.lookback_days for t in targets)), "(" + " OR ".join(conds) + ")"]
     return (
         f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
         f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, key, visitor, member_cinemas FROM ("
         f"SELECT visitor, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
-        f"[{', '.join('toUInt8(' + o + ')' for o in oks)}] AS oks "
-        f"FROM {db}.events WHERE {' AND '.join(where)} GROUP BY visitor) "
+        f"[{', '.join(oks)}] AS oks FROM ("
+        f"SELECT visitor, groupArray({packed}) AS packed FROM {db}.events WHERE {' AND '.join(where)} "
+        f"GROUP BY visitor)) "
         f"ARRAY JOIN keys AS key, arrays AS member_cinemas, oks AS ok WHERE ok = 1"
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,14 @@ from segments.builder import SegmentBuilder
 from segments.catalog import drop_old_snapshots, latest
 from segments.definitions import InvalidSegments, Segment, load_segments
 from segments.guards import GuardPolicy
+from segments.rules import (
+    FLAGS,
+    event_condition,
+    members_sql,
+    shared_members_sql,
+    shared_passes,
+    shared_targets,
+)
 from tests.segments.helpers import CINEMAS, TODAY, event
 from warehouse.migrate import migrate
 
@@ -161,23 +170,68 @@ def test_old_snapshots_are_dropped_and_their_results_kept(wh):
     assert [e.key for e in latest(wh)] == ["art-et-essai"]
 
 
-def test_the_single_pass_finds_the_same_members_as_one_pass_per_definition(wh):
-    from segments.rules import combined_members_sql, members_sql
+def _random_definitions(rng: random.Random, n: int) -> list[Segment]:
+    names = ["page_view", "view_item", "select_item", "purchase"]
+    out = []
+    for i in range(n):
+        out.append(
+            Segment(
+                f"r{i}",
+                1,
+                "Aléatoire",
+                lookback_days=rng.choice([1, 7, 30, 90, 120]),
+                events=tuple(rng.sample(names, rng.choice([0, 1, 2]))),
+                min_visits=rng.choice([1, 1, 2, 3]),
+                min_cinemas=rng.choice([1, 1, 2]),
+                cinema_categories=tuple(rng.sample("ABCDE", rng.choice([0, 0, 2]))),
+                cinema_labels=tuple(rng.sample(["RD", "JP", "PR"], rng.choice([0, 0, 1]))),
+                regions=tuple(rng.sample(["FR-IDF", "FR-BRE", "FR-OCC"], rng.choice([0, 0, 1]))),
+                films=tuple(rng.sample(["film-a", "film-b", FILM], rng.choice([0, 0, 1]))),
+                per=rng.choice(["", "", "category"]),
+            )
+        )
+    return out
 
-    undivided = [s for s in load_segments() if not s.per]
+
+def test_the_shared_pass_finds_the_same_members_as_one_pass_per_definition(wh):
+    """The shared pass (events packed per visitor) against the plain one-definition-per-query SQL, on
+    the defaults and on 40 random definitions (more distinct event conditions than one pass carries)."""
+    rng = random.Random(20261124)
+    extra = []
+    for i in range(600):  # 80 visitors, every cinema, 0-130 days ago, several names, films, regions
+        extra.append(
+            event(
+                f"p1.mix{rng.randrange(80):02d}",
+                rng.randint(1, 10),
+                days_ago=rng.randrange(131),
+                name=rng.choice(["page_view", "view_item", "select_item", "purchase", "add_to_cart"]),
+                film_ref=rng.choice(["", "film-a", "film-b", FILM]),
+                region=rng.choice(["FR-IDF", "FR-BRE", "FR-OCC", ""]),
+                bot=int(rng.random() < 0.05),
+                hour=rng.randrange(24),
+            )
+        )
+    insert(wh, extra)
+    defs = [s for s in load_segments() if s.per not in ("film", "region")] + _random_definitions(rng, 40)
+    passes = shared_passes(shared_targets(defs, CINEMAS))
+    assert len(passes) >= 2 and all(
+        len({event_condition(t.seg, t.cinemas) for t in p}) <= FLAGS for p in passes
+    )
     db = wh.database
-    wh.execute(combined_members_sql(db, "b-single", undivided, CINEMAS, TODAY))
-    for seg in undivided:
+    for targets in passes:
+        wh.execute(shared_members_sql(db, "b-shared", targets, TODAY))
+    for seg in defs:
         wh.execute(members_sql(db, "b-each", seg, CINEMAS, TODAY))
 
-    def rows(build):
+    def rows(build, order=lambda cs: sorted(cs)):
         return {
-            (str(k), str(v), tuple(sorted(int(c) for c in cs)))
+            (str(k), str(v), tuple(order(int(c) for c in cs)))
             for k, v, cs in wh.query(
                 f"SELECT segment_key, visitor, cinemas FROM {db}.segment_members WHERE build_id = '{build}'"
             )
         }
 
-    single, each = rows("b-single"), rows("b-each")
-    assert single == each and len(single) > 500
-    assert {k for k, _, _ in single} == {s.id for s in undivided}
+    shared, each = rows("b-shared", order=list), rows("b-each")
+    assert shared == each and len(shared) > 1000  # the shared pass's cinemas: distinct and in order
+    assert {k for k, _, _ in shared} >= {"art-et-essai", "habitues", "categorie/A", "categorie/E"}
+    assert sum(1 for k, _, _ in shared if k.startswith("r")) > 200  # the random rules select something
