@@ -18,7 +18,7 @@ COLOURS = ["#3b6ea5", "#e07b39", "#5a9e4b", "#b8474b", "#8a6bb1", "#888888", "#c
 
 
 def label(step: str) -> str:
-    """A step as the legend shows it: the single pass names its definitions, counted here."""
+    """A step as the legend shows it: the shared pass names its definitions, counted here."""
     if step.startswith("segments ") and "," in step:
         return f"shared pass ({step.count(',') + 1} definitions)"
     return step
