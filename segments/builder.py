@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from segments.definitions import InvalidSegments, Segment
 from segments.guards import GuardPolicy, SegmentStats, noisy_count, refusals
 from segments.rules import (
+    OWN_PASS,
     CinemaInfo,
     contributions_sql,
     counts_sql,
@@ -122,7 +123,7 @@ class SegmentBuilder:
         # one shared pass for every definition not split per film or region (categories included),
         # then one pass per definition split per film or region
         passes = shared_passes(shared_targets(chosen, cinemas))
-        divided = [s for s in chosen if s.per in ("film", "region")]
+        divided = [s for s in chosen if s.per in OWN_PASS]
         steps = len(passes) + len(divided) + 2
         say = progress or (lambda done, total, what: None)
         say(0, steps, "consent of every pooled visitor")

@@ -42,7 +42,9 @@ def participating(seg: Segment, cinemas: Sequence[CinemaInfo]) -> list[CinemaInf
 
 def dimension(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
     """SQL for the value that splits a `per` segment (film, region or cinema category), "" otherwise;
-    the key `id/<value>` is built after grouping, once per member rather than once per event."""
+    the key `id/<value>` is built after grouping, once per member rather than once per event. The
+    builder runs `members_sql` for films and regions only; for every other definition it stays the
+    plain reference the shared pass is tested against."""
     if seg.per == "film":
         return "film_ref"
     if seg.per == "region":
@@ -123,14 +125,19 @@ class Target:
     cinemas: tuple[CinemaInfo, ...]
 
 
+OWN_PASS = frozenset({"film", "region"})  # `per` values split on an event's string: one pass each
+
+
 def shared_targets(segs: Sequence[Segment], cinemas: Sequence[CinemaInfo]) -> list[Target]:
-    """The keys the shared pass computes: every definition not split per film or region."""
+    """The keys the shared pass computes: every definition whose `per` is not in OWN_PASS."""
     out = []
     for seg in segs:
+        if seg.per in OWN_PASS:
+            continue
         allowed = participating(seg, cinemas)
         if not seg.per:
             out.append(Target(seg.id, seg, tuple(allowed)))
-        elif seg.per == "category":
+        else:  # per category
             for cat in sorted({c.category for c in allowed}):
                 out.append(Target(f"{seg.id}/{cat}", seg, tuple(c for c in allowed if c.category == cat)))
     return out
