@@ -24,10 +24,10 @@ def test_migrations_apply_once_and_roll_back(warehouse):
     wh = warehouse
     assert migrate(wh) == [m.version for m in load_migrations()]
     assert migrate(wh) == []
-    assert applied(wh) == [1, 2, 3, 4, 5, 6, 7]
+    assert applied(wh) == [1, 2, 3, 4, 5, 6, 7, 8]
     rollback_all(wh)
     assert applied(wh) == []
-    assert migrate(wh) == [1, 2, 3, 4, 5, 6, 7]
+    assert migrate(wh) == [1, 2, 3, 4, 5, 6, 7, 8]
     cols = {
         r[0]
         for r in wh.query(
