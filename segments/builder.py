@@ -21,7 +21,7 @@ from segments.rules import (
     CinemaInfo,
     contributions_sql,
     counts_sql,
-    members_sql,
+    own_pass_sql,
     shared_members_sql,
     shared_passes,
     shared_targets,
@@ -137,7 +137,7 @@ class SegmentBuilder:
         for seg in divided:
             done += 1
             say(done, steps, f"segment {seg.id}")
-            self.wh.execute(members_sql(db, build_id, seg, cinemas, today))
+            self.wh.execute(own_pass_sql(db, build_id, seg, cinemas, today))
         say(steps - 1, steps, "privacy guards")
         counts = {str(k): int(n) for k, n in self.wh.query(counts_sql(db, build_id))}
         contrib: dict[str, dict[int, float]] = defaultdict(dict)

@@ -42,9 +42,7 @@ def participating(seg: Segment, cinemas: Sequence[CinemaInfo]) -> list[CinemaInf
 
 def dimension(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
     """SQL for the value that splits a `per` segment (film, region or cinema category), "" otherwise;
-    the key `id/<value>` is built after grouping, once per member rather than once per event. The
-    builder runs `members_sql` for films and regions only; for every other definition it stays the
-    plain reference the shared pass is tested against."""
+    the key `id/<value>` is built after grouping, once per member rather than once per event."""
     if seg.per == "film":
         return "film_ref"
     if seg.per == "region":
@@ -60,7 +58,11 @@ def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaIn
     """INSERT ... SELECT of one definition's members for one build: visitors of the pooled track (every
     pooled event carries the pooled-audience consent), not bots, within the look-back window, in the
     segment's cinemas, and not withdrawn or erased (`suppressions`). Which partners each member's
-    consent covers is read from `segment_visitors` of the same build when exporting."""
+    consent covers is read from `segment_visitors` of the same build when exporting.
+
+    This is the plain statement of a rule, one query per definition. The builder runs it for regions
+    only (`own_pass_sql`); the other definitions go through the faster `shared_members_sql` and
+    `split_members_sql`, which are tested to find exactly these members."""
     allowed = participating(seg, cinemas)
     where = [*_pooled(db, today, seg.lookback_days), _condition(seg, allowed, today)]
     if seg.per == "film":
@@ -165,6 +167,11 @@ def shared_passes(targets: Sequence[Target]) -> list[list[Target]]:
 
 _EPOCH = date(1970, 1, 1)
 
+# Groupings by visitor hash the pseudonym to 128 bits (a fixed-size key, compared in place) rather
+# than hashing and comparing the string: two visitors share a key only as often as two share a
+# pseudonym, which are themselves 128-bit keyed hashes.
+VISITOR_KEY = "sipHash128(visitor)"
+
 
 def shared_members_sql(db: str, build_id: str, targets: Sequence[Target], today: date) -> str:
     """One INSERT ... SELECT for several segment keys. Each pooled event that counts for any of them is
@@ -173,7 +180,9 @@ def shared_members_sql(db: str, build_id: str, targets: Sequence[Target], today:
     are gathered once (`groupArray`, a single aggregate state per visitor). Every key's rule is then
     read off that array: its flag, its look-back window (the day), its distinct cinemas and distinct
     cinema-days. Same members as `members_sql`, tested equal on both engines, at the cost of one scan
-    and one grouping instead of one per definition."""
+    and one grouping instead of one per definition. The keys a visitor does not meet are dropped
+    before the ARRAY JOIN, which then copies each pseudonym once per segment it is a member of
+    rather than once per key."""
     conds = list(dict.fromkeys(event_condition(t.seg, t.cinemas) for t in targets))
     assert targets and len(conds) <= FLAGS
     flags = " + ".join(f"{1 << i} * {c}" for i, c in enumerate(conds))
@@ -196,12 +205,56 @@ def shared_members_sql(db: str, build_id: str, targets: Sequence[Target], today:
     return (
         f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
         f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, key, visitor, member_cinemas FROM ("
-        f"SELECT visitor, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
+        f"SELECT member AS visitor, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
         f"[{', '.join(oks)}] AS oks FROM ("
-        f"SELECT visitor, groupArray({packed}) AS packed FROM {db}.events WHERE {' AND '.join(where)} "
-        f"GROUP BY visitor)) "
-        f"ARRAY JOIN keys AS key, arrays AS member_cinemas, oks AS ok WHERE ok = 1"
+        f"SELECT any(visitor) AS member, groupArray({packed}) AS packed FROM {db}.events "
+        f"WHERE {' AND '.join(where)} GROUP BY {VISITOR_KEY})) "
+        f"ARRAY JOIN arrayFilter((k, ok) -> ok = 1, keys, oks) AS key, "
+        f"arrayFilter((a, ok) -> ok = 1, arrays, oks) AS member_cinemas"
     )
+
+
+def split_members_sql(
+    db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaInfo], today: date
+) -> str:
+    """INSERT ... SELECT for a definition split per film or region (OWN_PASS): each visitor's counting
+    events are gathered once (grouped by VISITOR_KEY), their values (film or region) beside their
+    cinema-days packed in integers (`cinema << 16 | day`), and the visitor gets one row per distinct
+    value that meets the rule. Same members as `members_sql` (tested equal on both engines). Grouping
+    by visitor alone keeps one entry per visitor rather than one per visitor and value: cheaper where
+    visitors have several values (films), dearer where they have one (regions; see `own_pass_sql`)."""
+    assert seg.per in OWN_PASS
+    allowed = participating(seg, cinemas)
+    dim = dimension(seg, allowed)
+    where = [*_pooled(db, today, seg.lookback_days), _condition(seg, allowed, today), f"{dim} != ''"]
+    chosen = "arrayFilter((p, v) -> v = value, packed, dims)"
+    ok = [f"length(cinemas) >= {max(1, seg.min_cinemas)}"]
+    if seg.min_visits > 1:  # distinct (cinema, day) pairs
+        ok.append(f"length(arrayDistinct(chosen)) >= {seg.min_visits}")
+    return (
+        f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
+        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, "
+        f"concat({sql_str(seg.id + '/')}, value), member, cinemas FROM ("
+        f"SELECT member, value, {chosen} AS chosen, "
+        f"arraySort(arrayDistinct(arrayMap(p -> toUInt32(bitShiftRight(p, 16)), chosen))) AS cinemas FROM ("
+        f"SELECT any(visitor) AS member, groupArray({dim}) AS dims, "
+        f"groupArray(toUInt64(cinema_id) * 65536 + toUInt16(event_date)) AS packed "
+        f"FROM {db}.events WHERE {' AND '.join(where)} GROUP BY {VISITOR_KEY}) "
+        f"ARRAY JOIN arrayDistinct(dims) AS value) "
+        f"WHERE {' AND '.join(ok)}"
+    )
+
+
+def own_pass_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaInfo], today: date) -> str:
+    """The pass of a definition split per film or region. A visitor views several films, so films are
+    split after grouping by visitor (`split_members_sql`); a visitor is seen in one region as a rule,
+    so regions keep the plain grouping by value and visitor (`members_sql`), which then has no more
+    groups than visitors. Measured over the bench's 100 M events on the 18.16 server, writing to a
+    Null table: 13.3 s against 16.1 s for the film pass, 7.1–7.4 s against 6.1–6.3 s for the region
+    pass."""
+    if seg.per == "film":
+        return split_members_sql(db, build_id, seg, cinemas, today)
+    return members_sql(db, build_id, seg, cinemas, today)
 
 
 def visitors_sql(db: str, build_id: str, today: date, lookback_days: int) -> str:
@@ -210,11 +263,11 @@ def visitors_sql(db: str, build_id: str, today: date, lookback_days: int) -> str
     first = today - timedelta(days=lookback_days - 1)
     return (
         f"INSERT INTO {db}.segment_visitors (built_on, build_id, visitor, purposes, last_seen) "
-        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, visitor, "
+        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, any(visitor), "
         f"argMax(consent_purposes, received_at), max(received_at) FROM {db}.events "
         f"WHERE track = 'pooled' AND event_date >= toDate({sql_str(first.isoformat())}) "
         f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions) "
-        f"GROUP BY visitor"
+        f"GROUP BY {VISITOR_KEY}"
     )
 
 

@@ -14,11 +14,13 @@ from segments.definitions import InvalidSegments, Segment, load_segments
 from segments.guards import GuardPolicy
 from segments.rules import (
     FLAGS,
+    OWN_PASS,
     event_condition,
     members_sql,
     shared_members_sql,
     shared_passes,
     shared_targets,
+    split_members_sql,
 )
 from tests.segments.helpers import CINEMAS, TODAY, event
 from warehouse.migrate import migrate
@@ -193,13 +195,11 @@ def _random_definitions(rng: random.Random, n: int) -> list[Segment]:
     return out
 
 
-def test_the_shared_pass_finds_the_same_members_as_one_pass_per_definition(wh):
-    """The shared pass (events packed per visitor) against the plain one-definition-per-query SQL, on
-    the defaults and on 40 random definitions (more distinct event conditions than one pass carries)."""
-    rng = random.Random(20261124)
-    extra = []
-    for i in range(600):  # 80 visitors, every cinema, 0-130 days ago, several names, films, regions
-        extra.append(
+def _mixed_events(wh, rng: random.Random) -> None:
+    """600 events: 80 visitors, every cinema, 0-130 days ago, several names, films, regions, bots."""
+    insert(
+        wh,
+        [
             event(
                 f"p1.mix{rng.randrange(80):02d}",
                 rng.randint(1, 10),
@@ -210,9 +210,26 @@ def test_the_shared_pass_finds_the_same_members_as_one_pass_per_definition(wh):
                 bot=int(rng.random() < 0.05),
                 hour=rng.randrange(24),
             )
+            for _ in range(600)
+        ],
+    )
+
+
+def _member_rows(wh, build, order=sorted):
+    return {
+        (str(k), str(v), tuple(order(int(c) for c in cs)))
+        for k, v, cs in wh.query(
+            f"SELECT segment_key, visitor, cinemas FROM {wh.database}.segment_members WHERE build_id = '{build}'"
         )
-    insert(wh, extra)
-    defs = [s for s in load_segments() if s.per not in ("film", "region")] + _random_definitions(rng, 40)
+    }
+
+
+def test_the_shared_pass_finds_the_same_members_as_one_pass_per_definition(wh):
+    """The shared pass (events packed per visitor) against the plain one-definition-per-query SQL, on
+    the defaults and on 40 random definitions (more distinct event conditions than one pass carries)."""
+    rng = random.Random(20261124)
+    _mixed_events(wh, rng)
+    defs = [s for s in load_segments() if s.per not in OWN_PASS] + _random_definitions(rng, 40)
     passes = shared_passes(shared_targets(defs, CINEMAS))
     assert len(passes) >= 2 and all(
         len({event_condition(t.seg, t.cinemas) for t in p}) <= FLAGS for p in passes
@@ -222,16 +239,28 @@ def test_the_shared_pass_finds_the_same_members_as_one_pass_per_definition(wh):
         wh.execute(shared_members_sql(db, "b-shared", targets, TODAY))
     for seg in defs:
         wh.execute(members_sql(db, "b-each", seg, CINEMAS, TODAY))
-
-    def rows(build, order=lambda cs: sorted(cs)):
-        return {
-            (str(k), str(v), tuple(order(int(c) for c in cs)))
-            for k, v, cs in wh.query(
-                f"SELECT segment_key, visitor, cinemas FROM {db}.segment_members WHERE build_id = '{build}'"
-            )
-        }
-
-    shared, each = rows("b-shared", order=list), rows("b-each")
+    shared, each = _member_rows(wh, "b-shared", order=list), _member_rows(wh, "b-each")
     assert shared == each and len(shared) > 1000  # the shared pass's cinemas: distinct and in order
     assert {k for k, _, _ in shared} >= {"art-et-essai", "habitues", "categorie/A", "categorie/E"}
     assert sum(1 for k, _, _ in shared if k.startswith("r")) > 200  # the random rules select something
+
+
+def test_the_split_per_film_finds_the_same_members_as_the_plain_grouping(wh):
+    """Definitions split per film or region, grouped by visitor and split after (`split_members_sql`),
+    against the plain grouping by value and visitor: the defaults and 30 random definitions."""
+    rng = random.Random(20261125)
+    _mixed_events(wh, rng)
+    defs = [s for s in load_segments() if s.per in OWN_PASS] + [
+        replace(d, id=f"s{i}", per=rng.choice(["film", "region"]))
+        for i, d in enumerate(_random_definitions(rng, 30))
+    ]
+    db = wh.database
+    for seg in defs:
+        wh.execute(split_members_sql(db, "b-split", seg, CINEMAS, TODAY))
+        wh.execute(members_sql(db, "b-each", seg, CINEMAS, TODAY))
+    split, each = _member_rows(wh, "b-split", order=list), _member_rows(wh, "b-each")
+    assert split == each and len(split) > 500  # the cinemas: distinct and in order
+    keys = {k for k, _, _ in split}
+    assert {f"film/{FILM}", "film/film-a", "region/FR-IDF", "region/FR-BRE"} <= keys
+    strict = {d.id for d in defs if d.min_visits > 1 or d.min_cinemas > 1}
+    assert any(k.split("/")[0] in strict for k in keys)  # the visit and cinema thresholds select some
