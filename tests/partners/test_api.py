@@ -235,6 +235,33 @@ def test_a_destination_minimum_above_the_consented_audience_is_refused(world):
     assert "fewer than k = 1000" in r.get_json()["message"]
 
 
+def test_an_export_whose_consenting_members_are_few_cinemas_and_dominated_is_refused(world):
+    """The segment passes its guards, but the members consenting to this partner come from two
+    cinemas, 45 from cinema 1 and 15 from cinema 2: the export is refused, with the exact share."""
+    from partners.keys import new_key
+    from tests.segments.helpers import event
+
+    solo = [
+        event(f"p1.solo{i:03d}", 1 if i < 45 else 2, days_ago=i % 20, purposes="measure,pool,partner:solo")
+        for i in range(60)
+    ]
+    world.wh.insert_events(solo, "solo-test")
+    world.builder.build()
+    world.store.add("solo", "Agence Solo", rate_per_minute=10_000, ttl_days=30)
+    k = new_key()
+    world.store.add_key("solo", k.prefix, k.secret_hash, ("*",), ("jsonl",))
+    world.partner_keys["solo"] = b"s" * 32
+    r = world.client.post(
+        "/v1/exports", json={"segment": "art-et-essai"}, headers={"Authorization": f"Bearer {k.token}"}
+    )
+    assert r.status_code == 409 and r.get_json()["error"] == "too_few_cinemas"
+    assert r.get_json()["message"] == (
+        "from 2 cinema(s), fewer than m = 3; "
+        "dominated: cinema 1 contributes 75% of the segment, more than 50%"
+    )
+    assert create(world, "acme").status_code == 201  # the segment itself is fine for other partners
+
+
 @pytest.mark.parametrize(
     ("segment", "status", "error"), [("nope", 404, "unknown_segment"), ("", 400, "bad_request")]
 )
