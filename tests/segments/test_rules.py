@@ -7,7 +7,17 @@ from datetime import date
 import pytest
 
 from segments.definitions import Segment
-from segments.rules import FLAGS, event_condition, shared_members_sql, shared_passes, shared_targets
+from segments.rules import (
+    FLAGS,
+    VISITOR_KEY,
+    event_condition,
+    own_pass_sql,
+    shared_members_sql,
+    shared_passes,
+    shared_targets,
+    split_members_sql,
+    visitors_sql,
+)
 from tests.segments.helpers import CINEMAS
 
 
@@ -61,3 +71,21 @@ def test_the_sql_reads_each_key_off_its_flag_and_window():
     assert f"bitAnd(x, 1) != 0 AND bitAnd(bitShiftRight(x, 16), 65535) >= {first_b}" in sql
     assert "event_date >= toDate('2026-08-27')" in sql  # the pass reads the longest window
     assert sql.count("groupArray(") == 1 and ">= 3" in sql
+
+
+def test_films_are_split_after_grouping_by_visitor_and_regions_keep_the_plain_grouping():
+    day = date(2026, 11, 24)
+    film = own_pass_sql("db", "b1", Segment("film", 1, "Film", per="film"), CINEMAS, day)
+    region = own_pass_sql("db", "b1", Segment("region", 1, "Région", per="region"), CINEMAS, day)
+    assert f"GROUP BY {VISITOR_KEY})" in film and "ARRAY JOIN arrayDistinct(dims) AS value" in film
+    assert "GROUP BY dim, visitor" in region and VISITOR_KEY not in region
+    with pytest.raises(AssertionError):
+        split_members_sql("db", "b1", Segment("cat", 1, "Catégorie", per="category"), CINEMAS, day)
+
+
+def test_every_grouping_by_visitor_uses_the_128_bit_key_and_names_the_pseudonym_once():
+    day = date(2026, 11, 24)
+    shared = shared_members_sql("db", "b1", shared_targets([Segment("tous", 1, "Tous")], CINEMAS), day)
+    for sql in (shared, visitors_sql("db", "b1", day, 90)):
+        assert f"GROUP BY {VISITOR_KEY}" in sql and "any(visitor)" in sql
+    assert VISITOR_KEY == "sipHash128(visitor)"  # 128 bits, like the pseudonyms (32 hex digits)
