@@ -5,7 +5,8 @@ Usage: python bench/segments_bench.py [--events 100000000] [--engines chdb,serve
        [--builds 3] [--json bench/results/segments-latest.json]
 
 Each engine builds every default segment `--builds` times on the same events (the previous build's
-snapshots dropped in between) and reports the median build, with every build's time beside it.
+snapshots dropped in between) and reports the median build, with every build's time beside it. The
+timings start once the generated events have stopped merging in the background.
 
 Baselines measured in the same run, on the same data: one full scan of the pooled track
 (count and distinct visitors) for the build, and fetching the export's pooled ids without mapping
@@ -95,6 +96,24 @@ def generate_sql(db: str, first: int, count: int, visitors: int) -> str:
     )
 
 
+def settle(wh: Warehouse, quiet_seconds: int = 5, limit_seconds: int = 900) -> None:
+    """Wait until no merge has run in the bench database for `quiet_seconds`: the freshly generated
+    events are merged in the background for a while, and a build timed meanwhile would share the
+    cores with those merges (a production warehouse merged its events long before the nightly build)."""
+    t0 = time.perf_counter()
+    quiet = 0
+    while quiet < quiet_seconds and time.perf_counter() - t0 < limit_seconds:
+        [(running,)] = wh.query(f"SELECT count() FROM system.merges WHERE database = '{wh.database}'")
+        quiet = 0 if running else quiet + 1
+        print(
+            f"\r  waiting for merges to settle: {int(running)} running ({time.perf_counter() - t0:.0f} s)",
+            end="",
+            flush=True,
+        )
+        time.sleep(1)
+    print()
+
+
 def rss_mb() -> float:
     """This process's resident memory now (MB), from /proc."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -129,6 +148,7 @@ def bench_engine(
             flush=True,
         )
     print()
+    settle(wh)
     scan_s, scan = timed(
         "baseline: one scan of the pooled track (count, distinct visitors)",
         lambda: wh.query(f"SELECT count(), uniq(visitor) FROM {db}.events WHERE track = 'pooled'"),
