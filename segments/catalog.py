@@ -26,11 +26,14 @@ class CatalogEntry:
 
 def latest(wh: Warehouse) -> list[CatalogEntry]:
     """Each segment key as its most recent build left it."""
+    # the build id breaks ties between builds of the same second, so every column is read from the
+    # same build row
+    last = "(built_at, build_id)"
     rows = wh.query(
-        f"SELECT segment_key, argMax(segment_id, built_at), argMax(segment_version, built_at), "
-        f"argMax(build_id, built_at), toString(max(built_at)), argMax(members, built_at), "
-        f"argMax(cinemas, built_at), argMax(top_share, built_at), argMax(published, built_at), "
-        f"argMax(published_size, built_at), argMax(refusal, built_at) "
+        f"SELECT segment_key, argMax(segment_id, {last}), argMax(segment_version, {last}), "
+        f"argMax(build_id, {last}), toString(max(built_at)), argMax(members, {last}), "
+        f"argMax(cinemas, {last}), argMax(top_share, {last}), argMax(published, {last}), "
+        f"argMax(published_size, {last}), argMax(refusal, {last}) "
         f"FROM {wh.database}.segment_builds GROUP BY segment_key ORDER BY segment_key"
     )
     return [

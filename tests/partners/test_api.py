@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -246,6 +247,7 @@ def test_an_export_whose_consenting_members_are_few_cinemas_and_dominated_is_ref
         for i in range(60)
     ]
     world.wh.insert_events(solo, "solo-test")
+    world.clock.now += timedelta(seconds=1)  # a later build than the fixture's
     world.builder.build()
     world.store.add("solo", "Agence Solo", rate_per_minute=10_000, ttl_days=30)
     k = new_key()

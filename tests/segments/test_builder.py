@@ -264,3 +264,16 @@ def test_the_split_per_film_finds_the_same_members_as_the_plain_grouping(wh):
     assert {f"film/{FILM}", "film/film-a", "region/FR-IDF", "region/FR-BRE"} <= keys
     strict = {d.id for d in defs if d.min_visits > 1 or d.min_cinemas > 1}
     assert any(k.split("/")[0] in strict for k in keys)  # the visit and cinema thresholds select some
+
+
+def test_two_builds_in_the_same_second_are_read_from_one_build_row(wh):
+    """built_at has a one-second resolution: the catalog breaks ties by build id, so each segment's
+    figures all come from the same build."""
+    first = builder(wh).build(only=["art-et-essai"])
+    insert(wh, [event(f"p1.late{i:03d}", 1 + i % 9, days_ago=1) for i in range(40)])
+    second = builder(wh).build(only=["art-et-essai"])  # the same clock: the same built_at
+    sizes = {r.build_id: {s.key: s.members for s in r.segments} for r in (first, second)}
+    assert sizes[first.build_id]["art-et-essai"] + 40 == sizes[second.build_id]["art-et-essai"]
+    entry = next(e for e in latest(wh) if e.key == "art-et-essai")
+    assert entry.build_id == max(first.build_id, second.build_id)
+    assert entry.members == sizes[entry.build_id]["art-et-essai"]
