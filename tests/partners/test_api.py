@@ -222,16 +222,21 @@ def test_expired_exports_are_refused(world):
 
 
 # -- guards on exports ------------------------------------------------------------------------------
-def test_a_destination_minimum_above_the_consented_audience_is_refused(world):
-    world.store.add("big", "Grande Plateforme", min_audience=1000)
+def export_for_new_partner(world, slug: str, name: str, **account) -> object:
+    """A new partner account with a key for every segment, asking for an art-et-essai export."""
     from partners.keys import new_key
 
+    world.store.add(slug, name, **account)
     k = new_key()
-    world.store.add_key("big", k.prefix, k.secret_hash, ("*",), ("jsonl",))
-    world.partner_keys["big"] = b"b" * 32
-    r = world.client.post(
+    world.store.add_key(slug, k.prefix, k.secret_hash, ("*",), ("jsonl",))
+    world.partner_keys[slug] = slug[0].encode() * 32
+    return world.client.post(
         "/v1/exports", json={"segment": "art-et-essai"}, headers={"Authorization": f"Bearer {k.token}"}
     )
+
+
+def test_a_destination_minimum_above_the_consented_audience_is_refused(world):
+    r = export_for_new_partner(world, "big", "Grande Plateforme", min_audience=1000)
     assert r.status_code == 409 and r.get_json()["error"] == "below_k"
     assert "fewer than k = 1000" in r.get_json()["message"]
 
@@ -239,7 +244,6 @@ def test_a_destination_minimum_above_the_consented_audience_is_refused(world):
 def test_an_export_whose_consenting_members_are_few_cinemas_and_dominated_is_refused(world):
     """The segment passes its guards, but the members consenting to this partner come from two
     cinemas, 45 from cinema 1 and 15 from cinema 2: the export is refused, with the exact share."""
-    from partners.keys import new_key
     from tests.segments.helpers import event
 
     solo = [
@@ -249,13 +253,7 @@ def test_an_export_whose_consenting_members_are_few_cinemas_and_dominated_is_ref
     world.wh.insert_events(solo, "solo-test")
     world.clock.now += timedelta(seconds=1)  # a later build than the fixture's
     world.builder.build()
-    world.store.add("solo", "Agence Solo", rate_per_minute=10_000, ttl_days=30)
-    k = new_key()
-    world.store.add_key("solo", k.prefix, k.secret_hash, ("*",), ("jsonl",))
-    world.partner_keys["solo"] = b"s" * 32
-    r = world.client.post(
-        "/v1/exports", json={"segment": "art-et-essai"}, headers={"Authorization": f"Bearer {k.token}"}
-    )
+    r = export_for_new_partner(world, "solo", "Agence Solo")
     assert r.status_code == 409 and r.get_json()["error"] == "too_few_cinemas"
     assert r.get_json()["message"] == (
         "from 2 cinema(s), fewer than m = 3; "
