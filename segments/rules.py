@@ -54,6 +54,17 @@ def dimension(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
     return "''"
 
 
+# A (cinema, day) pair packed in one integer, `cinema << 16 | day`: cheaper to count distinct and to
+# carry in arrays than a tuple. The shared pass shifts it 16 bits further to add its flags.
+CINEMA_DAY = "(toUInt64(cinema_id) * 65536 + toUInt16(event_date))"
+
+
+def _distinct_cinemas(packed: str, shift: int) -> str:
+    """SQL: the distinct cinemas, in order, of an array of packed events whose cinema id starts at
+    bit `shift`."""
+    return f"arraySort(arrayDistinct(arrayMap(x -> toUInt32(bitShiftRight(x, {shift})), {packed})))"
+
+
 def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaInfo], today: date) -> str:
     """INSERT ... SELECT of one definition's members for one build: visitors of the pooled track (every
     pooled event carries the pooled-audience consent), not bots, within the look-back window, in the
@@ -71,7 +82,7 @@ def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaIn
         where.append("region != ''")
     having = []
     if seg.min_visits > 1:  # distinct (cinema, day) pairs, packed in one integer: cheaper than a tuple
-        having.append(f"uniqExact(toUInt64(cinema_id) * 65536 + toUInt16(event_date)) >= {seg.min_visits}")
+        having.append(f"uniqExact({CINEMA_DAY}) >= {seg.min_visits}")
     if seg.min_cinemas > 1:  # the cinemas array is aggregated anyway
         having.append(f"length(cinemas) >= {seg.min_cinemas}")
     key = f"concat({sql_str(seg.id + '/')}, dim)" if seg.per else sql_str(seg.id)
@@ -186,15 +197,17 @@ def shared_members_sql(db: str, build_id: str, targets: Sequence[Target], today:
     conds = list(dict.fromkeys(event_condition(t.seg, t.cinemas) for t in targets))
     assert targets and len(conds) <= FLAGS
     flags = " + ".join(f"{1 << i} * {c}" for i, c in enumerate(conds))
-    packed = f"toUInt64(cinema_id) * 4294967296 + toUInt64(toUInt16(event_date)) * 65536 + ({flags})"
+    packed = f"{CINEMA_DAY} * 65536 + ({flags})"
     keys, arrays, oks = [], [], []
     for t in targets:
         bit = 1 << conds.index(event_condition(t.seg, t.cinemas))
         first = (today - timedelta(days=t.seg.lookback_days - 1) - _EPOCH).days
         chosen = f"arrayFilter(x -> bitAnd(x, {bit}) != 0 AND bitAnd(bitShiftRight(x, 16), 65535) >= {first}, packed)"
-        member_cinemas = f"arraySort(arrayDistinct(arrayMap(x -> toUInt32(bitShiftRight(x, 32)), {chosen})))"
+        member_cinemas = _distinct_cinemas(chosen, 32)
         ok = [f"length({member_cinemas}) >= {max(1, t.seg.min_cinemas)}"]
-        if t.seg.min_visits > 1:  # distinct (cinema, day) pairs: the packed value without its flags
+        if (
+            t.seg.min_visits > 1
+        ):  # distinct (cinema, day) pairs: CINEMA_DAY, the packed value without its flags
             ok.append(
                 f"length(arrayDistinct(arrayMap(x -> bitShiftRight(x, 16), {chosen}))) >= {t.seg.min_visits}"
             )
@@ -236,9 +249,9 @@ def split_members_sql(
         f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, "
         f"concat({sql_str(seg.id + '/')}, value), member, cinemas FROM ("
         f"SELECT member, value, {chosen} AS chosen, "
-        f"arraySort(arrayDistinct(arrayMap(p -> toUInt32(bitShiftRight(p, 16)), chosen))) AS cinemas FROM ("
+        f"{_distinct_cinemas('chosen', 16)} AS cinemas FROM ("
         f"SELECT any(visitor) AS member, groupArray({dim}) AS dims, "
-        f"groupArray(toUInt64(cinema_id) * 65536 + toUInt16(event_date)) AS packed "
+        f"groupArray({CINEMA_DAY}) AS packed "
         f"FROM {db}.events WHERE {' AND '.join(where)} GROUP BY {VISITOR_KEY}) "
         f"ARRAY JOIN arrayDistinct(dims) AS value) "
         f"WHERE {' AND '.join(ok)}"
