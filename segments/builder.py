@@ -16,18 +16,18 @@ from datetime import UTC, date, datetime
 
 from segments.definitions import InvalidSegments, Segment
 from segments.guards import GuardPolicy, SegmentStats, noisy_count, refusals
-from segments.rules import (
-    OWN_PASS,
-    CinemaInfo,
-    contributions_sql,
-    counts_sql,
-    own_pass_sql,
-    shared_members_sql,
-    shared_passes,
-    shared_targets,
+from segments.rules import CinemaInfo, contributions_sql
+from segments.visitor_table import (
+    Layout,
+    dimensions,
+    layout,
+    shared_pass_sqls,
+    split_pass_sqls,
+    table_sql,
+    values_sql,
     visitors_sql,
 )
-from warehouse.backend import Warehouse
+from warehouse.backend import Warehouse, WarehouseError
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 BUILD_COLUMNS = (
@@ -120,29 +120,37 @@ class SegmentBuilder:
         build_id = new_build_id(now)
         db = self.wh.database
         cinemas = list(self.cinemas())
-        # one shared pass for every definition not split per film or region (categories included),
-        # then one pass per definition split per film or region
-        passes = shared_passes(shared_targets(chosen, cinemas))
-        divided = [s for s in chosen if s.per in OWN_PASS]
-        steps = len(passes) + len(divided) + 2
+        lay = layout(chosen, cinemas)
+        passes = lay.passes()
+        steps = 2 + len(passes) + len(lay.splits) + 1
         say = progress or (lambda done, total, what: None)
-        say(0, steps, "consent of every pooled visitor")
         longest = max((s.lookback_days for s in chosen), default=1)
-        self.wh.execute(visitors_sql(db, build_id, today, longest))
-        done = 0
-        for targets in passes:
-            done += 1
-            say(done, steps, "segments " + ", ".join(dict.fromkeys(t.seg.id for t in targets)))
-            self.wh.execute(shared_members_sql(db, build_id, targets, today))
-        for seg in divided:
-            done += 1
-            say(done, steps, f"segment {seg.id}")
-            self.wh.execute(own_pass_sql(db, build_id, seg, cinemas, today))
+        table = f"segment_work_{build_id}"  # temporary: this connection's session only
+        say(0, steps, "pooled visitors, grouped once")
+        self.wh.execute(table_sql(table, db, lay, today, longest))
+        try:
+            say(1, steps, "consent of every pooled visitor")
+            self.wh.execute(visitors_sql(table, db, build_id, today))
+            done = 2
+            for w, targets in passes:
+                say(done, steps, "segments " + ", ".join(dict.fromkeys(t.seg.id for t in targets)))
+                for sql in shared_pass_sqls(table, db, build_id, lay, w, targets, today):
+                    self.wh.execute(sql)
+                done += 1
+            values = self._values(lay, today, longest)
+            for split in lay.splits:
+                say(done, steps, f"segment {split.seg.id}")
+                for sql in split_pass_sqls(table, db, build_id, lay, split, values[split.dim], today):
+                    self.wh.execute(sql)
+                done += 1
+        finally:
+            self.wh.execute(f"DROP TEMPORARY TABLE IF EXISTS {table}")
         say(steps - 1, steps, "privacy guards")
-        counts = {str(k): int(n) for k, n in self.wh.query(counts_sql(db, build_id))}
+        counts: dict[str, int] = defaultdict(int)
         contrib: dict[str, dict[int, float]] = defaultdict(dict)
-        for key, cinema, share in self.wh.query(contributions_sql(db, build_id)):
+        for key, cinema, share, firsts in self.wh.query(contributions_sql(db, build_id)):
             contrib[str(key)][int(cinema)] = float(share)
+            counts[str(key)] += int(firsts)
         by_id = {s.id: s for s in chosen}
         for seg in chosen:  # a segment without members is recorded too (and refused: below k)
             if not seg.per:
@@ -170,6 +178,20 @@ class SegmentBuilder:
         self._record(build_id, now, built, by_id)
         say(steps, steps, f"done: {sum(b.published for b in built)} published of {len(built)}")
         return BuildReport(build_id, now, tuple(built))
+
+    def _values(self, lay: Layout, today: date, longest: int) -> dict[str, dict[int, str]]:
+        """Each split dimension's values by hash (to write the segment keys)."""
+        dims = dimensions(lay)
+        if not dims:
+            return {}
+        [row] = self.wh.query(values_sql(self.wh.database, lay, today, longest))
+        out: dict[str, dict[int, str]] = {}
+        for dim, pairs in zip(dims, row, strict=True):
+            found = {int(h): str(v) for h, v in pairs}
+            if len(found) != len(pairs):  # two values with one 64-bit hash: never seen, but never guessed
+                raise WarehouseError(f"two values of {dim} share a 64-bit hash; this build cannot split them")
+            out[dim] = found
+        return out
 
     def _record(
         self, build_id: str, now: datetime, built: list[BuiltSegment], by_id: dict[str, Segment]

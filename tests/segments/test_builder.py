@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,16 +13,8 @@ from segments.builder import SegmentBuilder
 from segments.catalog import drop_old_snapshots, latest
 from segments.definitions import InvalidSegments, Segment, load_segments
 from segments.guards import GuardPolicy
-from segments.rules import (
-    FLAGS,
-    OWN_PASS,
-    event_condition,
-    members_sql,
-    shared_members_sql,
-    shared_passes,
-    shared_targets,
-    split_members_sql,
-)
+from segments.rules import members_sql
+from segments.visitor_table import layout
 from tests.segments.helpers import CINEMAS, TODAY, event
 from warehouse.migrate import migrate
 
@@ -196,13 +189,18 @@ def _random_definitions(rng: random.Random, n: int) -> list[Segment]:
 
 
 def _mixed_events(wh, rng: random.Random) -> None:
-    """600 events: 80 visitors, every cinema, 0-130 days ago, several names, films, regions, bots."""
+    """900 events: 120 visitors, 0-130 days ago, several names, films, regions, bots. Visitors 0-59
+    roam every cinema; visitors 60-119 keep to one (the builder's one-cinema statements)."""
+
+    def cinema(v: int) -> int:
+        return rng.randint(1, 10) if v < 60 else 1 + v % 10
+
     insert(
         wh,
         [
             event(
-                f"p1.mix{rng.randrange(80):02d}",
-                rng.randint(1, 10),
+                f"p1.mix{v:03d}",
+                cinema(v),
                 days_ago=rng.randrange(131),
                 name=rng.choice(["page_view", "view_item", "select_item", "purchase", "add_to_cart"]),
                 film_ref=rng.choice(["", "film-a", "film-b", FILM]),
@@ -210,7 +208,7 @@ def _mixed_events(wh, rng: random.Random) -> None:
                 bot=int(rng.random() < 0.05),
                 hour=rng.randrange(24),
             )
-            for _ in range(600)
+            for v in (rng.randrange(120) for _ in range(900))
         ],
     )
 
@@ -224,46 +222,34 @@ def _member_rows(wh, build, order=sorted):
     }
 
 
-def test_the_shared_pass_finds_the_same_members_as_one_pass_per_definition(wh):
-    """The shared pass (events packed per visitor) against the plain one-definition-per-query SQL, on
-    the defaults and on 40 random definitions (more distinct event conditions than one pass carries)."""
+def test_a_build_finds_the_same_members_as_one_plain_query_per_definition(wh):
+    """The builder's passes over its visitor table (events grouped by visitor once, packed with their
+    flags; films and regions beside them as hashes; one-cinema visitors taken apart) against the
+    plain one-query-per-definition SQL: the defaults and 60 random definitions, more distinct event
+    conditions than one packed integer carries, with visit and cinema thresholds, per category, film
+    and region."""
     rng = random.Random(20261124)
     _mixed_events(wh, rng)
-    defs = [s for s in load_segments() if s.per not in OWN_PASS] + _random_definitions(rng, 40)
-    passes = shared_passes(shared_targets(defs, CINEMAS))
-    assert len(passes) >= 2 and all(
-        len({event_condition(t.seg, t.cinemas) for t in p}) <= FLAGS for p in passes
-    )
-    db = wh.database
-    for targets in passes:
-        wh.execute(shared_members_sql(db, "b-shared", targets, TODAY))
-    for seg in defs:
-        wh.execute(members_sql(db, "b-each", seg, CINEMAS, TODAY))
-    shared, each = _member_rows(wh, "b-shared", order=list), _member_rows(wh, "b-each")
-    assert shared == each and len(shared) > 1000  # the shared pass's cinemas: distinct and in order
-    assert {k for k, _, _ in shared} >= {"art-et-essai", "habitues", "categorie/A", "categorie/E"}
-    assert sum(1 for k, _, _ in shared if k.startswith("r")) > 200  # the random rules select something
-
-
-def test_the_split_per_film_finds_the_same_members_as_the_plain_grouping(wh):
-    """Definitions split per film or region, grouped by visitor and split after (`split_members_sql`),
-    against the plain grouping by value and visitor: the defaults and 30 random definitions."""
-    rng = random.Random(20261125)
-    _mixed_events(wh, rng)
-    defs = [s for s in load_segments() if s.per in OWN_PASS] + [
-        replace(d, id=f"s{i}", per=rng.choice(["film", "region"]))
-        for i, d in enumerate(_random_definitions(rng, 30))
+    defs = [*load_segments()] + [
+        replace(d, per=rng.choice(["", "", "category", "film", "region"]))
+        for d in _random_definitions(rng, 60)
     ]
+    assert len(layout(defs, CINEMAS).words) >= 2  # more distinct conditions than one packed integer
+    report = builder(wh, defs).build()  # members are kept whether or not their segment is published
     db = wh.database
     for seg in defs:
-        wh.execute(split_members_sql(db, "b-split", seg, CINEMAS, TODAY))
         wh.execute(members_sql(db, "b-each", seg, CINEMAS, TODAY))
-    split, each = _member_rows(wh, "b-split", order=list), _member_rows(wh, "b-each")
-    assert split == each and len(split) > 500  # the cinemas: distinct and in order
-    keys = {k for k, _, _ in split}
-    assert {f"film/{FILM}", "film/film-a", "region/FR-IDF", "region/FR-BRE"} <= keys
+    built, each = _member_rows(wh, report.build_id, order=list), _member_rows(wh, "b-each")
+    assert built == each and len(built) > 2000  # the builder's cinemas: distinct and in order
+    sizes = {s.key: s.members for s in report.segments if s.members}
+    assert sizes == Counter(k for k, _, _ in built)  # the guards' counts: one per member
+    keys = {k for k, _, _ in built}
+    assert {"art-et-essai", "habitues", "categorie/A", f"film/{FILM}", "film/film-a", "region/FR-BRE"} <= keys
+    assert sum(1 for k, _, _ in built if k.startswith("r")) > 400  # the random rules select something
     strict = {d.id for d in defs if d.min_visits > 1 or d.min_cinemas > 1}
     assert any(k.split("/")[0] in strict for k in keys)  # the visit and cinema thresholds select some
+    keeping_to_one = [cs for _, v, cs in built if v.startswith("p1.mix") and int(v[6:]) >= 60]
+    assert len(keeping_to_one) > 300 and all(len(cs) == 1 for cs in keeping_to_one)
 
 
 def test_two_builds_in_the_same_second_are_read_from_one_build_row(wh):
