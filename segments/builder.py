@@ -18,13 +18,12 @@ from segments.definitions import InvalidSegments, Segment
 from segments.guards import GuardPolicy, SegmentStats, noisy_count, refusals
 from segments.rules import CinemaInfo, contributions_sql
 from segments.visitor_table import (
-    Layout,
-    dimensions,
+    collisions_sql,
     layout,
     shared_pass_sqls,
     split_pass_sqls,
     table_sql,
-    values_sql,
+    values_table_sql,
     visitors_sql,
 )
 from warehouse.backend import Warehouse, WarehouseError
@@ -125,7 +124,7 @@ class SegmentBuilder:
         steps = 2 + len(passes) + len(lay.splits) + 1
         say = progress or (lambda done, total, what: None)
         longest = max((s.lookback_days for s in chosen), default=1)
-        table = f"segment_work_{build_id}"  # temporary: this connection's session only
+        table, values = f"segment_work_{build_id}", f"segment_values_{build_id}"  # this session's only
         say(0, steps, "pooled visitors, grouped once")
         self.wh.execute(table_sql(table, db, lay, today, longest))
         try:
@@ -137,14 +136,20 @@ class SegmentBuilder:
                 for sql in shared_pass_sqls(table, db, build_id, lay, w, targets, today):
                     self.wh.execute(sql)
                 done += 1
-            values = self._values(lay, today, longest)
+            if lay.splits:
+                self.wh.execute(values_table_sql(values, db, lay, today, longest))
+                for dim, same in self.wh.query(collisions_sql(values)):  # never seen; never guessed either
+                    raise WarehouseError(
+                        f"{dim}: {', '.join(same)} share a 64-bit hash; this build cannot tell them apart"
+                    )
             for split in lay.splits:
                 say(done, steps, f"segment {split.seg.id}")
-                for sql in split_pass_sqls(table, db, build_id, lay, split, values[split.dim], today):
+                for sql in split_pass_sqls(table, values, db, build_id, lay, split, today):
                     self.wh.execute(sql)
                 done += 1
         finally:
-            self.wh.execute(f"DROP TEMPORARY TABLE IF EXISTS {table}")
+            for name in (table, values):
+                self.wh.execute(f"DROP TEMPORARY TABLE IF EXISTS {name}")
         say(steps - 1, steps, "privacy guards")
         counts: dict[str, int] = defaultdict(int)
         contrib: dict[str, dict[int, float]] = defaultdict(dict)
@@ -178,20 +183,6 @@ class SegmentBuilder:
         self._record(build_id, now, built, by_id)
         say(steps, steps, f"done: {sum(b.published for b in built)} published of {len(built)}")
         return BuildReport(build_id, now, tuple(built))
-
-    def _values(self, lay: Layout, today: date, longest: int) -> dict[str, dict[int, str]]:
-        """Each split dimension's values by hash (to write the segment keys)."""
-        dims = dimensions(lay)
-        if not dims:
-            return {}
-        [row] = self.wh.query(values_sql(self.wh.database, lay, today, longest))
-        out: dict[str, dict[int, str]] = {}
-        for dim, pairs in zip(dims, row, strict=True):
-            found = {int(h): str(v) for h, v in pairs}
-            if len(found) != len(pairs):  # two values with one 64-bit hash: never seen, but never guessed
-                raise WarehouseError(f"two values of {dim} share a 64-bit hash; this build cannot split them")
-            out[dim] = found
-        return out
 
     def _record(
         self, build_id: str, now: datetime, built: list[BuiltSegment], by_id: dict[str, Segment]

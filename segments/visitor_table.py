@@ -2,11 +2,10 @@
 
 A build scans the events and groups them by visitor **once**, into a temporary in-memory table of
 the build's connection (`table_sql`): per pooled visitor, their consent as it stands and their
-counted events packed in integers,
-`cinema << 32 | day << 16 | flags`, one flag per distinct event condition of the definitions
-(`Layout`), with the 64-bit hash of each event's film or region beside it where a definition is
-split per film or region. The consent snapshot and every segment are then read off that table, so
-the 100 M events are grouped once rather than once per pass.
+counted events packed in integers, `cinema << 32 | day << 16 | flags`, one flag per distinct event
+condition of the definitions (`Layout`), with the 64-bit hash of each event's film or region beside
+it where a definition is split per film or region. The consent snapshot and every segment are then
+read off that table: the events are grouped by visitor once rather than once per pass.
 
 Each segment pass is split in two: a visitor whose packed events are all at one cinema (most of
 them: first-party ids are per cinema) is a member as soon as one event meets the key's flag and
@@ -21,7 +20,7 @@ the session if the builder dies).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -150,15 +149,25 @@ def visitors_sql(table: str, db: str, build_id: str, today: date) -> str:
     )
 
 
-def values_sql(db: str, lay: Layout, today: date, lookback_days: int) -> str:
-    """The values of every split dimension seen on the pooled track in the window, each beside its
-    hash: one row, one array of (hash, value) per dimension of `dimensions(lay)`."""
+def values_table_sql(table: str, db: str, lay: Layout, today: date, lookback_days: int) -> str:
+    """CREATE TEMPORARY TABLE of every value of the split dimensions seen on the pooled track in the
+    window, beside its hash: (dim, h, value), read in one scan. The split passes join their hashes
+    to it to write the segment keys (a join rather than literal arrays in each statement: the values
+    may be thousands, and a query's size is bounded)."""
     first = today - timedelta(days=lookback_days - 1)
-    cols = [f"arrayMap(v -> (cityHash64(v), v), groupUniqArray({dim}))" for dim in dimensions(lay)]
+    per_dim = [f"arrayMap(v -> ({sql_str(dim)}, v), groupUniqArray({dim}))" for dim in dimensions(lay)]
     return (
-        f"SELECT {', '.join(cols)} FROM {db}.events WHERE track = 'pooled' "
-        f"AND event_date >= {_day(first)} AND event_date <= {_day(today)}"
+        f"CREATE TEMPORARY TABLE {table} ENGINE = Memory AS SELECT tupleElement(d, 1) AS dim, "
+        "cityHash64(tupleElement(d, 2)) AS h, tupleElement(d, 2) AS value FROM ("
+        f"SELECT arrayConcat({', '.join(per_dim)}) AS found FROM {db}.events WHERE track = 'pooled' "
+        f"AND event_date >= {_day(first)} AND event_date <= {_day(today)}) "
+        "ARRAY JOIN found AS d WHERE value != ''"
     )
+
+
+def collisions_sql(table: str) -> str:
+    """Values of one dimension sharing a hash (the split passes could not tell them apart)."""
+    return f"SELECT dim, groupArray(value) FROM {table} GROUP BY dim, h HAVING count() > 1 LIMIT 1"
 
 
 def dimensions(lay: Layout) -> list[str]:
@@ -231,49 +240,39 @@ def shared_pass_sqls(
 
 
 def split_pass_sqls(
-    table: str,
-    db: str,
-    build_id: str,
-    lay: Layout,
-    split: Split,
-    values: Mapping[int, str],
-    today: date,
+    table: str, values: str, db: str, build_id: str, lay: Layout, split: Split, today: date
 ) -> list[str]:
     """The members of a definition split per film or region: one row per visitor and distinct value
-    of the events meeting its flag and window. `values` maps each hash back to its value (an unknown
-    hash, whose events were erased since the table was made, gives no row). Visitors seen at one
-    cinema get that cinema without looking at cinema-days, unless the rule counts visits."""
+    of the events meeting its flag and window, the value found by its hash in the `values` table (a
+    hash not found there, whose events were erased since the table was made, gives no row).
+    Visitors seen at one cinema get that cinema without looking at cinema-days, unless the rule
+    counts visits."""
     seg = split.seg
     w, flag = lay.flag(split.condition)
     packed, hashes = f"packed{w}", lay.dims_column(w, split.dim)
     win = _window(flag, seg, today)
-    known = sorted(values.items())
-    value = (
-        f"transform(h, [{', '.join(str(h) for h, _ in known)}], [{', '.join(sql_str(v) for _, v in known)}], '')"
-        if known
-        else "''"
-    )
     met = f"arrayDistinct(arrayFilter((h, x) -> {win}, {hashes}, {packed}))"
-    key = f"concat({sql_str(seg.id + '/')}, value)"
+    head = _insert(db, build_id, today) + f"concat({sql_str(seg.id + '/')}, value), member, cinemas FROM ("
+    join = (
+        f") AS m ALL INNER JOIN (SELECT h, value FROM {values} WHERE dim = {sql_str(split.dim)}) AS v USING h"
+    )
     fast = seg.min_cinemas <= 1 and seg.min_visits <= 1
     out = []
     if fast:
         out.append(
-            _insert(db, build_id, today) + f"{key}, member, cinemas FROM ("
-            f"SELECT member, cinemas, {value} AS value FROM ("
+            head + f"SELECT member, cinemas, h FROM ("
             f"SELECT member, {_first_cinema(packed)} AS cinemas, {hashes}, {packed} FROM {table} "
-            f"WHERE notEmpty({packed}) AND {_one_cinema(packed)}) "
-            f"ARRAY JOIN {met} AS h) WHERE value != ''"
+            f"WHERE notEmpty({packed}) AND {_one_cinema(packed)}) ARRAY JOIN {met} AS h" + join
         )
-    ok = ["value != ''", f"length(cinemas) >= {max(1, seg.min_cinemas)}"]
+    ok = [f"length(cinemas) >= {max(1, seg.min_cinemas)}"]
     if seg.min_visits > 1:  # distinct (cinema, day) pairs
         ok.append(f"length(arrayDistinct(chosen)) >= {seg.min_visits}")
     out.append(
-        _insert(db, build_id, today) + f"{key}, member, cinemas FROM ("
-        f"SELECT member, {value} AS value, "
+        head + "SELECT member, cinemas, h FROM ("
+        f"SELECT member, h, "
         f"arrayMap(x -> bitShiftRight(x, 16), arrayFilter((x, g) -> g = h AND {win}, {packed}, {hashes})) AS chosen, "
         f"{distinct_cinemas('chosen', 16)} AS cinemas FROM ("
         f"SELECT member, {hashes}, {packed} FROM {table}{f' WHERE NOT {_one_cinema(packed)}' if fast else ''}) "
-        f"ARRAY JOIN {met} AS h) WHERE {' AND '.join(ok)}"
+        f"ARRAY JOIN {met} AS h) WHERE {' AND '.join(ok)}" + join
     )
     return out

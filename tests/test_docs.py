@@ -52,3 +52,15 @@ def test_the_documented_snippet_is_the_one_the_service_prints():
     from tests.doc_blocks import block
 
     assert block("snippet") == snippet("https://collecte.scare.example", "sk_VotreCleDeSite")
+
+
+def test_the_code_the_segments_doc_names_exists():
+    """docs/segments.md explains the build by naming its functions and constants: each must exist."""
+    import segments.rules
+    import segments.visitor_table
+
+    doc = (ROOT / "docs" / "segments.md").read_text()
+    named = set(re.findall(r"`(?:rules\.)?([a-z_]+_sqls?|[A-Z_]{4,})`", doc))
+    assert {"table_sql", "shared_pass_sqls", "split_pass_sqls", "members_sql", "VISITOR_KEY"} <= named
+    for name in named:
+        assert hasattr(segments.visitor_table, name) or hasattr(segments.rules, name), name

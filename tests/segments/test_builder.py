@@ -14,7 +14,7 @@ from segments.catalog import drop_old_snapshots, latest
 from segments.definitions import InvalidSegments, Segment, load_segments
 from segments.guards import GuardPolicy
 from segments.rules import members_sql
-from segments.visitor_table import layout
+from segments.visitor_table import collisions_sql, layout
 from tests.segments.helpers import CINEMAS, TODAY, event
 from warehouse.migrate import migrate
 
@@ -263,3 +263,25 @@ def test_two_builds_in_the_same_second_are_read_from_one_build_row(wh):
     entry = next(e for e in latest(wh) if e.key == "art-et-essai")
     assert entry.build_id == max(first.build_id, second.build_id)
     assert entry.members == sizes[entry.build_id]["art-et-essai"]
+
+
+def test_values_of_one_dimension_sharing_a_hash_are_found(wh):
+    """The split passes find each film or region by its 64-bit hash; the builder refuses to run on
+    two values of one dimension with the same hash (`collisions_sql`), however unlikely."""
+    wh.execute(
+        "CREATE TEMPORARY TABLE seg_values ENGINE = Memory AS SELECT tupleElement(r, 1) AS dim, "
+        "toUInt64(tupleElement(r, 2)) AS h, tupleElement(r, 3) AS value FROM system.one "
+        "ARRAY JOIN [('film_ref', 7, 'film-a'), ('film_ref', 7, 'film-b'), ('region', 7, 'FR-IDF'), "
+        "('film_ref', 8, 'film-c')] AS r"
+    )
+    try:
+        [(dim, same)] = wh.query(collisions_sql("seg_values"))
+        assert dim == "film_ref" and sorted(same) == ["film-a", "film-b"]
+        wh.execute("DROP TEMPORARY TABLE seg_values")
+        wh.execute(
+            "CREATE TEMPORARY TABLE seg_values ENGINE = Memory AS SELECT 'film_ref' AS dim, "
+            "cityHash64(v) AS h, v AS value FROM system.one ARRAY JOIN ['film-a', 'film-b'] AS v"
+        )
+        assert wh.query(collisions_sql("seg_values")) == []
+    finally:
+        wh.execute("DROP TEMPORARY TABLE IF EXISTS seg_values")

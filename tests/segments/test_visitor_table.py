@@ -9,11 +9,12 @@ from datetime import date
 from segments.definitions import Segment
 from segments.rules import FLAGS, VISITOR_KEY, event_condition
 from segments.visitor_table import (
+    collisions_sql,
     layout,
     shared_pass_sqls,
     split_pass_sqls,
     table_sql,
-    values_sql,
+    values_table_sql,
     visitors_sql,
 )
 from tests.segments.helpers import CINEMAS
@@ -64,8 +65,13 @@ def test_the_table_groups_by_the_128_bit_key_once_and_packs_each_array_under_its
     assert "is_bot = 0 AND event_date <= toDate('2026-11-24')" in sql  # counted: no bots, up to today
     assert "argMax(consent_purposes, received_at) AS purposes" in sql  # consent: every pooled event
     assert "FROM w" in visitors_sql("w", "db", "b1", DAY)
-    values = values_sql("db", lay, DAY, 90)
-    assert "groupUniqArray(film_ref)" in values and "groupUniqArray(region)" in values
+    values = values_table_sql("v", "db", lay, DAY, 90)
+    assert values.startswith("CREATE TEMPORARY TABLE v ENGINE = Memory AS SELECT")
+    assert (
+        "arrayMap(v -> ('film_ref', v), groupUniqArray(film_ref))" in values
+        and "groupUniqArray(region)" in values
+    )
+    assert "FROM v GROUP BY dim, h HAVING count() > 1" in collisions_sql("v")
 
 
 def test_a_key_is_read_off_its_flag_and_window_and_one_cinema_visitors_skip_the_cinema_counts():
@@ -93,14 +99,17 @@ def test_a_key_is_read_off_its_flag_and_window_and_one_cinema_visitors_skip_the_
     assert "WHERE notEmpty(packed0)" in only_two  # no one-cinema statement: every visitor, once
 
 
-def test_a_split_writes_the_value_behind_each_hash_and_counts_visits_in_the_general_statement():
+def test_a_split_finds_each_value_by_its_hash_and_counts_visits_in_the_general_statement():
     film = Segment("film", 1, "Film", per="film")
     lay = layout([film], CINEMAS)
-    fast, general = split_pass_sqls("w", "db", "b1", lay, lay.splits[0], {17: "film-a", 99: "film-b"}, DAY)
-    assert "transform(h, [17, 99], ['film-a', 'film-b'], '')" in fast
+    fast, general = split_pass_sqls("w", "v", "db", "b1", lay, lay.splits[0], DAY)
+    for sql in (fast, general):  # a hash not in the values table: no row
+        assert sql.endswith(
+            "AS m ALL INNER JOIN (SELECT h, value FROM v WHERE dim = 'film_ref') AS v USING h"
+        )
+        assert "concat('film/', value)" in sql
     assert f"WHERE notEmpty(packed0) AND {ONE}" in fast and f"WHERE NOT {ONE}" in general
-    assert "value != ''" in fast and "value != ''" in general  # a hash without its value: no row
     strict = Segment("film", 1, "Film", per="film", min_visits=2)
     lay = layout([strict], CINEMAS)
-    [every] = split_pass_sqls("w", "db", "b1", lay, lay.splits[0], {}, DAY)
+    [every] = split_pass_sqls("w", "v", "db", "b1", lay, lay.splits[0], DAY)
     assert "arrayAll" not in every and "length(arrayDistinct(chosen)) >= 2" in every
