@@ -55,7 +55,7 @@ def dimension(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
 
 
 # A (cinema, day) pair packed in one integer, `cinema << 16 | day`: cheaper to count distinct and to
-# carry in arrays than a tuple. The shared pass shifts it 16 bits further to add its flags.
+# carry in arrays than a tuple. The visitor table shifts it 16 bits further to add its flags.
 CINEMA_DAY = "(toUInt64(cinema_id) * 65536 + toUInt16(event_date))"
 
 
@@ -128,9 +128,9 @@ def _condition(seg: Segment, allowed: Sequence[CinemaInfo], today: date) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """One segment key read off a flag of the packed events: a definition, or one category of a definition split per
-    cinema category (categories come from the cinema registry, so these keys are known before any
-    event is read)."""
+    """One segment key read off a flag of the packed events: a definition, or one category of a
+    definition split per cinema category (categories come from the cinema registry, so these keys
+    are known before any event is read)."""
 
     key: str
     seg: Segment
