@@ -200,8 +200,8 @@ def shared_pass_sqls(
     table: str, db: str, build_id: str, lay: Layout, w: int, targets: Sequence[Target], today: date
 ) -> list[str]:
     """The members of `targets` (all on packed array `w`): one statement for the visitors seen at one
-    cinema, one for the others. A visitor keeps, of the keys, those whose rule they meet; the ARRAY
-    JOIN then writes one row per key kept."""
+    cinema, one for the others (a key needing two cinemas has no member of the former). A visitor
+    keeps, of the keys, those whose rule they meet; the ARRAY JOIN then writes one row per key kept."""
     packed = f"packed{w}"
     single_keys, single_oks, keys, arrays, oks = [], [], [], [], []
     for t in targets:
@@ -232,7 +232,7 @@ def shared_pass_sqls(
     out.append(
         _insert(db, build_id, today) + "key, member, member_cinemas FROM ("
         f"SELECT member, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
-        f"[{', '.join(oks)}] AS oks FROM {table} WHERE {f'NOT {_one_cinema(packed)}' if single_keys else f'notEmpty({packed})'}) "
+        f"[{', '.join(oks)}] AS oks FROM {table} WHERE NOT {_one_cinema(packed)}) "
         "ARRAY JOIN arrayFilter((k, ok) -> ok = 1, keys, oks) AS key, "
         "arrayFilter((a, ok) -> ok = 1, arrays, oks) AS member_cinemas"
     )
@@ -246,7 +246,7 @@ def split_pass_sqls(
     of the events meeting its flag and window, the value found by its hash in the `values` table (a
     hash not found there, whose events were erased since the table was made, gives no row).
     Visitors seen at one cinema get that cinema without looking at cinema-days, unless the rule
-    counts visits."""
+    counts visits; a rule needing two cinemas reads only the others."""
     seg = split.seg
     w, flag = lay.flag(split.condition)
     packed, hashes = f"packed{w}", lay.dims_column(w, split.dim)
@@ -257,6 +257,7 @@ def split_pass_sqls(
         f") AS m ALL INNER JOIN (SELECT h, value FROM {values} WHERE dim = {sql_str(split.dim)}) AS v USING h"
     )
     fast = seg.min_cinemas <= 1 and seg.min_visits <= 1
+    others_only = fast or seg.min_cinemas > 1  # one-cinema visitors: taken above, or never members
     out = []
     if fast:
         out.append(
@@ -272,7 +273,7 @@ def split_pass_sqls(
         f"SELECT member, h, "
         f"arrayMap(x -> bitShiftRight(x, 16), arrayFilter((x, g) -> g = h AND {win}, {packed}, {hashes})) AS chosen, "
         f"{distinct_cinemas('chosen', 16)} AS cinemas FROM ("
-        f"SELECT member, {hashes}, {packed} FROM {table}{f' WHERE NOT {_one_cinema(packed)}' if fast else ''}) "
+        f"SELECT member, {hashes}, {packed} FROM {table}{f' WHERE NOT {_one_cinema(packed)}' if others_only else ''}) "
         f"ARRAY JOIN {met} AS h) WHERE {' AND '.join(ok)}" + join
     )
     return out

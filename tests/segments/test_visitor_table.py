@@ -96,7 +96,7 @@ def test_a_key_is_read_off_its_flag_and_window_and_one_cinema_visitors_skip_the_
     [only_two] = shared_pass_sqls(
         "w", "db", "b1", layout(defs[2:], CINEMAS), 0, layout(defs[2:], CINEMAS).targets, DAY
     )
-    assert "WHERE notEmpty(packed0)" in only_two  # no one-cinema statement: every visitor, once
+    assert f"WHERE NOT {ONE}" in only_two  # no one-cinema statement: none can have two cinemas
 
 
 def test_a_split_finds_each_value_by_its_hash_and_counts_visits_in_the_general_statement():
@@ -113,3 +113,7 @@ def test_a_split_finds_each_value_by_its_hash_and_counts_visits_in_the_general_s
     lay = layout([strict], CINEMAS)
     [every] = split_pass_sqls("w", "v", "db", "b1", lay, lay.splits[0], DAY)
     assert "arrayAll" not in every and "length(arrayDistinct(chosen)) >= 2" in every
+    two = Segment("film", 1, "Film", per="film", min_visits=2, min_cinemas=2)
+    lay = layout([two], CINEMAS)
+    [others] = split_pass_sqls("w", "v", "db", "b1", lay, lay.splits[0], DAY)
+    assert f"WHERE NOT {ONE}" in others and ">= 2" in others  # two cinemas: never a one-cinema visitor
