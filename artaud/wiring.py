@@ -112,6 +112,7 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
                     max_age_days=settings.consent.tcf_max_age_days,
                 ),
             ),
+            tag_wait_ms=settings.consent.tag_wait_ms,
         ),
         sites=RefreshingSites(lambda: site_loader(cp), c.site_refresh_seconds),
         syncs=RefreshingSyncs(lambda: sync_loader(cp, partner_keys), c.site_refresh_seconds),

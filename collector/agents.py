@@ -80,6 +80,22 @@ def heuristic(ua: str) -> Agent:
     return Agent(device, _browser(ua), _os(ua), False)
 
 
+def bot_reason(ua: str) -> str | None:
+    """Why `ua` counts as a robot, for the installation check: the word of it that a robot pattern
+    matched ("" for an empty user agent, "user-agents" when only that library's parse says so), or
+    None for a browser."""
+    if not ua.strip():
+        return ""
+    found = _BOT.search(ua)
+    if found is not None:
+        start = max(
+            ua.rfind(" ", 0, found.start()), ua.rfind("(", 0, found.start()), ua.rfind(";", 0, found.start())
+        )
+        end = min((i for i in (ua.find(c, found.end()) for c in " );") if i >= 0), default=len(ua))
+        return ua[start + 1 : end].split("/")[0] or found.group(0)
+    return "user-agents" if full_parse(ua).is_bot else None
+
+
 def _browser(ua: str) -> str:
     for needle, family in _BROWSERS:
         if needle in ua:

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from collector.agents import AgentClassifier
+from collector.agents import AgentClassifier, bot_reason
 from collector.events import Edge, build_events, consent_record, suppression_record
 from collector.geo import RegionResolver, network_prefix
 from collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_sync, parse_withdrawal
@@ -56,19 +56,42 @@ STATUS = {
 }
 
 
-def tag_script(policy: Policy) -> bytes:
-    """The tag as served: the minified build with the consent settings it needs to decide, in the
-    browser, whether it may store an identifier (the collector decides the track again)."""
-    tag = resources.files("collector").joinpath("static/tag.js").read_bytes()
+# what the tag loads on demand (`collector/static/m/<name>.src.js`): the IAB TCF reader, the JSON-LD
+# film reader, a ticketing iframe's side of the bridge, the partner ID sync, the installation check
+MODULES = ("tcf", "ld", "bridge", "sync", "check")
+DEFAULT_TAG_WAIT_MS = 1500
+
+
+def _configured(script: bytes, cfg: bytes) -> bytes:
+    return script.replace(b"ARTAUD_CFG", cfg) if b"ARTAUD_CFG" in script else script
+
+
+def _cfg(policy: Policy, wait_ms: int) -> bytes:
     cfg = {
         "p": list(policy.tcf.pooled_purposes),
         "v": policy.tcf.scare_vendor_id,
         "s": policy.cmp_service,
         "g": int(policy.honour_gpc),
         "d": int(policy.honour_dnt),
+        "w": wait_ms,
     }
+    return json.dumps(cfg, separators=(",", ":")).encode()
+
+
+def tag_script(policy: Policy, wait_ms: int = DEFAULT_TAG_WAIT_MS) -> bytes:
+    """The tag as served: the minified build with the settings it needs to decide, in the browser,
+    whether it may store an identifier (the collector decides the track again), and how long a page
+    load's hits may wait for the consent tool's answer."""
+    tag = resources.files("collector").joinpath("static/tag.js").read_bytes()
     assert tag.count(b"ARTAUD_CFG") == 1, "tag.js must name ARTAUD_CFG exactly once"
-    return tag.replace(b"ARTAUD_CFG", json.dumps(cfg, separators=(",", ":")).encode())
+    return _configured(tag, _cfg(policy, wait_ms))
+
+
+def module_scripts(policy: Policy, wait_ms: int = DEFAULT_TAG_WAIT_MS) -> dict[str, bytes]:
+    """The tag's modules as served (`/c/m/<name>.js`), configured like the tag."""
+    static = resources.files("collector").joinpath("static/m")
+    cfg = _cfg(policy, wait_ms)
+    return {name: _configured(static.joinpath(f"{name}.js").read_bytes(), cfg) for name in MODULES}
 
 
 @dataclass(frozen=True)
@@ -78,6 +101,7 @@ class CollectorConfig:
     allowed_url_params: frozenset[str] = frozenset({"film", "seance", "show", "session"})
     trusted_proxies: frozenset[str] = frozenset({"127.0.0.1", "::1"})
     policy: Policy = field(default_factory=Policy)
+    tag_wait_ms: int = DEFAULT_TAG_WAIT_MS
 
 
 class CollectorApp:
@@ -105,7 +129,11 @@ class CollectorApp:
         self.metrics = metrics
         self.syncs: SyncDirectory = syncs if syncs is not None else StaticSyncs()
         self.clock = clock
-        self.tag = tag_script(config.policy)
+        self.tag = tag_script(config.policy, config.tag_wait_ms)
+        self.modules = {
+            f"/c/m/{name}.js": script
+            for name, script in module_scripts(config.policy, config.tag_wait_ms).items()
+        }
 
     # -- WSGI -----------------------------------------------------------------
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -130,15 +158,21 @@ class CollectorApp:
                 )
             if path == "/c/s" and method in ("GET", "HEAD"):
                 return self._sync(environ, start_response)
-            if path == "/c/t.js":
+            if path == "/c/t.js" or path in self.modules:
                 return self._reply(
                     start_response,
                     "200 OK",
-                    self.tag,
+                    self.tag if path == "/c/t.js" else self.modules[path],
                     [
                         ("Content-Type", "application/javascript; charset=utf-8"),
                         ("Cache-Control", "public, max-age=3600"),
                     ],
+                )
+            if path == "/c/check":
+                if method == "POST":
+                    return self._check(environ, start_response)
+                return self._reply(
+                    start_response, "405 Method Not Allowed", b"use POST\n", [("Allow", "POST")]
                 )
             if path == "/healthz":
                 ok = self.sink.healthy()
@@ -196,7 +230,9 @@ class CollectorApp:
     # -- hit paths ------------------------------------------------------------
     def _pixel(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
         try:
-            hit = parse_query(environ.get("QUERY_STRING", ""))
+            hit = parse_query(
+                environ.get("QUERY_STRING", ""), self.cfg.max_body_bytes, self.cfg.max_events_per_batch
+            )
         except HitError as err:
             return self._refuse(start_response, "unknown", err, environ)
         return self._accept(hit, environ, start_response, pixel=True)
@@ -312,21 +348,20 @@ class CollectorApp:
                     return cand
         return peer
 
-    def _accept(
-        self, hit: RawHit, environ: Environ, start_response: StartResponse, pixel: bool
-    ) -> list[bytes]:
+    def _edge(
+        self, hit: RawHit, environ: Environ, pixel: bool
+    ) -> tuple[Site, Edge, list[dict[str, Any]], dict[str, Any] | None]:
+        """What the hit becomes at the edge: its cinema, what was derived from the request, its events
+        and its consent record (None off the pooled track). Raises HitError for a refusal."""
         site = self.sites.lookup(hit.site_key)
         if site is None:
-            return self._refuse(
-                start_response, "unknown", HitError("unknown_site", "no cinema has this site key"), environ
-            )
-        cinema = site.cnc_id
+            raise HitError("unknown_site", "no cinema has this site key")
+        if not site.active:
+            raise HitError("site_suspended", "this cinema's collection is suspended", hit.site_key)
         try:
-            if not site.active:
-                raise HitError("site_suspended", "this cinema's collection is suspended")
             self._check_origin(site, hit, environ)
         except HitError as err:
-            return self._refuse(start_response, cinema, err, environ)
+            raise HitError(err.reason, err.detail, hit.site_key) from None
         now = datetime.fromtimestamp(int(self.clock()), UTC)  # second resolution, like the column
         ip = self.client_ip(environ)
         ua = str(environ.get("HTTP_USER_AGENT", ""))
@@ -356,6 +391,16 @@ class CollectorApp:
             page_url=page,
             consent_id=record["consent_id"] if record else "",
         )
+        return site, edge, events, record
+
+    def _accept(
+        self, hit: RawHit, environ: Environ, start_response: StartResponse, pixel: bool
+    ) -> list[bytes]:
+        try:
+            site, edge, events, record = self._edge(hit, environ, pixel)
+        except HitError as err:
+            return self._refuse(start_response, "unknown", err, environ)
+        cinema = site.cnc_id
         payloads = [orjson.dumps(e) for e in events]
         if record is not None:  # in the same write as its events: never one without the other
             payloads.insert(0, orjson.dumps(record))
@@ -370,3 +415,31 @@ class CollectorApp:
         if pixel:
             return self._reply(start_response, "200 OK", GIF, [("Content-Type", "image/gif"), NO_STORE])
         return self._reply(start_response, "204 No Content", b"", [NO_STORE, *self._cors(environ)])
+
+    def _check(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        """The installation check (`/c/m/check.js`): what the collector would do with this beacon body
+        (the same decision as `/c/e`), as JSON, without storing or counting anything."""
+        answer: dict[str, Any]
+        try:
+            hit = parse_beacon(self._body(environ), self.cfg.max_events_per_batch)
+            _, edge, events, _ = self._edge(hit, environ, pixel=False)
+            first = next((e for e in events if e["film_ref"]), events[0])
+            answer = {
+                "accepted": True,
+                "track": events[0]["track"],
+                "source": edge.decision.source,
+                "purposes": events[0]["consent_purposes"],
+                "objection": edge.decision.objection,
+                "film_ref": first["film_ref"],
+                "robot": bot_reason(str(environ.get("HTTP_USER_AGENT", ""))) if edge.agent.is_bot else None,
+            }
+        except HitError as err:
+            answer = {"accepted": False, "reason": err.reason, "detail": err.detail}
+        # readable from any page: a webmaster checks a page whose domain is not declared yet, and the
+        # answer only judges the body that page sent (no cinema, no pseudonym, nothing stored)
+        return self._reply(
+            start_response,
+            "200 OK",
+            orjson.dumps(answer),
+            [("Content-Type", "application/json"), NO_STORE, ("Access-Control-Allow-Origin", "*")],
+        )

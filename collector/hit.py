@@ -38,7 +38,8 @@ _VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CONSENT = re.compile(r"^[a-z0-9:_,=-]{0,512}$")
-CONSENT_SOURCES = frozenset({"tag", "tac", "klaro"})  # `cs`: the tag's API, tarteaucitron, Klaro
+# `cs`: the tag's API, tarteaucitron, Klaro, or an IAB TCF CMP (then `c` is the TC string)
+CONSENT_SOURCES = frozenset({"tag", "tac", "klaro", "tcf"})
 MAX_ITEMS = 50
 _TCF = re.compile(r"^[A-Za-z0-9_.-]{1,12000}$")
 _CONTROL = re.compile(r"[\x00-\x1f]")
@@ -226,17 +227,24 @@ def _common(doc: Mapping[str, object]) -> _Common:
     vid = "" if visitor in (None, "") else visitor
     if not isinstance(vid, str) or (vid and not _VISITOR_ID.match(vid)):
         raise HitError("malformed", "visitor id must be 8 to 64 letters, digits, _ or -", site_key)
-    consent = doc.get("c")
-    if consent is not None and (not isinstance(consent, str) or not _CONSENT.match(consent)):
-        raise HitError("malformed", "consent must be a short list of purposes or banner states", site_key)
     source = doc.get("cs")
     if source is not None and (not isinstance(source, str) or source not in CONSENT_SOURCES):
-        raise HitError("malformed", "cs must be one of tag, tac, klaro", site_key)
+        raise HitError("malformed", "cs must be one of tag, tac, klaro, tcf", site_key)
+    consent = doc.get("c")
+    tc = doc.get("gdpr_consent")
+    if source == "tcf":  # the tag sends a TCF CMP's TC string as the signal of its source
+        if tc not in (None, ""):
+            raise HitError(
+                "malformed", "a TC string goes in c (with cs=tcf) or in gdpr_consent, not both", site_key
+            )
+        tc, consent = consent, None
+    if consent is not None and (not isinstance(consent, str) or not _CONSENT.match(consent)):
+        raise HitError("malformed", "consent must be a short list of purposes or banner states", site_key)
     gpc = doc.get("g")  # 1 / 0, "1" / "0" from the pixel, or JSON true / false
     if gpc not in (None, 0, 1, "0", "1"):
         raise HitError("malformed", "g (Global Privacy Control) must be 0 or 1", site_key)
     try:
-        tcf = _tcf(doc.get("gdpr_consent"))
+        tcf = _tcf(tc)
     except HitError as err:
         raise HitError(err.reason, err.detail, site_key) from None
     return _Common(
@@ -261,14 +269,24 @@ def _hit(common: _Common, events: tuple[RawEvent, ...]) -> RawHit:
     )
 
 
-def parse_query(query_string: str) -> RawHit:
-    """Pixel: GET /c/p.gif?k=SITE&n=page_view&u=URL&r=REF&i=EVENTID&v=VISITOR&c=CONSENT&film=..."""
-    if len(query_string) > 8192:
-        raise HitError("body_too_large", "query string longer than 8192 bytes")
+def parse_query(query_string: str, max_body: int = 16384, max_events: int = 50) -> RawHit:
+    """Pixel: GET /c/p.gif?k=SITE&n=page_view&u=URL&r=REF&i=EVENTID&v=VISITOR&c=CONSENT&film=...,
+    or GET /c/p.gif?b=<a beacon body> (the tag's way out in browsers without sendBeacon)."""
+    if len(query_string) > max(8192, 3 * max_body + 8):  # percent-encoding triples a byte at most
+        raise HitError("body_too_large", "query string too long")
     try:
         qs = parse_qs(query_string, keep_blank_values=False, strict_parsing=False, max_num_fields=40)
     except ValueError as exc:
         raise HitError("malformed", f"query string: {exc}") from None
+    if "b" in qs:
+        if len(qs) > 1:
+            raise HitError("malformed", "b (a beacon body) comes alone")
+        raw = qs["b"][0].encode()
+        if len(raw) > max_body:
+            raise HitError("body_too_large", f"body over {max_body} bytes")
+        return parse_beacon(raw, max_events)
+    if len(query_string) > 8192:
+        raise HitError("body_too_large", "query string longer than 8192 bytes")
     flat: dict[str, object] = {k: v[0] for k, v in qs.items() if v}
     flat.pop("items", None)  # GA4 item lists only travel in beacon bodies
     common = _common(flat)

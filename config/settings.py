@@ -64,6 +64,7 @@ class Consent(_Section):
     tcf_partner_vendors: tuple[str, ...] = ()
     tcf_max_age_days: int = Field(ge=1, le=400)
     cmp_service: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")
+    tag_wait_ms: int = Field(ge=0, le=5000)
 
     @field_validator("tcf_pooled_purposes")
     @classmethod

@@ -127,7 +127,7 @@ def test_fuzz_beacon_bytes(body):
         optional={
             "v": json_values,
             "c": json_values,
-            "cs": st.sampled_from(["tag", "tac", "klaro"]) | json_values,
+            "cs": st.sampled_from(["tag", "tac", "klaro", "tcf"]) | json_values,
             "g": json_values,
             "gdpr_consent": json_values,
             "e": st.lists(event_like | json_values, max_size=4),
@@ -148,7 +148,7 @@ def test_fuzz_beacon_structures(doc):
     st.text(max_size=300)
     | st.lists(
         st.tuples(
-            st.sampled_from(["k", "n", "u", "v", "c", "cs", "g", "dir", "items", "qty", "value", "i"]),
+            st.sampled_from(["k", "n", "u", "v", "c", "cs", "g", "dir", "items", "qty", "value", "i", "b"]),
             st.text(max_size=30),
         ),
         max_size=8,
@@ -159,6 +159,26 @@ def test_fuzz_query(qs):
         parse_query(qs)
     except HitError as err:
         assert err.reason in DROP_REASONS
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"k": st.just(KEY)},
+        optional={"c": json_values, "cs": st.just("tcf"), "e": st.lists(event_like, max_size=3)},
+    ).map(json.dumps)
+    | st.text(max_size=200)
+)
+def test_fuzz_pixel_carrying_a_body(body):
+    """The pixel's `b`: any text, percent-encoded as the tag does, is a hit or a clear refusal."""
+    from urllib.parse import quote
+
+    try:
+        hit = parse_query("b=" + quote(body), 4096, 10)
+    except HitError as err:
+        assert err.reason in DROP_REASONS
+    else:
+        assert hit.site_key == KEY and hit.events
 
 
 def test_ga4_ecommerce_as_a_data_layer_holds_it():

@@ -1,0 +1,22 @@
+"""The installation code a cinema pastes (docs/webmasters.md), as the console and `artaud run` print it
+for one cinema: its site key and the collector's public address, nothing to guess. IO-free."""
+
+from __future__ import annotations
+
+STUB = "window.artaud=window.artaud||function(){(artaud.q=artaud.q||[]).push(arguments)}"
+
+
+def snippet(public_url: str, site_key: str) -> str:
+    """The installation snippet (docs/webmasters.md): the API stub, the tag, the no-JavaScript pixel."""
+    return (
+        f"<script>{STUB}</script>\n"
+        f'<script defer src="{public_url}/c/t.js" data-site="{site_key}"></script>\n'
+        f'<noscript><img src="{public_url}/c/p.gif?k={site_key}&amp;n=page_view" alt="" width="1" height="1" '
+        f'style="position:absolute"></noscript>'
+    )
+
+
+def gtm_snippet(public_url: str, site_key: str) -> str:
+    """The snippet as a Google Tag Manager Custom HTML tag holds it (no <noscript>, no `defer`: an
+    injected script runs when it arrives, and the tag finds the page's film whenever that is)."""
+    return f'<script>{STUB}</script>\n<script src="{public_url}/c/t.js" data-site="{site_key}"></script>'

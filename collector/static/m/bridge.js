@@ -1,0 +1,1 @@
+!function(t,r){try{var e=r.querySelector("script[data-bridge]"),a=e&&e.getAttribute("data-bridge")||(r.referrer.match(/^\w+:\/\/[^/]+/)||[])[0];a&&t.artaud.x(function(r,e,c,n){n(function(r){t.parent.postMessage({artaud:r},a)})})}catch(t){}}(window,document);

@@ -1,0 +1,1 @@
+!function(c,e){try{var n=e.currentScript,t=e.createElement("iframe");t.hidden=!0,t.src=n.src.split("/c/m/")[0]+"/c/s?b="+encodeURIComponent(c.artaud.s),e.body.appendChild(t)}catch(c){}}(window,document);
