@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,11 +33,19 @@ CHROMIUM_ARGS = [
 ]
 
 
-class PageServer:
-    """Serves registered pages by path, and files under `/node_modules/` from `modules`."""
+DELAY = "<!--artaud:delay-->"  # in a page's HTML: the server pauses there (a body that arrives late)
 
-    def __init__(self, modules: Path) -> None:
+
+class PageServer:
+    """Serves registered pages by path, files under `/node_modules/` from `modules`, and the banners'
+    own scripts where a site hosts them (`aliases`: URL prefix -> folder under `modules`, e.g.
+    `/tarteaucitron/` -> `tarteaucitronjs/`). A page whose HTML holds DELAY is sent in two parts,
+    `delay` seconds apart."""
+
+    def __init__(self, modules: Path, aliases: dict[str, str] | None = None, delay: float = 1.0) -> None:
         self.modules = modules.resolve()
+        self.aliases = {"/node_modules/": "", **(aliases or {})}
+        self.delay = delay
         self.pages: dict[str, tuple[str, bytes, dict[str, str]]] = {}
         self.port = free_port()
         server = self
@@ -44,11 +53,12 @@ class PageServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
+                prefix = next((a for a in server.aliases if path.startswith(a)), None)
                 if path in server.pages:
                     ctype, body, headers = server.pages[path]
                     self._send(200, ctype, body, headers)
-                elif path.startswith("/node_modules/"):
-                    file = (server.modules / path[len("/node_modules/") :]).resolve()
+                elif prefix is not None:
+                    file = (server.modules / server.aliases[prefix] / path[len(prefix) :]).resolve()
                     if file.is_relative_to(server.modules) and file.is_file():
                         ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
                         if file.suffix in (".js", ".mjs"):
@@ -60,14 +70,22 @@ class PageServer:
                     self._send(404, "text/plain", b"not found", {})
 
             def _send(self, status: int, ctype: str, body: bytes, headers: dict[str, str]) -> None:
+                first, late = body, b""
+                if DELAY.encode() in body:  # HTTP/1.0: without a length, the body ends with the connection
+                    first, _, late = body.partition(DELAY.encode())
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
+                if not late:
+                    self.send_header("Content-Length", str(len(body)))
                 self.send_header("Cache-Control", "no-store")
                 for k, v in headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(first)
+                if late:
+                    self.wfile.flush()
+                    time.sleep(server.delay)
+                    self.wfile.write(late)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -43,15 +43,32 @@ def test_webmaster_docs_in_french_and_english_carry_the_same_tested_code():
     from tests.doc_blocks import blocks
 
     fr, en = blocks("webmasters.fr.md"), blocks("webmasters.md")
-    assert set(fr) == {"snippet", "tarteaucitron", "klaro"}
+    assert set(fr) == {"snippet", "gtm", "tarteaucitron", "klaro", "page-tarteaucitron", "page-klaro"}
     assert fr == en
 
 
-def test_the_documented_snippet_is_the_one_the_service_prints():
-    from artaud.demo import snippet
+def test_the_documented_snippets_are_the_ones_the_console_prints():
+    from collector.snippet import gtm_snippet, snippet
     from tests.doc_blocks import block
 
     assert block("snippet") == snippet("https://collecte.scare.example", "sk_VotreCleDeSite")
+    assert block("gtm") == gtm_snippet("https://collecte.scare.example", "sk_VotreCleDeSite")
+
+
+def test_the_example_pages_carry_the_documented_declarations_and_snippet():
+    """The complete pages are what the browser tests load: they must hold the very declaration and
+    snippet blocks the docs explain, in the documented order."""
+    from tests.doc_blocks import block
+
+    tac, klaro = block("page-tarteaucitron"), block("page-klaro")
+    snippet = block("snippet")
+    # tarteaucitron.js, its init, the service declaration, then the tag
+    assert (
+        tac.index("tarteaucitron.js") < tac.index("tarteaucitron.init(") < tac.index(block("tarteaucitron"))
+    )
+    assert tac.index(block("tarteaucitron")) < tac.index(snippet)
+    # Klaro's configuration (with the services), its script, then the tag
+    assert klaro.index(block("klaro")) < klaro.index("klaro.js") < klaro.index(snippet)
 
 
 def test_the_code_the_segments_doc_names_exists():

@@ -2,7 +2,11 @@
 tarteaucitron.js from npm, the IAB's own CMP API serving TC strings built by @iabtechlabtcf/core,
 GPC, single-page navigation, a ticketing iframe on another origin, and a page whose storage is
 blocked or whose collector is down. Hits go through the real service (`artaud run`) into the
-embedded ClickHouse; assertions read what landed there through the console's API."""
+embedded ClickHouse; assertions read what landed there through the console's API.
+
+These cover the tag's behaviour within a page (single-page navigation, a choice made in the page);
+what a visitor meets across ordinary page loads, for every banner and every way of loading the tag,
+is in test_tag_page_loads.py."""
 
 from __future__ import annotations
 
@@ -12,126 +16,38 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from artaud.demo import STUB
 from collector.app import GIF
 from collector.pseudonym import Pseudonymiser
 from config.keyring import KeyRing
 from partners.pseudonyms import partner_pseudonym
 from testing.app_process import ArtaudProcess, free_port
-from testing.browser import PageServer, chromium
+from tests.collector.browser_kit import (
+    HOST,
+    PARTNER_VENDOR,
+    SCARE_VENDOR,
+    TICKETING,
+    Page,
+    consent_of,
+    html,
+    landed,
+    navigate,
+    prefix,
+    tac_click,
+    wait_tag,
+    wait_until,
+    withdrawals,
+)
 from tests.doc_blocks import block
 from tests.tcf_strings import tc_strings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-JS = Path(__file__).resolve().parents[1] / "js"
-CINEMA = "9990001"  # demo cinema "Le Méliès": melies.example, billetterie-melies.example
-HOST, TICKETING = "melies.example", "billetterie-melies.example"
-SCARE_VENDOR, PARTNER_VENDOR = 1234, 755
-
-
-@pytest.fixture(scope="module")
-def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArtaudProcess]:
-    p = ArtaudProcess(
-        tmp_path_factory.mktemp("browser") / "data",
-        extra_env={
-            "ARTAUD_CONSENT__TCF_SCARE_VENDOR_ID": str(SCARE_VENDOR),
-            "ARTAUD_CONSENT__TCF_PARTNER_VENDORS": json.dumps([f"demo-agency:{PARTNER_VENDOR}"]),
-        },
-    ).start()
-    yield p
-    p.stop()
-
-
-@pytest.fixture(scope="module")
-def pages() -> Iterator[PageServer]:
-    server = PageServer(JS / "node_modules").start()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def site_key(svc: ArtaudProcess) -> str:
-    return next(s["site_key"] for s in svc.sites() if s["cnc_id"] == CINEMA)
-
-
-class Page:
-    """One browser context (fresh storage) on one page, recording uncaught page errors."""
-
-    def __init__(self, browser: Any, **context: Any) -> None:
-        self.ctx = browser.new_context(**context)
-        self.page = self.ctx.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def stored_id(self) -> Any:
-        return self.page.evaluate(
-            "() => { try { return localStorage.getItem('artaud_id') } catch (e) { return 'blocked' } }"
-        )
-
-    def close(self) -> None:
-        self.ctx.close()
-
-
-def html(svc: ArtaudProcess, site_key: str, head: str = "", body: str = "", tag_attrs: str = "") -> str:
-    return f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Cinéma</title>
-<script>{STUB}</script>{head}
-<script defer src="{svc.url}/c/t.js" data-site="{site_key}"{tag_attrs}></script></head>
-<body><h1>Le Méliès</h1><button id="b" onclick="this.textContent='ok'">réserver</button>{body}
-<script>document.body.dataset.ready = "1"</script></body></html>"""
-
-
-def landed(
-    svc: ArtaudProcess, prefix: str, expected: int, settle: float = 2.5, timeout: float = 30
-) -> list[dict[str, Any]]:
-    """The events under a path prefix once `expected` have landed and nothing more arrived for
-    `settle` seconds (so that an unexpected extra hit would be seen), oldest first."""
-    deadline = time.monotonic() + timeout
-    rows: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        rows = svc.get_json(f"/api/v1/events/recent?cinema={CINEMA}&path_prefix={prefix}&limit=1000")
-        if len(rows) >= expected:
-            time.sleep(settle)
-            rows = svc.get_json(f"/api/v1/events/recent?cinema={CINEMA}&path_prefix={prefix}&limit=1000")
-            break
-        time.sleep(0.3)
-    return sorted(rows, key=lambda r: (r["received_at"], r["url_path"], r["event_name"]))
-
-
-def prefix(name: str) -> str:
-    return f"/{name}-{uuid.uuid4().hex[:8]}/"
-
-
-def consent_of(svc: ArtaudProcess, event_id: str) -> dict[str, Any]:
-    [proof] = svc.get_json(f"/api/v1/consent?event_id={event_id}")
-    assert proof["record"] is not None, "a pooled event without its consent record"
-    return dict(proof["record"])
-
-
-def wait_tag(p: Page) -> None:
-    p.page.wait_for_function("() => window.artaud && window.artaud.l === 1", timeout=10000)
-
-
-def navigate(p: Page, path: str) -> None:
-    """A single-page navigation, as a router does it."""
-    p.page.evaluate("(path) => history.pushState({}, '', path)", path)
-    p.page.wait_for_timeout(150)
 
 
 TAC_SERVICE = f"""
@@ -143,31 +59,6 @@ tarteaucitron.init({{privacyUrl: "", hashtag: "#tarteaucitron", cookieName: "tar
   removeCredit: true, useExternalCss: false}});
 {block("tarteaucitron")}
 </script>"""
-
-
-def withdrawals(svc: ArtaudProcess) -> float:
-    for line in svc.get_text("/metrics").splitlines():
-        if line.startswith(f'artaud_withdrawals_total{{cinema="{CINEMA}"}}'):
-            return float(line.split()[-1])
-    return 0.0
-
-
-def wait_until(condition: Any, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
-def tac_click(p: Page, selector: str, state: bool) -> None:
-    """Click a tarteaucitron button; it binds its buttons a moment after showing them, so click again
-    (as a person would) until the banner has taken the choice."""
-    for _ in range(50):
-        p.page.click(selector)
-        if p.page.evaluate("() => tarteaucitron.state.artaud") == state:
-            return
-        p.page.wait_for_timeout(100)
-    raise AssertionError(f"tarteaucitron ignored {selector}")
 
 
 def test_a_tarteaucitron_before_choice_refuse_accept_withdraw(svc, pages, browser, site_key):
@@ -433,7 +324,7 @@ def test_f_collector_down_or_refused_by_csp_keeps_the_page_working(svc, pages, b
         p.page.goto(pages.url(HOST, pre))
         wait_tag(p)
         navigate(p, pre + "next")
-        p.page.wait_for_timeout(500)
+        p.page.wait_for_timeout(2500)  # past the consent wait, while the collector is unreachable
         assert p.page.text_content("#b") == "ok" and p.errors == []
     finally:
         p.close()
@@ -498,10 +389,10 @@ def test_klaro_before_choice_accept_then_withdraw(svc, pages, browser, site_key)
         assert p.stored_id() is not None
         p.page.evaluate("() => klaro.show()")
         p.page.click("label[for='purpose-item-analytics']")  # switch the audience off
-        p.page.click(".cm-btn-accept")  # « Enregistrer »
         before = withdrawals(svc)
+        p.page.click(".cm-btn-accept")  # « Enregistrer »: the tag watches Klaro's manager
+        assert p.stored_id() is None  # the identifier goes at once
         navigate(p, pre + "withdrawn")
-        assert p.stored_id() is None
         wait_until(lambda: withdrawals(svc) == before + 1)
         assert p.errors == []
     finally:
