@@ -47,6 +47,8 @@ RECENT_FIELDS = (
     "url_host",
     "url_path",
     "film_ref",
+    "film_key",
+    "is_bot",
     "value_cents",
     "consent_source",
     "consent_purposes",
@@ -66,7 +68,7 @@ def recent_events(
         where += f" AND startsWith(url_path, {sql_str(path_prefix)})"
     rows = wh.query(
         f"SELECT event_id, toString(received_at), event_name, toString(track), url_host, url_path, film_ref, "
-        f"value_cents, consent_source, consent_purposes, consent_objection, consent_id, visitor "
+        f"film_key, is_bot, value_cents, consent_source, consent_purposes, consent_objection, consent_id, visitor "
         f"FROM {wh.database}.events FINAL WHERE {where} ORDER BY received_at DESC, event_id LIMIT {int(limit)}"
     )
     return [dict(zip(RECENT_FIELDS, r, strict=True)) for r in rows]

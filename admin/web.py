@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, jsonify, redirect, render_template_string, request
 
 from admin.stats import counts_by_cinema, counts_for_prefix, recent_events
+from collector.snippet import gtm_snippet, snippet
 from controlplane.store import ControlPlane
 from segments.builder import SegmentBuilder
 from segments.catalog import latest
@@ -44,6 +45,19 @@ td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{font-size:.
 <p>Pour vérifier l'installation du marqueur : chaque ligne est un évènement enregistré, avec sa voie
 (<em>exemptée</em> : statistiques anonymes du cinéma ; <em>mutualisée</em> : audience Art et Essai, avec
 consentement) et la source du consentement. Domaines déclarés : {{ cinema.domains|join(", ") }}.</p>
+<h2>Code d'installation</h2>
+<p>À coller une fois par page, de préférence dans le <code>&lt;head&gt;</code> (guide :
+docs/webmasters.fr.md). Il porte la clé de site de ce cinéma et l'adresse du collecteur.</p>
+<pre><code id="snippet">{{ snippet }}</code></pre>
+<button type="button" data-copy="snippet">Copier</button>
+<p>Avec Google Tag Manager, une balise « HTML personnalisé » déclenchée sur « Initialisation - Toutes les
+pages » :</p>
+<pre><code id="gtm">{{ gtm }}</code></pre>
+<button type="button" data-copy="gtm">Copier</button>
+<p>Pour vérifier l'installation, ouvrez une page du site en ajoutant <code>?artaud-check</code> à son
+adresse : un encadré dit ce que voit le marqueur.</p>
+<script src="/static/copy.js"></script>
+<h2>Derniers évènements</h2>
 <table><tr><th>Reçu (UTC)</th><th>Évènement</th><th>Page</th><th>Film</th><th>Voie</th>
 <th>Consentement</th><th>Finalités</th><th>Opposition</th></tr>
 {% for e in events %}<tr><td>{{ e.received_at }}</td><td>{{ e.event_name }}</td>
@@ -82,11 +96,22 @@ SOURCES_FR = {
 }
 
 
+COPY_JS = """document.querySelectorAll("button[data-copy]").forEach(function (b) {
+  b.addEventListener("click", function () {
+    navigator.clipboard.writeText(document.getElementById(b.dataset.copy).textContent).then(function () {
+      b.textContent = "Copié";
+    });
+  });
+});
+"""
+
+
 def create_admin(
     cp: ControlPlane,
     wh: Warehouse,
     status: Callable[[], dict[str, Any]],
     segments: SegmentBuilder | None = None,
+    collector_url: str = "",
 ) -> Flask:
     app = Flask("artaud.admin")
     building = threading.Lock()
@@ -175,7 +200,18 @@ def create_admin(
         if cinema is None or cinema.id is None:
             return "Cinéma inconnu.", 404
         events = recent_events(wh, cinema.id, "", 100)
-        return render_template_string(RECENT, cinema=cinema, events=events, sources=SOURCES_FR)
+        return render_template_string(
+            RECENT,
+            cinema=cinema,
+            events=events,
+            sources=SOURCES_FR,
+            snippet=snippet(collector_url, cinema.site_key),
+            gtm=gtm_snippet(collector_url, cinema.site_key),
+        )
+
+    @app.get("/static/copy.js")
+    def copy_js() -> Any:
+        return app.response_class(COPY_JS, mimetype="application/javascript")
 
     @app.get("/api/v1/sites")
     def sites() -> Any:

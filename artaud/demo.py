@@ -45,16 +45,3 @@ def seed_demo(cp: ControlPlane) -> list[Cinema]:
     if cp.count_cinemas():
         return []
     return cp.add_cinemas(make_cinema(**d) for d in DEMO)
-
-
-STUB = "window.artaud=window.artaud||function(){(artaud.q=artaud.q||[]).push(arguments)}"
-
-
-def snippet(public_url: str, site_key: str) -> str:
-    """The installation snippet (docs/webmasters.md): the API stub, the tag, the no-JavaScript pixel."""
-    return (
-        f"<script>{STUB}</script>\n"
-        f'<script defer src="{public_url}/c/t.js" data-site="{site_key}"></script>\n'
-        f'<noscript><img src="{public_url}/c/p.gif?k={site_key}&amp;n=page_view" alt="" width="1" height="1" '
-        f'style="position:absolute"></noscript>'
-    )

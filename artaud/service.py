@@ -20,9 +20,10 @@ from werkzeug.serving import make_server
 
 from admin.web import create_admin
 from artaud import wiring
-from artaud.demo import seed_demo, snippet
+from artaud.demo import seed_demo
 from artaud.jobs import scheduler
 from artaud.workers import prepare_metrics_dir, start_collector, stop_collector, wait_port
+from collector.snippet import snippet
 from config.settings import Settings
 from controlplane.partner_store import PartnerStore
 from controlplane.store import ControlPlane
@@ -107,7 +108,7 @@ class Supervisor:
         s = self.settings
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         builder = wiring.segment_builder(s, wh, cp)
-        app = create_admin(cp, wh, status, segments=builder)
+        app = create_admin(cp, wh, status, segments=builder, collector_url=s.collector.public_url)
         server = make_server(s.admin.host, s.admin.port, app, threaded=True)
         threading.Thread(target=server.serve_forever, name="admin", daemon=True).start()
         return server

@@ -35,7 +35,13 @@ def client(tmp_path) -> Iterator[Any]:
     builder = SegmentBuilder(
         wh, lambda: cinemas, load_segments(), GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1)
     )
-    yield create_admin(cp, wh, lambda: {"rows": 3, "backlog_bytes": 0}, segments=builder).test_client()
+    yield create_admin(
+        cp,
+        wh,
+        lambda: {"rows": 3, "backlog_bytes": 0},
+        segments=builder,
+        collector_url="https://collecte.test",
+    ).test_client()
     wh.close()
     cp.close()
 
@@ -68,6 +74,22 @@ def test_a_cinema_page_in_french(client):
     assert "derniers évènements reçus" in page and page.count("mutualisée</td>") == 3
     assert client.get("/cinemas/0000000").status_code == 404
     assert 'href="/cinemas/9990001"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_cinema_page_prints_its_own_snippet_ready_to_paste(client):
+    """The webmaster copies the code from here: this cinema's site key and the collector's address,
+    nothing to guess (docs/webmasters.md, section 1), the GTM variant beside it."""
+    from html import unescape
+
+    from collector.snippet import gtm_snippet, snippet
+
+    key = client.get("/api/v1/sites").get_json()[0]["site_key"]
+    page = unescape(client.get("/cinemas/9990001").get_data(as_text=True))
+    assert snippet("https://collecte.test", key) in page
+    assert gtm_snippet("https://collecte.test", key) in page
+    assert page.count('data-copy="') == 2 and "?artaud-check" in page
+    script = client.get("/static/copy.js")
+    assert script.status_code == 200 and "clipboard" in script.get_data(as_text=True)
 
 
 def test_a_path_prefix_with_quotes_is_data_not_sql(client):
