@@ -1,29 +1,22 @@
-"""Exec granian for the collector, tied to the supervisor's life.
+"""Exec granian for the collector, tied to the supervisor's life (`artaud/lifeline.py`).
 
-PR_SET_PDEATHSIG makes the collector receive SIGTERM if the supervisor dies (even of
-SIGKILL), so an orphaned collector never keeps the port; SIGINT is reset to its default
-in case the supervisor was started with it ignored.
+The kernel sends SIGTERM to the collector server if the supervisor dies (even of SIGKILL); granian
+then stops its workers, which are themselves tied to the server. SIGINT is reset to its default in
+case the supervisor was started with it ignored.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import sys
 
-PR_SET_PDEATHSIG = 1
+from artaud.lifeline import die_with_parent
 
 
 def main() -> None:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the supervisor still stops us on a clean exit
-        pass
+    die_with_parent(signal.SIGTERM, parent=int(os.environ.get("ARTAUD_SUPERVISOR_PID", "0")) or None)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    if os.getppid() == 1:  # the supervisor died before prctl took effect
-        raise SystemExit(1)
     os.execv(sys.executable, [sys.executable, "-m", "granian", *sys.argv[1:]])  # noqa: S606
 
 

@@ -10,19 +10,19 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import make_server
-
 from admin.web import create_admin
 from artaud import wiring
 from artaud.demo import seed_demo
+from artaud.httpd import serve
 from artaud.jobs import scheduler
+from artaud.lifeline import Busy, InstanceLock
 from artaud.workers import prepare_metrics_dir, start_collector, stop_collector, wait_port
+from collector.metrics import CollectorMetrics
 from collector.snippet import snippet
 from config.settings import Settings
 from controlplane.partner_store import PartnerStore
@@ -109,9 +109,7 @@ class Supervisor:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         builder = wiring.segment_builder(s, wh, cp)
         app = create_admin(cp, wh, status, segments=builder, collector_url=s.collector.public_url)
-        server = make_server(s.admin.host, s.admin.port, app, threaded=True)
-        threading.Thread(target=server.serve_forever, name="admin", daemon=True).start()
-        return server
+        return serve(s.admin.host, s.admin.port, app, "admin")
 
     def partner_api(self, cp: ControlPlane, wh: Warehouse) -> Any:
         """The partners' pull API on its own port (None when `partners.port` is 0)."""
@@ -125,12 +123,46 @@ class Supervisor:
             lambda: titles,
             sda_name=s.partners.sda_name,
         )
-        server = make_server(s.partners.host, s.partners.port, app, threaded=True)
-        threading.Thread(target=server.serve_forever, name="partners", daemon=True).start()
-        return server
+        return serve(s.partners.host, s.partners.port, app, "partners")
+
+    def metrics(self) -> Any:
+        """The collector workers' counters on their own port (None when `collector.metrics_port` is 0):
+        they name cinemas and partners, so they are not on the public collector port."""
+        c = self.settings.collector
+        if c.metrics_port == 0:
+            return None
+        counters = CollectorMetrics()
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+            if environ.get("PATH_INFO") != "/metrics":
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"not found\n"]
+            body = counters.exposition()
+            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4")])
+            return [body]
+
+        return serve(c.metrics_host, c.metrics_port, app, "metrics")
+
+    def claim(self) -> InstanceLock:
+        """This data directory for this process alone (`artaud/lifeline.py`)."""
+        lock = InstanceLock(self.settings.data_dir / wiring.RUN_LOCK)
+        try:
+            return lock.acquire()
+        except Busy:
+            raise StartupError(
+                f"another artaud (pid {lock.holder() or '?'}) is running on the data directory "
+                f"{self.settings.data_dir}: stop it first, or give this one another --data-dir"
+            ) from None
 
     def collector(self) -> subprocess.Popen[bytes]:
         s = self.settings
+        try:  # no worker of an earlier run may still be serving (they die with their server)
+            InstanceLock(s.data_dir / wiring.WORKERS_LOCK).acquire(wait=10).release()
+        except Busy:
+            raise StartupError(
+                "collector workers of an earlier run are still alive and serving on this data "
+                f"directory ({s.data_dir}); stop them first"
+            ) from None
         proc = start_collector(s)
         if not wait_port(s.collector.host, s.collector.port, 30):
             stop_collector(proc)
@@ -160,6 +192,7 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
     sup = Supervisor(settings, out)
     s = settings
     s.data_dir.mkdir(parents=True, exist_ok=True)
+    claim = sup.claim()
     prepare_metrics_dir(s.data_dir)
     os.environ["ARTAUD_PATHS__DATA_DIR"] = str(s.data_dir.resolve())
     sup.check_segments()
@@ -190,13 +223,17 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
     admin = sup.console(cp, wh, status)
     partner_api = sup.partner_api(cp, wh)
     proc: subprocess.Popen[bytes] | None = None
+    counters = None
     try:
         proc = sup.collector()
+        counters = sup.metrics()
         _banner(sup, cp, created)
         code = sup.wait(_collector_alive(proc))
     finally:
         if proc is not None:
             stop_collector(proc)
+        if counters is not None:
+            counters.shutdown()
         _stop_drain(drainer)
         sched.shutdown(wait=False)
         admin.shutdown()
@@ -204,6 +241,7 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
             partner_api.shutdown()
         wh.close()
         cp.close()
+    claim.release()
     sup.say("artaud stopped; everything accepted is in the warehouse or the spool.")
     return code
 
@@ -226,6 +264,7 @@ def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
         raise StartupError("`artaud collector` forwards to Kafka: set transport.mode = kafka")
     sup = Supervisor(s, out)
     s.data_dir.mkdir(parents=True, exist_ok=True)
+    claim = sup.claim()
     prepare_metrics_dir(s.data_dir)
     os.environ["ARTAUD_PATHS__DATA_DIR"] = str(s.data_dir.resolve())
     cp = sup.control()
@@ -242,8 +281,10 @@ def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
     )
     forwarder.start()
     proc: subprocess.Popen[bytes] | None = None
+    counters = None
     try:
         proc = sup.collector()
+        counters = sup.metrics()
         sup.say(
             f"artaud collector on {s.collector.public_url}, forwarding to Kafka {k.bootstrap_servers} "
             f"topic {k.topic}"
@@ -252,8 +293,11 @@ def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
     finally:
         if proc is not None:
             stop_collector(proc)
+        if counters is not None:
+            counters.shutdown()
         _stop_drain(forwarder)
         cp.close()
+    claim.release()
     sup.say("artaud collector stopped; what Kafka did not acknowledge stays in the spool.")
     return code
 
@@ -361,7 +405,9 @@ def run_scheduler(settings: Settings, out: Any = sys.stdout) -> int:
 def _banner(sup: Supervisor, cp: ControlPlane, created: list[Any]) -> None:
     s = sup.settings
     sup.say("artaud is running (embedded: chdb + SQLite). Ctrl-C stops it.")
-    sup.say(f"  collector : {s.collector.public_url}  (pixel /c/p.gif, beacon /c/e, tag /c/t.js, /metrics)")
+    sup.say(f"  collector : {s.collector.public_url}  (pixel /c/p.gif, beacon /c/e, tag /c/t.js)")
+    if s.collector.metrics_port:
+        sup.say(f"  counters  : http://{s.collector.metrics_host}:{s.collector.metrics_port}/metrics")
     sup.say(f"  console   : http://{s.admin.host}:{s.admin.port}/")
     if s.partners.port:
         sup.say(f"  partners  : http://{s.partners.host}:{s.partners.port}/v1/openapi.json")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from collections.abc import Iterable
 from pathlib import Path
 
+from artaud.lifeline import InstanceLock, die_with_parent
 from collector.agents import AgentClassifier
 from collector.app import CollectorApp, CollectorConfig
 from collector.geo import CidrTable, NoRegion, RegionResolver
 from collector.metrics import CollectorMetrics
 from collector.pseudonym import Pseudonymiser
+from collector.rsgi import RsgiCollector
 from collector.salts import SaltStore
 from collector.sites import RefreshingSites, Site
 from collector.syncs import RefreshingSyncs
@@ -128,6 +132,22 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
         regions=regions(settings),
         metrics=CollectorMetrics(),
     )
+
+
+RUN_LOCK, WORKERS_LOCK = "run.lock", "workers.lock"
+WORKER_LOCKS: list[InstanceLock] = []  # held for the worker process's life
+
+
+def collector_rsgi(settings: Settings | None = None) -> RsgiCollector:
+    """Factory of each collector worker process (granian `--interface rsgi --factory`): the hit path
+    behind an event loop that reads bodies with a deadline (`collector/rsgi.py`)."""
+    settings = settings or load()
+    # dies with the granian server that forked it, and holds the workers' shared lock while alive
+    die_with_parent(signal.SIGKILL, parent=os.getppid())
+    WORKER_LOCKS.append(InstanceLock(settings.data_dir / WORKERS_LOCK, shared=True).acquire(wait=10))
+    app = collector_app(settings)
+    c = settings.collector
+    return RsgiCollector(app, c.max_body_bytes, c.body_timeout_ms / 1000)
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:

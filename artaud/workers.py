@@ -28,9 +28,11 @@ def collector_command(settings: Settings) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "granian",
+        "artaud.launch_collector",
         "--interface",
-        "wsgi",
+        "rsgi",
+        "--loop",
+        "uvloop",
         "--factory",
         "--host",
         c.host,
@@ -38,12 +40,14 @@ def collector_command(settings: Settings) -> list[str]:
         str(c.port),
         "--workers",
         str(c.workers),
-        "--blocking-threads",
-        str(c.blocking_threads),
+        "--http1-header-read-timeout",
+        str(c.header_timeout_ms),
+        "--backpressure",
+        str(c.max_requests_per_worker),
         "--no-ws",
         "--log-level",
         "warning",
-        "artaud.wiring:collector_app",
+        "artaud.wiring:collector_rsgi",
     ]
 
 
@@ -90,7 +94,11 @@ def stop_collector(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None
 
 
 def start_collector(settings: Settings) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, ARTAUD_PATHS__DATA_DIR=str(settings.data_dir.resolve()))
+    env = dict(
+        os.environ,
+        ARTAUD_PATHS__DATA_DIR=str(settings.data_dir.resolve()),
+        ARTAUD_SUPERVISOR_PID=str(os.getpid()),
+    )
     return subprocess.Popen(collector_command(settings), env=env)
 
 

@@ -1,28 +1,33 @@
-"""The collector's WSGI callable: a lean hit path without a framework.
+"""The collector's hit path, without a framework: a `Request` value in, a `Response` value out.
 
 Routes: GET /c/p.gif (pixel), POST /c/e (beacon, text/plain JSON), POST /c/w (withdrawal),
-GET /c/s (the partner ID sync frame), GET /c/t.js (tag), GET /healthz, GET /metrics. Every refusal
-is a 4xx (503 when the sink is full) with a one-line reason and a per-cinema, per-reason counter;
-nothing raw is logged.
+GET /c/s (the partner ID sync frame), POST /c/check (the installation check, a dry run),
+GET /c/t.js and /c/m/<name>.js (the tag and its modules), GET /healthz. Every refusal is a 4xx (503
+when the sink is full) with a one-line reason and a per-cinema, per-reason counter; nothing raw is
+logged. The counters are served on a port of their own by the supervisor, never here.
+
+Granian's workers serve it through `collector/rsgi.py`; `__call__` is the same path under WSGI (the
+tests drive it with werkzeug's client).
 """
 
 from __future__ import annotations
 
-import json
+import io
 import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib import resources
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 
+from collector import evidence, minimise
 from collector.agents import AgentClassifier, bot_reason
 from collector.events import Edge, build_events, consent_record, suppression_record
 from collector.geo import RegionResolver, network_prefix
 from collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_sync, parse_withdrawal
+from collector.http import Request, Response, status_line, status_of
 from collector.metrics import CollectorMetrics
 from collector.pseudonym import Pseudonymiser, keyed_hash
 from collector.salts import SaltStore, local_day
@@ -30,7 +35,7 @@ from collector.sink import EventSink, SinkFull
 from collector.sites import Site, SiteDirectory
 from collector.syncframe import document as sync_document
 from collector.syncs import StaticSyncs, SyncDirectory
-from collector.urls import host_of
+from collector.tag import DEFAULT_TAG_WAIT_MS, module_scripts, tag_script
 from consent.decision import Decision, Policy, Signals, decide
 from partners.sync import targets as sync_targets
 
@@ -44,54 +49,17 @@ GIF = (
     b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 )
 NO_STORE = ("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
-STATUS = {
-    "unknown_site": "403 Forbidden",
-    "site_suspended": "403 Forbidden",
-    "origin_mismatch": "403 Forbidden",
-    "body_too_large": "413 Payload Too Large",
-    "malformed": "400 Bad Request",
-    "too_many_events": "400 Bad Request",
-    "invalid_event": "400 Bad Request",
-    "spool_full": "503 Service Unavailable",
-}
+SCRIPT = [
+    ("Content-Type", "application/javascript; charset=utf-8"),
+    ("Cache-Control", "public, max-age=3600"),
+]
+ROUTES = frozenset({"/c/e", "/c/p.gif", "/c/w", "/c/s", "/c/check", "/healthz"})
+# what a body may be: the tag's text/plain (sendBeacon, fetch with a string body), JSON from a server
+BODY_TYPES = ("text/plain", "application/json")
 
 
-# what the tag loads on demand (`collector/static/m/<name>.src.js`): the IAB TCF reader, the JSON-LD
-# film reader, a ticketing iframe's side of the bridge, the partner ID sync, the installation check
-MODULES = ("tcf", "ld", "bridge", "sync", "check")
-DEFAULT_TAG_WAIT_MS = 1500
-
-
-def _configured(script: bytes, cfg: bytes) -> bytes:
-    return script.replace(b"ARTAUD_CFG", cfg) if b"ARTAUD_CFG" in script else script
-
-
-def _cfg(policy: Policy, wait_ms: int) -> bytes:
-    cfg = {
-        "p": list(policy.tcf.pooled_purposes),
-        "v": policy.tcf.scare_vendor_id,
-        "s": policy.cmp_service,
-        "g": int(policy.honour_gpc),
-        "d": int(policy.honour_dnt),
-        "w": wait_ms,
-    }
-    return json.dumps(cfg, separators=(",", ":")).encode()
-
-
-def tag_script(policy: Policy, wait_ms: int = DEFAULT_TAG_WAIT_MS) -> bytes:
-    """The tag as served: the minified build with the settings it needs to decide, in the browser,
-    whether it may store an identifier (the collector decides the track again), and how long a page
-    load's hits may wait for the consent tool's answer."""
-    tag = resources.files("collector").joinpath("static/tag.js").read_bytes()
-    assert tag.count(b"ARTAUD_CFG") == 1, "tag.js must name ARTAUD_CFG exactly once"
-    return _configured(tag, _cfg(policy, wait_ms))
-
-
-def module_scripts(policy: Policy, wait_ms: int = DEFAULT_TAG_WAIT_MS) -> dict[str, bytes]:
-    """The tag's modules as served (`/c/m/<name>.js`), configured like the tag."""
-    static = resources.files("collector").joinpath("static/m")
-    cfg = _cfg(policy, wait_ms)
-    return {name: _configured(static.joinpath(f"{name}.js").read_bytes(), cfg) for name in MODULES}
+def _post_only() -> Response:
+    return Response(405, [("Allow", "POST"), ("Content-Type", "text/plain; charset=utf-8")], b"use POST\n")
 
 
 @dataclass(frozen=True)
@@ -129,198 +97,139 @@ class CollectorApp:
         self.metrics = metrics
         self.syncs: SyncDirectory = syncs if syncs is not None else StaticSyncs()
         self.clock = clock
-        self.tag = tag_script(config.policy, config.tag_wait_ms)
-        self.modules = {
+        self._decisions: dict[Signals, Decision] = {}
+        self._second: tuple[int, datetime, date] = (-1, datetime.min, date.min)
+        self.scripts = {"/c/t.js": tag_script(config.policy, config.tag_wait_ms)} | {
             f"/c/m/{name}.js": script
             for name, script in module_scripts(config.policy, config.tag_wait_ms).items()
         }
 
-    # -- WSGI -----------------------------------------------------------------
-    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
+    # -- routing ----------------------------------------------------------------
+    def handle(self, req: Request) -> Response:
+        path, method = req.path, req.method
         try:
-            if path == "/c/p.gif" and method in ("GET", "HEAD"):
-                return self._pixel(environ, start_response)
             if path == "/c/e":
-                if method == "POST":
-                    return self._beacon(environ, start_response)
-                if method == "OPTIONS":
-                    return self._reply(start_response, "204 No Content", b"", self._cors(environ))
-                return self._reply(
-                    start_response, "405 Method Not Allowed", b"use POST\n", [("Allow", "POST")]
-                )
+                return self._beacon(req) if method == "POST" else _post_only()
+            if path == "/c/p.gif" and method in ("GET", "HEAD"):
+                return self._pixel(req)
             if path == "/c/w":
-                if method == "POST":
-                    return self._withdraw(environ, start_response)
-                return self._reply(
-                    start_response, "405 Method Not Allowed", b"use POST\n", [("Allow", "POST")]
-                )
+                return self._withdraw(req) if method == "POST" else _post_only()
             if path == "/c/s" and method in ("GET", "HEAD"):
-                return self._sync(environ, start_response)
-            if path == "/c/t.js" or path in self.modules:
-                return self._reply(
-                    start_response,
-                    "200 OK",
-                    self.tag if path == "/c/t.js" else self.modules[path],
-                    [
-                        ("Content-Type", "application/javascript; charset=utf-8"),
-                        ("Cache-Control", "public, max-age=3600"),
-                    ],
-                )
+                return self._sync(req)
+            if path in self.scripts and method in ("GET", "HEAD"):
+                return Response(200, SCRIPT, self.scripts[path])
             if path == "/c/check":
-                if method == "POST":
-                    return self._check(environ, start_response)
-                return self._reply(
-                    start_response, "405 Method Not Allowed", b"use POST\n", [("Allow", "POST")]
-                )
+                return self._check(req) if method == "POST" else _post_only()
             if path == "/healthz":
                 ok = self.sink.healthy()
-                body = json.dumps({"status": "ok" if ok else "sink_full"}).encode()
-                return self._reply(
-                    start_response,
-                    "200 OK" if ok else "503 Service Unavailable",
-                    body,
-                    [("Content-Type", "application/json"), NO_STORE],
-                )
-            if path == "/metrics":
-                return self._reply(
-                    start_response,
-                    "200 OK",
-                    self.metrics.exposition(),
-                    [("Content-Type", "text/plain; version=0.0.4")],
-                )
-            return self._reply(start_response, "404 Not Found", b"not found\n", [])
+                body = orjson.dumps({"status": "ok" if ok else "sink_full"})
+                return Response(200 if ok else 503, [("Content-Type", "application/json"), NO_STORE], body)
+            return Response(404, [("Content-Type", "text/plain; charset=utf-8")], b"not found\n")
         except Exception:  # never a stack trace to the client; never the request data in logs
-            log.exception("internal error on %s %s", method, path if len(path) < 40 else path[:40])
-            return self._reply(start_response, "500 Internal Server Error", b"internal error\n", [])
+            route = path if path in ROUTES or path in self.scripts else "(other)"  # never the path as sent
+            log.exception("internal error on %s", route)
+            return Response(500, [("Content-Type", "text/plain; charset=utf-8")], b"internal error\n")
 
-    @staticmethod
-    def _reply(
-        start_response: StartResponse, status: str, body: bytes, headers: list[tuple[str, str]]
-    ) -> list[bytes]:
-        start_response(status, [*headers, ("Content-Length", str(len(body)))])
-        return [body]
-
-    def _cors(self, environ: Environ) -> list[tuple[str, str]]:
-        origin = environ.get("HTTP_ORIGIN", "")
-        if not origin:
-            return []
-        return [
-            ("Access-Control-Allow-Origin", origin),
-            ("Vary", "Origin"),
-            ("Access-Control-Allow-Methods", "POST"),
-            ("Access-Control-Allow-Headers", "Content-Type"),
-        ]
-
-    def _refuse(
-        self, start_response: StartResponse, cinema: str, err: HitError, environ: Environ
-    ) -> list[bytes]:
-        if cinema == "unknown" and err.site_key:
+    # -- refusals ---------------------------------------------------------------
+    def refusal(self, err: HitError, site: Site | None = None, origin: str = "") -> Response:
+        """A refusal, counted by cinema and reason. `site`: the cinema the request named, when known
+        (its pages may read the answer: CORS for its domains only)."""
+        if site is None and err.site_key:
             site = self.sites.lookup(err.site_key)
-            cinema = site.cnc_id if site is not None else "unknown"
-        self.metrics.drop(cinema, err.reason)
-        headers = [("Content-Type", "text/plain; charset=utf-8"), NO_STORE, *self._cors(environ)]
+        self.metrics.drop(site.cnc_id if site is not None else "unknown", err.reason)
+        headers = [("Content-Type", "text/plain; charset=utf-8"), NO_STORE, *evidence.cors(site, origin)]
         if err.reason == "spool_full":
             headers.append(("Retry-After", "5"))
-        return self._reply(
-            start_response, STATUS[err.reason], f"{err.reason}: {err.detail}\n".encode(), headers
-        )
+        return Response(status_of(err.reason), headers, f"{err.reason}: {err.detail}\n".encode())
 
-    # -- hit paths ------------------------------------------------------------
-    def _pixel(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+    def _body(self, req: Request) -> bytes:
+        ctype = req.header("content-type").split(";", 1)[0].strip().lower()
+        if ctype and ctype not in BODY_TYPES:
+            raise HitError("unsupported_media_type", "send the body as text/plain (or application/json)")
+        if len(req.body) > self.cfg.max_body_bytes:
+            raise HitError("body_too_large", f"over {self.cfg.max_body_bytes} bytes")
+        return req.body
+
+    # -- hit paths --------------------------------------------------------------
+    def _pixel(self, req: Request) -> Response:
         try:
-            hit = parse_query(
-                environ.get("QUERY_STRING", ""), self.cfg.max_body_bytes, self.cfg.max_events_per_batch
-            )
+            hit = parse_query(req.query, self.cfg.max_body_bytes, self.cfg.max_events_per_batch)
         except HitError as err:
-            return self._refuse(start_response, "unknown", err, environ)
-        return self._accept(hit, environ, start_response, pixel=True)
+            return self.refusal(err, origin=req.header("origin"))
+        return self._accept(hit, req, pixel=True)
 
-    def _body(self, environ: Environ) -> bytes:
-        limit = self.cfg.max_body_bytes
+    def _beacon(self, req: Request) -> Response:
         try:
-            length = int(environ.get("CONTENT_LENGTH") or -1)
-        except ValueError:
-            length = -1
-        if length > limit:
-            raise HitError("body_too_large", f"over {limit} bytes")
-        stream = environ["wsgi.input"]
-        body: bytes = stream.read(length) if length >= 0 else stream.read(limit + 1)
-        if len(body) > limit:
-            raise HitError("body_too_large", f"over {limit} bytes")
-        return body
-
-    def _withdraw(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
-        """The visitor withdrew: the pooled pseudonym of that id is suppressed from every later build
-        and export (and the tag has already erased the id)."""
-        try:
-            site_key, visitor_id = parse_withdrawal(self._body(environ))
+            hit = parse_beacon(self._body(req), self.cfg.max_events_per_batch)
         except HitError as err:
-            return self._refuse(start_response, "unknown", err, environ)
+            return self.refusal(err, origin=req.header("origin"))
+        return self._accept(hit, req, pixel=False)
+
+    def _site(self, site_key: str, req: Request, urls: Iterable[str]) -> Site:
+        """The active cinema of this site key, from whose pages the request comes (collector/evidence.py)."""
         site = self.sites.lookup(site_key)
         if site is None:
-            return self._refuse(
-                start_response, "unknown", HitError("unknown_site", "no cinema has this site key"), environ
-            )
-        evidence = host_of(environ.get("HTTP_ORIGIN", "")) or host_of(environ.get("HTTP_REFERER", ""))
-        if not evidence or not site.allows(evidence):
-            return self._refuse(
-                start_response,
-                site.cnc_id,
-                HitError("origin_mismatch", "a withdrawal must come from one of this cinema's pages"),
-                environ,
-            )
+            raise HitError("unknown_site", "no cinema has this site key")
+        if not site.active:
+            raise HitError("site_suspended", "this cinema's collection is suspended", site_key)
+        try:
+            evidence.check(site, req.header("origin"), req.header("referer"), urls)
+        except HitError as err:
+            raise HitError(err.reason, err.detail, site_key) from None
+        return site
+
+    def _withdraw(self, req: Request) -> Response:
+        """The visitor withdrew: the pooled pseudonym of that id is suppressed from every later build
+        and export (and the tag has already erased the id)."""
+        origin = req.header("origin")
+        try:
+            site_key, visitor_id = parse_withdrawal(self._body(req))
+            site = self._site(site_key, req, ())
+        except HitError as err:
+            return self.refusal(err, origin=origin)
         now = datetime.fromtimestamp(int(self.clock()), UTC)
         record = suppression_record(self.pseudo.pooled(visitor_id), site.cinema_id, now)
         try:
             self.sink.append([orjson.dumps(record)])
         except SinkFull as exc:
-            return self._refuse(start_response, site.cnc_id, HitError("spool_full", str(exc)), environ)
+            return self.refusal(HitError("spool_full", str(exc)), site, origin)
         self.metrics.withdrawals.labels(site.cnc_id).inc()
-        return self._reply(start_response, "204 No Content", b"", [NO_STORE, *self._cors(environ)])
+        return Response(204, [NO_STORE, *evidence.cors(site, origin)])
 
-    def _beacon(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
-        try:
-            hit = parse_beacon(self._body(environ), self.cfg.max_events_per_batch)
-        except HitError as err:
-            return self._refuse(start_response, "unknown", err, environ)
-        return self._accept(hit, environ, start_response, pixel=False)
-
-    def _decide(self, hit: RawHit, environ: Environ, now: datetime) -> Decision:
-        return decide(
-            Signals(
-                tag_purposes=hit.consent,
-                cmp=hit.cmp,
-                gpc=hit.gpc or environ.get("HTTP_SEC_GPC", "").strip() == "1",
-                dnt=environ.get("HTTP_DNT", "").strip() == "1",
-                tcf=hit.tcf,
-            ),
-            self.cfg.policy,
-            now,
+    def _decide(self, hit: RawHit, req: Request, now: datetime) -> Decision:
+        signals = Signals(
+            tag_purposes=hit.consent,
+            cmp=hit.cmp,
+            gpc=hit.gpc or req.header("sec-gpc").strip() == "1",
+            dnt=req.header("dnt").strip() == "1",
+            tcf=hit.tcf,
         )
+        if signals.tcf is not None:  # a TC string's decision depends on its age: decided each time
+            return decide(signals, self.cfg.policy, now)
+        decision = self._decisions.get(signals)
+        if decision is None:  # the same few banner states and purpose lists come again and again
+            if len(self._decisions) > 4096:
+                self._decisions.clear()
+            decision = self._decisions[signals] = decide(signals, self.cfg.policy, now)
+        return decision
 
-    def _sync(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+    def _now(self) -> tuple[datetime, date]:
+        """This second, and the cinemas' day (Europe/Paris) it falls in."""
+        second = int(self.clock())
+        if second != self._second[0]:
+            now = datetime.fromtimestamp(second, UTC)
+            self._second = (second, now, local_day(now))
+        return self._second[1], self._second[2]
+
+    def _sync(self, req: Request) -> Response:
         """The partner ID sync frame: each registered partner that this hit's own consent signal covers
         gets the visitor's partner-scoped pseudonym (`partners/sync.py`, `collector/syncframe.py`)."""
         try:
-            hit = parse_sync(
-                environ.get("QUERY_STRING", ""), self.cfg.max_body_bytes, self.cfg.max_events_per_batch
-            )
+            hit = parse_sync(req.query, self.cfg.max_body_bytes, self.cfg.max_events_per_batch)
+            self._site(hit.site_key, req, (e.url for e in hit.events if e.url))
         except HitError as err:
-            return self._refuse(start_response, "unknown", err, environ)
-        site = self.sites.lookup(hit.site_key)
-        if site is None:
-            return self._refuse(
-                start_response, "unknown", HitError("unknown_site", "no cinema has this site key"), environ
-            )
-        try:
-            if not site.active:
-                raise HitError("site_suspended", "this cinema's collection is suspended")
-            self._check_origin(site, hit, environ)
-        except HitError as err:
-            return self._refuse(start_response, site.cnc_id, err, environ)
-        decision = self._decide(hit, environ, datetime.fromtimestamp(int(self.clock()), UTC))
+            return self.refusal(err)
+        decision = self._decide(hit, req, datetime.fromtimestamp(int(self.clock()), UTC))
         targets: list[tuple[str, str]] = []
         if decision.pooled and decision.partners:
             pooled = self.pseudo.pooled(hit.visitor_id)
@@ -328,45 +237,28 @@ class CollectorApp:
         for slug, _ in targets:
             self.metrics.syncs.labels(slug).inc()
         body, headers = sync_document(targets)
-        return self._reply(start_response, "200 OK", body, headers)
+        return Response(200, headers, body)
 
-    def _check_origin(self, site: Site, hit: RawHit, environ: Environ) -> None:
-        evidence = host_of(environ.get("HTTP_ORIGIN", "")) or host_of(environ.get("HTTP_REFERER", ""))
-        hosts = [host_of(e.url) for e in hit.events if e.url]
-        if not evidence and not hosts:
-            raise HitError("origin_mismatch", "no Origin, Referer or page URL to check")
-        for h in [evidence, *hosts]:
-            if h and not site.allows(h):
-                raise HitError("origin_mismatch", "page is not on one of this cinema's domains")
-
-    def client_ip(self, environ: Environ) -> str:
-        peer = str(environ.get("REMOTE_ADDR", ""))
-        fwd = environ.get("HTTP_X_FORWARDED_FOR")
+    def client_ip(self, req: Request) -> str:
+        peer = req.peer
+        fwd = req.header("x-forwarded-for")
         if fwd and peer in self.cfg.trusted_proxies:
-            for cand in reversed([p.strip() for p in str(fwd).split(",")]):
+            for cand in reversed([p.strip() for p in fwd.split(",")]):
                 if cand and cand not in self.cfg.trusted_proxies:
                     return cand
         return peer
 
     def _edge(
-        self, hit: RawHit, environ: Environ, pixel: bool
+        self, hit: RawHit, req: Request, pixel: bool
     ) -> tuple[Site, Edge, list[dict[str, Any]], dict[str, Any] | None]:
         """What the hit becomes at the edge: its cinema, what was derived from the request, its events
         and its consent record (None off the pooled track). Raises HitError for a refusal."""
-        site = self.sites.lookup(hit.site_key)
-        if site is None:
-            raise HitError("unknown_site", "no cinema has this site key")
-        if not site.active:
-            raise HitError("site_suspended", "this cinema's collection is suspended", hit.site_key)
-        try:
-            self._check_origin(site, hit, environ)
-        except HitError as err:
-            raise HitError(err.reason, err.detail, hit.site_key) from None
-        now = datetime.fromtimestamp(int(self.clock()), UTC)  # second resolution, like the column
-        ip = self.client_ip(environ)
-        ua = str(environ.get("HTTP_USER_AGENT", ""))
-        salt = self.salts.salt_for(local_day(now), site.cinema_id)
-        decision = self._decide(hit, environ, now)
+        site = self._site(hit.site_key, req, (e.url for e in hit.events if e.url))
+        now, day = self._now()  # second resolution, like the column
+        ip = self.client_ip(req)
+        ua = req.header("user-agent")
+        salt = self.salts.salt_for(day, site.cinema_id)
+        decision = self._decide(hit, req, now)
         pooled = decision.pooled and bool(hit.visitor_id)
         edge = Edge(
             cinema_id=site.cinema_id,
@@ -380,49 +272,48 @@ class CollectorApp:
             exempt_salt=salt,
             decision=decision,
         )
+        secrets = minimise.Secrets((ip, ua, hit.visitor_id))
         del ip, ua
-        page = "" if not pixel else str(environ.get("HTTP_REFERER", ""))
         record = consent_record(hit, edge)
         events = build_events(
             hit,
             edge,
             self.pseudo,
             self.cfg.allowed_url_params,
-            page_url=page,
+            page_url=req.header("referer") if pixel else "",
             consent_id=record["consent_id"] if record else "",
+            secrets=secrets,
         )
         return site, edge, events, record
 
-    def _accept(
-        self, hit: RawHit, environ: Environ, start_response: StartResponse, pixel: bool
-    ) -> list[bytes]:
+    def _accept(self, hit: RawHit, req: Request, pixel: bool) -> Response:
+        origin = req.header("origin")
         try:
-            site, edge, events, record = self._edge(hit, environ, pixel)
+            site, edge, events, record = self._edge(hit, req, pixel)
         except HitError as err:
-            return self._refuse(start_response, "unknown", err, environ)
-        cinema = site.cnc_id
+            return self.refusal(err, origin=origin)
         payloads = [orjson.dumps(e) for e in events]
         if record is not None:  # in the same write as its events: never one without the other
             payloads.insert(0, orjson.dumps(record))
         try:
             self.sink.append(payloads)
         except SinkFull as exc:
-            return self._refuse(start_response, cinema, HitError("spool_full", str(exc)), environ)
-        track = events[0]["track"]
-        self.metrics.accept(cinema, track, len(events))
+            return self.refusal(HitError("spool_full", str(exc)), site, origin)
+        cinema = site.cnc_id
+        self.metrics.accept(cinema, events[0]["track"], len(events))
         if edge.agent.is_bot:
             self.metrics.bots.labels(cinema).inc(len(events))
         if pixel:
-            return self._reply(start_response, "200 OK", GIF, [("Content-Type", "image/gif"), NO_STORE])
-        return self._reply(start_response, "204 No Content", b"", [NO_STORE, *self._cors(environ)])
+            return Response(200, [("Content-Type", "image/gif"), NO_STORE], GIF)
+        return Response(204, [NO_STORE, *evidence.cors(site, origin)])
 
-    def _check(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+    def _check(self, req: Request) -> Response:
         """The installation check (`/c/m/check.js`): what the collector would do with this beacon body
         (the same decision as `/c/e`), as JSON, without storing or counting anything."""
         answer: dict[str, Any]
         try:
-            hit = parse_beacon(self._body(environ), self.cfg.max_events_per_batch)
-            _, edge, events, _ = self._edge(hit, environ, pixel=False)
+            hit = parse_beacon(self._body(req), self.cfg.max_events_per_batch)
+            _, edge, events, _ = self._edge(hit, req, pixel=False)
             first = next((e for e in events if e["film_ref"]), events[0])
             answer = {
                 "accepted": True,
@@ -431,15 +322,47 @@ class CollectorApp:
                 "purposes": events[0]["consent_purposes"],
                 "objection": edge.decision.objection,
                 "film_ref": first["film_ref"],
-                "robot": bot_reason(str(environ.get("HTTP_USER_AGENT", ""))) if edge.agent.is_bot else None,
+                "robot": bot_reason(req.header("user-agent")) if edge.agent.is_bot else None,
             }
         except HitError as err:
             answer = {"accepted": False, "reason": err.reason, "detail": err.detail}
         # readable from any page: a webmaster checks a page whose domain is not declared yet, and the
         # answer only judges the body that page sent (no cinema, no pseudonym, nothing stored)
-        return self._reply(
-            start_response,
-            "200 OK",
-            orjson.dumps(answer),
+        return Response(
+            200,
             [("Content-Type", "application/json"), NO_STORE, ("Access-Control-Allow-Origin", "*")],
+            orjson.dumps(answer),
         )
+
+    # -- WSGI ---------------------------------------------------------------------
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """The same path as a WSGI callable (werkzeug's test client, any WSGI server)."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            length = -1
+        limit = self.cfg.max_body_bytes
+        body = b""
+        if environ.get("REQUEST_METHOD") == "POST":
+            if length > limit:
+                body = b"\0" * (limit + 1)  # refused as too large without reading it
+            else:
+                stream = environ.get("wsgi.input") or io.BytesIO()
+                body = stream.read(length) if length >= 0 else stream.read(limit + 1)
+        headers = {
+            k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = str(environ["CONTENT_TYPE"])
+        res = self.handle(
+            Request(
+                method=str(environ.get("REQUEST_METHOD", "GET")),
+                path=str(environ.get("PATH_INFO", "")),
+                query=str(environ.get("QUERY_STRING", "")),
+                headers=headers,
+                body=body,
+                peer=str(environ.get("REMOTE_ADDR", "")),
+            )
+        )
+        start_response(status_line(res.status), [*res.headers, ("Content-Length", str(len(res.body)))])
+        return [res.body]

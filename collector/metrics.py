@@ -16,6 +16,7 @@ Track = Literal["exempt", "pooled"]
 class CollectorMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self._accepted: dict[tuple[str, str], Any] = {}
         self.accepted = Counter(
             "artaud_hits_accepted",
             "Events accepted into the sink",
@@ -46,7 +47,10 @@ class CollectorMetrics:
         )
 
     def accept(self, cinema: str, track: Track, n: int = 1) -> None:
-        self.accepted.labels(cinema, track).inc(n)
+        child = self._accepted.get((cinema, track))
+        if child is None:  # labels() costs more than the increment: keep the children
+            child = self._accepted[(cinema, track)] = self.accepted.labels(cinema, track)
+        child.inc(n)
 
     def drop(self, cinema: str, reason: DropReason) -> None:
         self.dropped.labels(cinema, reason).inc()

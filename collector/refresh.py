@@ -1,5 +1,8 @@
-"""A value reloaded from the control plane every `ttl` seconds, in the background of a request: a
-slow or failing control plane never blocks hits once a first copy is loaded."""
+"""A value reloaded from the control plane every `ttl` seconds, in the background: a slow or failing
+control plane never blocks hits once a first copy is loaded. With `background`, a thread reloads it
+on schedule whether requests come or not, so a change (a partner's new sync URL, a suspended cinema)
+is seen within `ttl` by every worker, even an idle one; otherwise the first request after `ttl`
+starts the reload."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ class Refreshing(Generic[T]):
         ttl: float,
         what: str,
         clock: Callable[[], float] = time.monotonic,
+        background: bool = False,
     ) -> None:
         self._loader = loader
         self._ttl = ttl
@@ -28,6 +32,14 @@ class Refreshing(Generic[T]):
         self._value = loader()
         self._at = clock()
         self._refreshing = threading.Lock()
+        if background:
+            threading.Thread(target=self._schedule, name=f"refresh {what}", daemon=True).start()
+
+    def _schedule(self) -> None:
+        while True:
+            time.sleep(self._ttl)
+            if self._refreshing.acquire(blocking=False):
+                self._refresh()
 
     def get(self) -> T:
         if self._clock() - self._at > self._ttl and self._refreshing.acquire(blocking=False):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from collector.refresh import Refreshing
@@ -17,8 +18,13 @@ class Site:
     active: bool
 
     def allows(self, host: str) -> bool:
-        host = host.lower().rstrip(".")
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return _allows(self.domains, host)
+
+
+@lru_cache(maxsize=8192)
+def _allows(domains: tuple[str, ...], host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 class SiteDirectory(Protocol):
@@ -37,7 +43,7 @@ class RefreshingSites:
     """The whole directory reloaded from a loader every `ttl` seconds (`collector/refresh.py`)."""
 
     def __init__(self, loader: Callable[[], Iterable[tuple[str, Site]]], ttl: float) -> None:
-        self._sites = Refreshing(lambda: dict(loader()), ttl, "site directory")
+        self._sites = Refreshing(lambda: dict(loader()), ttl, "site directory", background=True)
 
     def lookup(self, site_key: str) -> Site | None:
         return self._sites.get().get(site_key)

@@ -28,7 +28,7 @@ class RefreshingSyncs:
     """Reloaded from the control plane and the key ring every `ttl` seconds."""
 
     def __init__(self, loader: Callable[[], Iterable[tuple[SyncPartner, bytes]]], ttl: float) -> None:
-        self._current = Refreshing(lambda: tuple(loader()), ttl, "partner sync directory")
+        self._current = Refreshing(lambda: tuple(loader()), ttl, "partner sync directory", background=True)
 
     def entries(self) -> Entries:
         return self._current.get()

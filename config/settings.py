@@ -34,7 +34,6 @@ class Collector(_Section):
     host: str
     port: int = Field(ge=0, le=65535)
     workers: int = Field(ge=1, le=64)
-    blocking_threads: int = Field(ge=1, le=256)
     public_url: str
     max_body_bytes: int = Field(ge=256, le=1_048_576)
     max_events_per_batch: int = Field(ge=1, le=1000)
@@ -43,6 +42,11 @@ class Collector(_Section):
     regions_file: str = ""
     ua_cache_size: int = Field(ge=100)
     site_refresh_seconds: float = Field(gt=0)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(ge=0, le=65535)
+    header_timeout_ms: int = Field(ge=100, le=60_000)
+    body_timeout_ms: int = Field(ge=100, le=60_000)
+    max_requests_per_worker: int = Field(ge=8, le=65_536)
 
     @field_validator("public_url")
     @classmethod

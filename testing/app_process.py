@@ -30,6 +30,7 @@ class ArtaudProcess:
         self.port = free_port()
         self.admin_port = free_port()
         self.partners_port = free_port()
+        self.metrics_port = free_port()
         self.log_path = data_dir.parent / f"{data_dir.name}-{command}.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ARTAUD_")},
@@ -39,6 +40,7 @@ class ArtaudProcess:
             "ARTAUD_COLLECTOR__WORKERS": str(workers),
             "ARTAUD_ADMIN__PORT": str(self.admin_port),
             "ARTAUD_PARTNERS__PORT": str(self.partners_port),
+            "ARTAUD_COLLECTOR__METRICS_PORT": str(self.metrics_port),
             **(extra_env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
@@ -98,6 +100,21 @@ class ArtaudProcess:
 
     def get_text(self, path: str) -> str:
         with urllib.request.urlopen(self.url + path, timeout=10) as r:  # noqa: S310 - loopback only
+            return str(r.read().decode())
+
+    def metrics_port_open(self) -> bool:
+        """Whether the counters answer on their own port (a service of another revision, measured
+        beside this one, may still serve them on the collector's port)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.metrics_port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def metrics(self) -> str:
+        """The collector's Prometheus counters (on their own port, not the collector's)."""
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as r:
             return str(r.read().decode())
 
     def sites(self) -> list[dict[str, Any]]:

@@ -98,7 +98,7 @@ def navigate(p: Page, path: str) -> None:
 
 
 def withdrawals(svc: ArtaudProcess) -> float:
-    for line in svc.get_text("/metrics").splitlines():
+    for line in svc.metrics().splitlines():
         if line.startswith(f'artaud_withdrawals_total{{cinema="{CINEMA}"}}'):
             return float(line.split()[-1])
     return 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 from collector.refresh import Refreshing
@@ -35,3 +36,10 @@ def test_reloads_after_the_ttl_and_keeps_the_last_good_copy():
     r.get()  # this reload fails
     assert wait_for(lambda: not r._refreshing.locked())  # the failed reload has finished
     assert r.get() == 2 and r._at == 30
+
+
+def test_in_the_background_a_value_is_reloaded_on_schedule_without_any_request():
+    values = itertools.count()
+    r = Refreshing(lambda: next(values), ttl=0.05, what="test", background=True)
+    first = r._value
+    assert wait_for(lambda: r._value >= first + 2, timeout=5)  # reloaded twice, nobody asked

@@ -8,7 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from collector.app import MODULES, module_scripts, tag_script
+from collector.tag import MODULES, module_scripts, tag_script
 from consent.decision import Policy
 from consent.tcf_policy import TcfPolicy
 

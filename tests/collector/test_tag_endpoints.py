@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from werkzeug.test import Client
 
-from collector.app import MODULES
+from collector.tag import MODULES
 from tests.collector.test_app import ORIGIN, UA, beacon, consent_records, records
 from tests.conftest import SITE_KEY
 from tests.tcf_strings import tc_strings

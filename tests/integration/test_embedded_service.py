@@ -68,7 +68,7 @@ def test_hits_over_http_reach_embedded_clickhouse_and_the_simulator_agrees(tmp_p
             time.sleep(0.2)
         assert proof and proof[0]["track"] == "pooled"
         assert proof[0]["record"]["source"] == "tag" and proof[0]["record"]["signal"] == "measure,pool"  # type: ignore[index]
-        metrics = svc.get_text("/metrics")
+        metrics = svc.metrics()
         assert 'artaud_hits_dropped_total{cinema="unknown",reason="unknown_site"}' in metrics
     finally:
         assert svc.stop() == 0
