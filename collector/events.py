@@ -14,11 +14,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from collector import minimise
 from collector.agents import Agent
 from collector.films import film_ref
 from collector.hit import RawHit
 from collector.pseudonym import Pseudonymiser, keyed_hash
-from collector.urls import clean_url, host_of, redact_text
+from collector.urls import clean_url, host_of, scrub
 from consent.decision import POLICY_VERSION, Decision
 
 SCHEMA_VERSION = 1
@@ -78,6 +79,11 @@ def suppression_record(
     }
 
 
+def _referrer_host(referrer: str, secrets: minimise.Secrets) -> str:
+    host = minimise.host(host_of(referrer))
+    return "" if secrets.found_in(host) else host
+
+
 def build_events(
     hit: RawHit,
     edge: Edge,
@@ -85,7 +91,11 @@ def build_events(
     allowed_params: frozenset[str],
     page_url: str = "",
     consent_id: str = "",
+    secrets: minimise.Secrets = minimise.NO_SECRETS,
 ) -> list[dict[str, Any]]:
+    """The events to store. Every value kept passes `collector/minimise.py` (`secrets`: the request's
+    own raw IP address, user agent and first-party id, which no field may carry), and what is derived
+    (the film reference) is derived from what was kept."""
     pooled = edge.decision.pooled and bool(hit.visitor_id)
     if pooled:
         visitor, key_version = pseudo.pooled(hit.visitor_id), pseudo.version
@@ -95,6 +105,10 @@ def build_events(
     out = []
     for ev in hit.events:
         url = clean_url(ev.url or page_url, allowed_params)
+        if url is not None:
+            url = scrub(url, secrets)
+        title = minimise.text(ev.film_title, secrets)
+        director = minimise.text(ev.film_director, secrets)
         if ev.order_id:
             order = (
                 pseudo.value("order", f"{edge.cinema_id}:{ev.order_id}")
@@ -116,11 +130,11 @@ def build_events(
                 "url_host": url.host if url else "",
                 "url_path": url.path if url else "",
                 "url_params": url.params if url else "",
-                "referrer_host": host_of(ev.referrer) if ev.referrer else "",
-                "film_key": ev.film_key,
-                "film_title": redact_text(ev.film_title),
-                "film_ref": film_ref(ev.film_title, ev.film_director),
-                "show_id": ev.show_id,
+                "referrer_host": _referrer_host(ev.referrer, secrets) if ev.referrer else "",
+                "film_key": minimise.token(ev.film_key, secrets),
+                "film_title": title,
+                "film_ref": film_ref(title, director),
+                "show_id": minimise.token(ev.show_id, secrets),
                 "show_start": ev.show_start,
                 "version": ev.version,
                 "quantity": ev.quantity,

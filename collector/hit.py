@@ -24,6 +24,8 @@ DropReason = Literal[
     "too_many_events",
     "invalid_event",
     "spool_full",
+    "too_slow",
+    "unsupported_media_type",
 ]
 DROP_REASONS: tuple[DropReason, ...] = get_args(DropReason)
 
@@ -43,6 +45,11 @@ CONSENT_SOURCES = frozenset({"tag", "tac", "klaro", "tcf"})
 MAX_ITEMS = 50
 _TCF = re.compile(r"^[A-Za-z0-9_.-]{1,12000}$")
 _CONTROL = re.compile(r"[\x00-\x1f]")
+# a date, then a time to the minute, optional seconds (fractions dropped) and offset
+_DATETIME = re.compile(
+    r"(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))[T ]((?:[01]\d|2[0-3]):[0-5]\d)(:[0-5]\d)?(?:\.\d{1,9})?"
+    r"(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?"
+)
 MAX_URL = 2048
 MAX_TEXT = 200
 
@@ -148,55 +155,83 @@ def _items(value: object) -> list[Mapping[str, object]]:
     return value
 
 
+def _pick(*values: object) -> object:
+    """The first given value (not None, not empty): a short key, then its GA4 name."""
+    for value in values:
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def show_start(value: object) -> str:
+    """A séance's start as a date-time (`2026-11-25T20:30`, seconds and an offset kept when given), or
+    "" when it is not one: the field is free in a dataLayer, so anything else is dropped, not kept."""
+    text = _text(value, "start", 40)
+    found = _DATETIME.fullmatch(text.strip())
+    if found is None:
+        return ""
+    day, hour, seconds, offset = found.groups()
+    return f"{day}T{hour}{seconds or ''}{offset or ''}"
+
+
 def parse_event(obj: Mapping[str, object]) -> RawEvent:
     """One event: the tag's short keys, or GA4 e-commerce names (`value`, `currency`,
     `transaction_id`, `items[]` with `item_id`, `item_name`, `item_variant`, `quantity`, and the
-    custom item parameters `show_id`, `show_start`) as a dataLayer holds them."""
-    name = obj.get("n", "page_view")
+    custom item parameters `show_id`, `show_start`) as a dataLayer holds them. Only the keys present
+    are looked at (the tag's page views carry four)."""
+    get = obj.get
+    name = get("n", "page_view")
     if not isinstance(name, str) or name not in EVENT_NAMES:
         raise HitError("invalid_event", f"unknown event name {str(name)[:40]!r}")
-    event_id = _text(obj.get("i"), "i", 64)
-    if event_id and not _EVENT_ID.match(event_id):
-        raise HitError("invalid_event", "event id must be 8 to 64 letters, digits or dashes")
-    items = _items(obj.get("items"))
-    first: Mapping[str, object] = items[0] if items else {}
-
-    def get(short: str, item_key: str = "", top_key: str = "") -> object:
-        for value in (
-            obj.get(short),
-            first.get(item_key) if item_key else None,
-            obj.get(top_key) if top_key else None,
-        ):
-            if value is not None and value != "":
-                return value
-        return None
-
-    version = _text(get("ver", "item_variant"), "ver", 10).upper()
+    event_id = get("i")
+    if event_id is not None:
+        event_id = _text(event_id, "i", 64)
+        if event_id and not _EVENT_ID.match(event_id):
+            raise HitError("invalid_event", "event id must be 8 to 64 letters, digits or dashes")
+    raw_items = get("items")
+    items = _items(raw_items) if raw_items is not None else []
+    if items:
+        first = items[0]
+        film = _pick(get("film"), first.get("item_id"))
+        title = _pick(get("title"), first.get("item_name"))
+        show = _pick(get("show"), first.get("show_id"))
+        start = _pick(get("start"), first.get("show_start"))
+        ver = _pick(get("ver"), first.get("item_variant"))
+    else:
+        film, title, show, start, ver = get("film"), get("title"), get("show"), get("start"), get("ver")
+    cur, order, qty, value = (
+        _pick(get("cur"), get("currency")),
+        _pick(get("order"), get("transaction_id")),
+        get("qty"),
+        get("value"),
+    )
+    version = _text(ver, "ver", 10).upper() if ver is not None else ""
     if version and version not in VERSIONS:
         raise HitError("invalid_event", f"unknown version {version!r}")
-    currency = _text(get("cur", top_key="currency"), "cur", 3).upper()
+    currency = _text(cur, "cur", 3).upper() if cur is not None else ""
     if currency and not _CURRENCY.match(currency):
         raise HitError("invalid_event", "currency must be a 3-letter ISO code")
-    quantity = _int(obj.get("qty"), "qty", 0, 100)
+    quantity = _int(qty, "qty", 0, 100) if qty is not None else 0
     if not quantity and items:
         quantity = sum(_int(it.get("quantity"), "items[].quantity", 0, 100) for it in items)
         if quantity > 100:
             raise HitError("invalid_event", "items[].quantity must add up to at most 100")
+    u, r, d = get("u"), get("r"), get("dir")
     return RawEvent(
         name=name,
-        url=_text(obj.get("u"), "u", MAX_URL),
-        referrer=_text(obj.get("r"), "r", MAX_URL),
-        event_id=event_id,
-        film_key=_token(get("film", "item_id"), "film"),
-        film_title=_text(get("title", "item_name"), "title"),
-        film_director=_text(obj.get("dir"), "dir"),
-        show_id=_token(get("show", "show_id"), "show"),
-        show_start=_text(get("start", "show_start"), "start", 40),
+        url=_text(u, "u", MAX_URL) if u is not None else "",
+        referrer=_text(r, "r", MAX_URL) if r is not None else "",
+        event_id=event_id or "",
+        film_key=_token(film, "film") if film is not None else "",
+        film_title=_text(title, "title") if title is not None else "",
+        film_director=_text(d, "dir") if d is not None else "",
+        show_id=_token(show, "show") if show is not None else "",
+        show_start=show_start(start) if start is not None else "",
         version=version,
         quantity=quantity,
-        value_cents=_money(get("value"), "value"),
+        value_cents=_money(value, "value") if value is not None else 0,
         currency=currency,
-        order_id=_text(get("order", top_key="transaction_id"), "order", 128),
+        order_id=_text(order, "order", 128) if order is not None else "",
     )
 
 

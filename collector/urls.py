@@ -1,14 +1,13 @@
-"""URL minimisation: scheme, host and path plus allow-listed parameters; nothing else."""
+"""URL minimisation: scheme, host and path plus allow-listed parameters; nothing else. What a path
+segment or a parameter may keep is `collector/minimise.py`'s decision."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-_EMAIL = re.compile(r"[^/@\s]+@[^/@\s]+")
-_LONG_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,}$")
+from collector import minimise
 
 
 @dataclass(frozen=True)
@@ -18,17 +17,14 @@ class CleanUrl:
     params: str  # allow-listed parameters only, urlencoded, sorted
 
 
-def clean_path(path: str) -> str:
-    """Redact path segments that could carry a person: emails and long opaque tokens."""
+def clean_path(path: str, secrets: minimise.Secrets = minimise.NO_SECRETS) -> str:
+    """Path segments that could carry a person (e-mails, IP addresses, user agents, long opaque
+    tokens, in any percent-decoding; the request's own raw values) are replaced by a marker."""
     out = []
     for seg in path.split("/"):
         dec = unquote(seg)
-        if _EMAIL.search(dec):
-            out.append(":email")
-        elif _LONG_TOKEN.match(dec):
-            out.append(":token")
-        else:
-            out.append(quote(dec, safe="-._~!$&'()*+,;=:"))
+        marker = minimise.segment(dec, secrets) if dec else None
+        out.append(marker if marker is not None else quote(dec, safe="-._~!$&'()*+,;=:"))
     p = "/".join(out)[:512]
     return p or "/"
 
@@ -36,7 +32,8 @@ def clean_path(path: str) -> str:
 @lru_cache(maxsize=32768)
 def clean_url(url: str, allowed_params: frozenset[str]) -> CleanUrl | None:
     """Return the minimised URL, or None if it is not an absolute http(s) URL (pure, so cached:
-    pages repeat; the cache is process memory only)."""
+    pages repeat; the cache is process memory only). The request's own raw values are looked for
+    afterwards (`scrub`), since they differ with every request."""
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower().rstrip(".")
@@ -52,9 +49,17 @@ def clean_url(url: str, allowed_params: frozenset[str]) -> CleanUrl | None:
         k = unquote(k)
         if k in allowed_params:
             v = unquote(v)[:64]
-            if not _EMAIL.search(v):
+            if minimise.segment(v) is None:
                 kept.append((k, v))
     return CleanUrl(host=host, path=clean_path(parts.path), params=urlencode(sorted(kept)))
+
+
+def scrub(url: CleanUrl, secrets: minimise.Secrets) -> CleanUrl:
+    """`url` without the request's own raw values (its IP address, user agent, first-party id)."""
+    if not secrets.values or not (secrets.found_in(url.path) or secrets.found_in(url.params)):
+        return url
+    params = [(k, v) for k, v in parse_qsl(url.params) if not secrets.found_in(v)]
+    return CleanUrl(url.host, clean_path(url.path, secrets), urlencode(params))
 
 
 @lru_cache(maxsize=4096)
@@ -66,5 +71,5 @@ def host_of(url: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Free text fields (film titles) keep no email address."""
-    return _EMAIL.sub("[email]", text)
+    """Free text fields (film titles) keep no e-mail address, IP address, user agent or token."""
+    return minimise.text(text)

@@ -47,3 +47,16 @@ def test_pseudonyms():
     assert keyed_hash(b"s" * 32, "a", "b") != keyed_hash(b"s" * 32, "a\x1fb")
     with pytest.raises(ValueError):
         Pseudonymiser(b"short", 1)
+
+
+def test_the_keyed_hash_is_hmac_sha256_as_cryptography_computes_it():
+    import secrets as s
+
+    from cryptography.hazmat.primitives import hashes, hmac
+
+    from collector.pseudonym import keyed_hash
+
+    key = s.token_bytes(32)
+    mac = hmac.HMAC(key, hashes.SHA256())
+    mac.update(b"\x00\x00\x00\x07visitor\x00\x00\x00\x05fp-01")
+    assert keyed_hash(key, "visitor", "fp-01", length=64) == mac.finalize().hex()
