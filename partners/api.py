@@ -26,6 +26,8 @@ from partners.ratelimit import RateLimiter
 from warehouse.backend import WarehouseError
 
 KINDS = {"members": "members", "added": "added", "removed": "removed"}
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+ANONYMOUS_AUDIT_PER_MINUTE = 60
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -53,6 +55,10 @@ def create_partner_api(
 ) -> Flask:
     app = Flask("artaud.partners")
     limiters: dict[int, RateLimiter] = {}
+    # calls without a valid key are audited too, but anyone can make them: at most this many rows a
+    # minute, the rest counted into the next row written
+    anonymous = RateLimiter(ANONYMOUS_AUDIT_PER_MINUTE, burst=ANONYMOUS_AUDIT_PER_MINUTE)
+    unlogged = [0]
 
     def limiter(per_minute: int) -> RateLimiter:
         if per_minute not in limiters:
@@ -92,8 +98,11 @@ def create_partner_api(
 
     @app.after_request
     def audit(response: Response) -> Response:
+        """One row per call: who (partner, key prefix), which route (its template, never the path as
+        sent: a path is the caller's to write), the status and the error code. No client address."""
         key: ApiKey | None = g.get("key")
         partner: Partner | None = g.get("partner")
+        route = request.url_rule.rule if request.url_rule is not None else "(no route)"
         detail = ""
         if (
             response.status_code >= 400
@@ -104,11 +113,17 @@ def create_partner_api(
                 detail = str(json.loads(response.get_data()).get("error", ""))
             except (ValueError, AttributeError):
                 detail = ""
+        if key is None:
+            if anonymous.take("") > 0:
+                unlogged[0] += 1
+                return response
+            if unlogged[0]:
+                detail, unlogged[0] = f"{detail} (+{unlogged[0]} anonymous calls not logged)".strip(), 0
         store.audit(
             partner.slug if partner else (key.partner_slug if key else ""),
             key.prefix if key else "",
-            request.method,
-            request.path,
+            request.method if request.method in METHODS else "OTHER",
+            route,
             response.status_code,
             detail,
         )
@@ -181,7 +196,7 @@ def create_partner_api(
 
     @app.get("/v1/exports/<export_id>")
     def get_export(export_id: str) -> Response:
-        record = exports.get(g.partner, export_id)
+        record = exports.get(g.partner, g.key, export_id)
         return _json({"export": manifest_of(record), "signature": record.signature})
 
     @app.get("/v1/exports/<export_id>/<kind>")
@@ -199,7 +214,7 @@ def create_partner_api(
             limit = 0
         if not 1 <= limit <= MAX_PAGE:
             return _error(400, "bad_request", f"limit: an integer from 1 to {MAX_PAGE}")
-        record = exports.get(g.partner, export_id)
+        record = exports.get(g.partner, g.key, export_id)
         try:
             rows, next_cursor = exports.page(record, kind, request.args.get("cursor") or None, limit)
         except BadCursor as exc:

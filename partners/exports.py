@@ -176,10 +176,16 @@ class ExportService:
                 raise ExportRefused(409, refusal.replace("the previous export", f"export {export_id}"))
 
     # -- serving ------------------------------------------------------------------
-    def get(self, partner: Partner, export_id: str) -> ExportRecord:
-        """The partner's own, unexpired export (another partner's is "not found": no hint it exists)."""
+    def get(self, partner: Partner, key: ApiKey, export_id: str) -> ExportRecord:
+        """The partner's own, unexpired export of a segment in the key's scope. Another partner's, or
+        one of a segment this key may not read, is "not found": no hint that it exists. The scope
+        holds on every call, not only when the export is made."""
         record = self.store.export(export_id)
-        if record is None or record.partner_slug != partner.slug:
+        if (
+            record is None
+            or record.partner_slug != partner.slug
+            or not key.allows_segment(record.segment_key)
+        ):
             raise ExportRefused(404, "unknown_export: no such export")
         if record.expires_at <= self.clock():
             raise ExportRefused(410, f"expired: this export expired at {record.expires_at.isoformat()}")

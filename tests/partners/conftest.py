@@ -97,6 +97,7 @@ def make_world(wh: Any, tmp_path: Any, policy: GuardPolicy, rate: int = 10_000) 
         ("acme", "acme", ("*",), ("csv", "jsonl")),
         ("other", "other", ("*",), ("csv", "jsonl")),
         ("acme-buyers-only", "acme", ("acheteurs",), ("jsonl",)),
+        ("acme-csv-only", "acme", ("*",), ("csv",)),
         ("revoked", "acme", ("*",), ("csv", "jsonl")),
     ):
         k = new_key()

@@ -57,8 +57,9 @@ def test_authorization_matrix_over_every_endpoint(world):
         "revoked": [401] * 7,
         "none": [401] * 7,
         "forged": [401] * 7,
-        # wrong scope: this key may export only "acheteurs", and only as JSON lines
-        "acme-buyers-only": [200, 403, 200, 200, 200, 200, 403],
+        # wrong scope: this key may export only "acheteurs", and only as JSON lines; another key's
+        # export of another segment is "not found" to it, even of the same partner
+        "acme-buyers-only": [200, 403, 404, 404, 404, 404, 403],
         "acme": [200, 201, 200, 200, 200, 200, 200],
     }
     for who, statuses in expected.items():
@@ -78,16 +79,32 @@ def test_authorization_matrix_over_every_endpoint(world):
 
 
 def test_every_call_is_audited_refused_or_not(world):
-    create(world, "acme")
+    export = create(world, "acme").get_json()["export"]["export_id"]
+    world.client.get(f"/v1/exports/{export}", headers=world.auth("acme"))
     world.client.get("/v1/segments", headers=world.auth("revoked"))
     world.client.get("/v1/segments")
+    world.client.get("/v1/someone@example.org/../x?q=canary")
     entries = world.store.audit_entries(10)
     assert [(e["partner_slug"], e["path"], e["status"], e["detail"]) for e in reversed(entries)] == [
         ("acme", "/v1/exports", 201, ""),
+        ("acme", "/v1/exports/<export_id>", 200, ""),  # the route, never the path as sent
         ("acme", "/v1/segments", 401, "revoked_key"),
         ("", "/v1/segments", 401, "no_key"),
+        ("", "(no route)", 401, "no_key"),
     ]
     assert all(len(e["key_prefix"]) in (0, 8) for e in entries)
+    assert export not in str(entries) and "someone" not in str(entries)
+
+
+def test_anonymous_callers_cannot_grow_the_audit_log_without_bound(world):
+    from partners.api import ANONYMOUS_AUDIT_PER_MINUTE
+
+    before = len(world.store.audit_entries(100_000))
+    for i in range(ANONYMOUS_AUDIT_PER_MINUTE * 3):
+        assert world.client.get(f"/v1/nothing-{i}").status_code == 401
+    rows = world.store.audit_entries(100_000)[: len(world.store.audit_entries(100_000)) - before]
+    assert ANONYMOUS_AUDIT_PER_MINUTE <= len(rows) <= ANONYMOUS_AUDIT_PER_MINUTE + 2
+    assert {r["path"] for r in rows} == {"(no route)"}
 
 
 def test_a_suspended_partner_is_refused(world):

@@ -1,0 +1,96 @@
+"""Every route of the partners' API × every key scope (segments, formats) × owner, over the real
+warehouse and control plane: the scope of a key holds on every call, not only when an export is made.
+The routes come from the application itself, so a new route without its rule here fails the test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.partners.conftest import World
+
+# who: (partner, segments the key may read, formats it may download)
+KEYS = {
+    "acme": ("acme", {"*"}, {"csv", "jsonl"}),
+    "acme-buyers-only": ("acme", {"acheteurs"}, {"jsonl"}),
+    "acme-csv-only": ("acme", {"*"}, {"csv"}),
+    "other": ("other", {"*"}, {"csv", "jsonl"}),
+}
+PUBLIC = {"/v1/openapi.json", "/v1/signing-key"}
+
+
+def allows(who: str, segment: str) -> bool:
+    return "*" in KEYS[who][1] or segment in KEYS[who][1]
+
+
+@pytest.fixture
+def exports(world: World) -> dict[str, tuple[str, str, str]]:
+    """Exports made by each partner's keys: id -> (maker, partner, segment)."""
+    made = {}
+    for maker, segment in (
+        ("acme", "art-et-essai"),
+        ("acme-buyers-only", "acheteurs"),
+        ("other", "art-et-essai"),
+    ):
+        r = world.client.post("/v1/exports", json={"segment": segment}, headers=world.auth(maker))
+        assert r.status_code == 201, r.get_data(as_text=True)
+        made[r.get_json()["export"]["export_id"]] = (maker, KEYS[maker][0], segment)
+    return made
+
+
+def calls(rule: str, exports: dict[str, tuple[str, str, str]]) -> list[tuple[str, str, Any, Any]]:
+    """(method, path, body, rule of the expected status: who -> status) for one route template."""
+    if rule in PUBLIC:
+        return [("GET", rule, None, lambda who: 200)]
+    if rule == "/v1/segments":
+        return [("GET", rule, None, lambda who: 200)]
+    if rule == "/v1/exports":
+        return [
+            ("POST", rule, {"segment": seg}, lambda who, seg=seg: 201 if allows(who, seg) else 403)
+            for seg in ("art-et-essai", "acheteurs")
+        ]
+    if rule == "/v1/exports/<export_id>":
+        return [
+            (
+                "GET",
+                f"/v1/exports/{eid}",
+                None,
+                lambda who, p=p, s=s: 200 if KEYS[who][0] == p and allows(who, s) else 404,
+            )
+            for eid, (_, p, s) in exports.items()
+        ]
+    if rule == "/v1/exports/<export_id>/<kind>":
+        out = []
+        for eid, (_, p, s) in exports.items():
+            for kind in ("members", "added", "removed"):
+                for fmt in ("jsonl", "csv"):
+
+                    def expect(who: str, p: str = p, s: str = s, fmt: str = fmt) -> int:
+                        if fmt not in KEYS[who][2]:
+                            return 403
+                        return 200 if KEYS[who][0] == p and allows(who, s) else 404
+
+                    out.append(("GET", f"/v1/exports/{eid}/{kind}?format={fmt}", None, expect))
+        return out
+    raise AssertionError(f"a route without its scope rule in this test: {rule}")
+
+
+def test_every_route_every_scope_every_owner(world: World, exports) -> None:
+    from flask import Flask
+
+    app: Flask = world.client.application
+    rules = sorted({r.rule for r in app.url_map.iter_rules() if r.endpoint != "static"})
+    checked = 0
+    for rule in rules:
+        for method, path, body, expect in calls(rule, exports):
+            for who in KEYS:
+                r = world.client.open(path, method=method, json=body, headers=world.auth(who))
+                assert r.status_code == expect(who), (who, method, path, r.get_data(as_text=True)[:200])
+                checked += 1
+                if r.status_code >= 400:
+                    assert r.get_json()["error"] in {"out_of_scope", "unknown_export", "format_out_of_scope"}
+                if path == "/v1/segments":
+                    listed = {s["segment"].split("/", 1)[0] for s in r.get_json()}
+                    assert all(allows(who, seg) for seg in listed), (who, listed)
+    assert checked >= 4 * (2 + 1 + 2 + 3 + 3 * 3 * 2)
