@@ -97,7 +97,7 @@ def wrk(
 
 
 def accepted_total(svc: ArtaudProcess) -> int:
-    text = svc.get_text("/metrics")
+    text = svc.metrics() if svc.metrics_port_open() else svc.get_text("/metrics")
     return int(
         sum(float(v) for v in re.findall(r"^artaud_hits_accepted_total\{[^}]*\} ([\d.e+]+)$", text, re.M))
     )
@@ -111,11 +111,46 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
+def measure(svc: ArtaudProcess, work: Path, duration: int, connections: int) -> dict[str, dict[str, float]]:
+    """Pixel then beacon against a fresh service, each followed by the wait until the warehouse holds
+    every accepted hit (end to end = stored rows / (load + that wait))."""
+    site = svc.sites()[0]
+    host = site["domains"][0]
+    pixel = f"{svc.url}/c/p.gif?k={site['site_key']}&n=page_view&u=https%3A%2F%2F{host}%2Fprogramme"
+    hdrs = ["User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"]
+    body = json.dumps({"k": site["site_key"], "e": [{"n": "page_view", "u": f"https://{host}/programme"}]})
+    (work / "beacon.lua").write_text(BEACON_LUA.format(body=body, host=host))
+    out = {}
+    for name, url, script in (
+        ("collector_pixel", pixel, None),
+        ("collector_beacon", f"{svc.url}/c/e", str(work / "beacon.lua")),
+    ):
+        before_rows, before_acc = warehouse_rows(svc), accepted_total(svc)
+        t0 = time.monotonic()
+        res = wrk(url, duration, connections, script, hdrs)
+        accepted = accepted_total(svc) - before_acc
+        while warehouse_rows(svc) - before_rows < accepted and time.monotonic() - t0 < duration + 120:
+            time.sleep(0.1)
+        elapsed = time.monotonic() - t0
+        res["accepted"] = accepted
+        res["stored"] = warehouse_rows(svc) - before_rows
+        res["e2e_hits_per_s"] = res["stored"] / elapsed
+        res["drain_lag_s"] = elapsed - duration
+        out[name] = res
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=15)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="a checkout of another revision (git worktree add DIR REV), measured in the same run, "
+        "interleaved with this one, each repeat on fresh services",
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     for tool in ("wrk", "nginx"):
@@ -127,7 +162,9 @@ def main() -> int:
     nport = free_port()
     (work / "nginx.conf").write_text(NGINX_CONF.format(dir=work, port=nport))
     nginx = subprocess.Popen(["nginx", "-c", str(work / "nginx.conf"), "-g", "daemon off;"])
-    svc = ArtaudProcess(work / "data").start()
+    trees = {"": {}} | (
+        {"baseline": {"PYTHONPATH": str(args.baseline_tree.resolve())}} if args.baseline_tree else {}
+    )
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -136,56 +173,44 @@ def main() -> int:
         },
         "duration_s": args.duration,
         "connections": args.connections,
+        "baseline_tree": str(args.baseline_tree) if args.baseline_tree else None,
     }
+    runs: dict[str, list[dict[str, float]]] = {"nginx_empty_gif": []}
     try:
-        time.sleep(1)
-        site = svc.sites()[0]
-        host = site["domains"][0]
-        pixel = f"{svc.url}/c/p.gif?k={site['site_key']}&n=page_view&u=https%3A%2F%2F{host}%2Fprogramme"
-        hdrs = ["User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"]
-        body = json.dumps(
-            {"k": site["site_key"], "e": [{"n": "page_view", "u": f"https://{host}/programme"}]}
-        )
-        (work / "beacon.lua").write_text(BEACON_LUA.format(body=body, host=host))
-        runs: dict[str, list[dict[str, float]]] = {
-            "nginx_empty_gif": [],
-            "collector_pixel": [],
-            "collector_beacon": [],
-        }
-        e2e: list[float] = []
+        time.sleep(1.5)
         for r in range(args.repeat):
             print(f"[{r + 1}/{args.repeat}] nginx empty_gif ...", file=sys.stderr, flush=True)
             runs["nginx_empty_gif"].append(
                 wrk(f"http://127.0.0.1:{nport}/empty.gif", args.duration, args.connections)
             )
-            for name, url, script in (
-                ("collector_pixel", pixel, None),
-                ("collector_beacon", f"{svc.url}/c/e", str(work / "beacon.lua")),
-            ):
-                print(f"[{r + 1}/{args.repeat}] {name} ...", file=sys.stderr, flush=True)
-                before_rows = warehouse_rows(svc)
-                before_acc = accepted_total(svc)
-                t0 = time.monotonic()
-                res = wrk(url, args.duration, args.connections, script, hdrs)
-                accepted = accepted_total(svc) - before_acc
-                while (
-                    warehouse_rows(svc) - before_rows < accepted
-                    and time.monotonic() - t0 < args.duration + 120
-                ):
-                    time.sleep(0.1)
-                elapsed = time.monotonic() - t0
-                res["accepted"] = accepted
-                res["stored"] = warehouse_rows(svc) - before_rows
-                res["e2e_hits_per_s"] = res["stored"] / elapsed
-                res["drain_lag_s"] = elapsed - args.duration
-                runs[name].append(res)
-                e2e.append(res["e2e_hits_per_s"])
+            for tree, env in trees.items():
+                print(
+                    f"[{r + 1}/{args.repeat}] {tree or 'this tree'}: pixel, beacon ...",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                svc = ArtaudProcess(work / f"data-{tree or 'this'}-{r}", extra_env=env).start()
+                try:
+                    time.sleep(1)
+                    for name, res in measure(svc, work, args.duration, args.connections).items():
+                        runs.setdefault(f"{tree}_{name}" if tree else name, []).append(res)
+                finally:
+                    svc.stop()
         print("fixed rate 1000 hits/s (pixel) ...", file=sys.stderr, flush=True)
-        conns = 20
-        (work / "rate.lua").write_text(RATE_LUA.format(interval=int(conns / 1000 * 1000)))
-        fixed = wrk(pixel, args.duration, conns, str(work / "rate.lua"), hdrs)
+        svc = ArtaudProcess(work / "data-fixed").start()
+        try:
+            site = svc.sites()[0]
+            pixel = (
+                f"{svc.url}/c/p.gif?k={site['site_key']}&n=page_view"
+                f"&u=https%3A%2F%2F{site['domains'][0]}%2Fprogramme"
+            )
+            conns = 20
+            (work / "rate.lua").write_text(RATE_LUA.format(interval=int(conns / 1000 * 1000)))
+            ua = ["User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"]
+            fixed = wrk(pixel, args.duration, conns, str(work / "rate.lua"), ua)
+        finally:
+            svc.stop()
     finally:
-        svc.stop()
         nginx.terminate()
         nginx.wait(10)
     base = [x["rps"] for x in runs["nginx_empty_gif"]]

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from http_bench import BEACON_LUA, NGINX_CONF, wrk  # noqa: E402
 
-from testing.app_process import free_port  # noqa: E402
+from testing.app_process import ArtaudProcess, free_port  # noqa: E402
 from testing.kafka_broker import KafkaBroker  # noqa: E402
 from testing.servers import ClickHouseServer  # noqa: E402
 from testing.stack import Stack  # noqa: E402
@@ -45,10 +45,8 @@ def descendants(pid: int) -> list[int]:
     return _descendants(pid)
 
 
-def accepted(url: str) -> int:
-    import urllib.request
-
-    text = urllib.request.urlopen(url + "/metrics", timeout=10).read().decode()
+def accepted(collector: ArtaudProcess) -> int:
+    text = collector.metrics()
     return int(
         sum(float(v) for v in re.findall(r"^artaud_hits_accepted_total\{[^}]*\} ([\d.e+]+)$", text, re.M))
     )
@@ -100,7 +98,7 @@ def main() -> int:
         def sample() -> None:
             while not stop.wait(1.0):
                 try:
-                    samples.append((time.monotonic(), accepted(collector.url), stored(stack)))
+                    samples.append((time.monotonic(), accepted(collector), stored(stack)))
                 except Exception as exc:  # a sample may fail under load; keep going
                     print(f"sample failed: {exc}", file=sys.stderr)
 
@@ -110,7 +108,7 @@ def main() -> int:
         sampler.start()
         res = wrk(f"{collector.url}/c/e", args.duration, args.connections, str(work / "beacon.lua"))
         t_load = time.monotonic()
-        total = accepted(collector.url)
+        total = accepted(collector)
         while stored(stack) < total and time.monotonic() - t_load < 300:
             time.sleep(0.2)
         t_done = time.monotonic()

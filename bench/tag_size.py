@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collector.app import module_scripts, tag_script  # noqa: E402
+from collector.tag import module_scripts, tag_script  # noqa: E402
 from consent.decision import Policy  # noqa: E402
 
 BUDGET = 2048
