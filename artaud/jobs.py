@@ -1,19 +1,20 @@
-"""Scheduled jobs: destroy salts (≤ 48 h), destroy retired keys, enforce event retention, build
-the segments daily and drop their old snapshots."""
+"""Scheduled jobs: destroy salts (≤ 48 h), rotate keys on schedule and destroy retired ones, enforce
+event retention, build the segments daily and drop their old snapshots."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from artaud import wiring
 from collector.salts import SaltStore
+from config.rotation import RotationPolicy, due
 from config.settings import Settings
 from controlplane.store import ControlPlane
 from segments.catalog import drop_old_snapshots
-from warehouse import retention
+from warehouse import links, retention
 from warehouse.backend import Warehouse
 
 log = logging.getLogger("artaud.jobs")
@@ -32,11 +33,30 @@ def build_segments(settings: Settings, wh: Warehouse, cp: ControlPlane) -> None:
     drop_old_snapshots(wh, date.today(), settings.segments.keep_days)
 
 
+def rotate_keys(settings: Settings, wh: Warehouse | None, now: datetime | None = None) -> list[str]:
+    """Rotate the keys whose period is over (`config/rotation.py`), destroy the versions past their
+    grace, and forget the links to a destroyed pooled version's pseudonyms. Returns what was done."""
+    ring = wiring.keyring(settings)
+    p = settings.privacy
+    policy = RotationPolicy(p.pooled_key_rotation_days, p.partner_key_rotation_days, p.key_grace_days)
+    now = now or datetime.now(UTC)
+    done = []
+    for purpose in due(ring.metas(), policy, now):
+        key = ring.rotate(purpose, timedelta(days=policy.grace_days), now)
+        done.append(f"rotated {purpose} to v{key.version}")
+    for purpose, version in ring.destroy_retired(now):
+        done.append(f"destroyed {purpose} v{version}")
+        if purpose == wiring.POOLED_KEY and wh is not None:
+            links.forget(wh, version)
+    for line in done:
+        log.info("keys: %s", line)
+    return done
+
+
 def scheduler(
     settings: Settings, wh: Warehouse | None, cp: ControlPlane | None = None
 ) -> BackgroundScheduler:
     salts = SaltStore(wiring.salts_dir(settings))
-    ring = wiring.keyring(settings)
     sched = BackgroundScheduler(timezone="Europe/Paris")
     now = datetime.now(UTC)
     sched.add_job(
@@ -46,7 +66,7 @@ def scheduler(
         id="destroy-salts",
         next_run_time=now,
     )
-    sched.add_job(ring.destroy_retired, "interval", hours=1, id="destroy-keys", next_run_time=now)
+    sched.add_job(lambda: rotate_keys(settings, wh), "interval", hours=1, id="rotate-keys", next_run_time=now)
     if wh is not None:
         sched.add_job(
             lambda: retention.enforce(wh, date.today(), settings.privacy.event_retention_months),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from artaud.lifeline import InstanceLock, die_with_parent
@@ -13,7 +13,7 @@ from collector.agents import AgentClassifier
 from collector.app import CollectorApp, CollectorConfig
 from collector.geo import CidrTable, NoRegion, RegionResolver
 from collector.metrics import CollectorMetrics
-from collector.pseudonym import Pseudonymiser
+from collector.pseudonym import Pseudonymiser, RefreshingPseudonymiser
 from collector.rsgi import RsgiCollector
 from collector.salts import SaltStore
 from collector.sites import RefreshingSites, Site
@@ -24,7 +24,7 @@ from consent.decision import Policy
 from consent.tcf_policy import TcfPolicy
 from controlplane.partner_store import PartnerStore
 from controlplane.store import ControlPlane
-from partners.exports import ExportService
+from partners.exports import ExportService, PartnerKey
 from partners.manifest import signing_key
 from partners.sync import SyncPartner
 from segments.builder import SegmentBuilder
@@ -90,13 +90,34 @@ def sync_loader(cp: ControlPlane, keys: CurrentKeys) -> list[tuple[SyncPartner, 
     return [(SyncPartner(slug, url), secrets[f"partner-{slug}"]) for slug, url in urls]
 
 
+def pseudonymiser(ring: KeyRing) -> Pseudonymiser:
+    """The pooled pseudonyms under the newest live key, and the older ones still live (a rotation)."""
+    key, *older = ring.live(POOLED_KEY)
+    return Pseudonymiser(key.secret, key.version, [(k.version, k.secret) for k in older])
+
+
+def following_pseudonymiser(ring: KeyRing) -> Callable[[], Pseudonymiser]:
+    """A loader of `pseudonymiser(ring)` that decrypts the keys (and logs their use) only when the
+    live pooled versions changed: the key file's metadata is read at each call."""
+    cache: dict[tuple[int, ...], Pseudonymiser] = {}
+
+    def load() -> Pseudonymiser:
+        live = tuple(sorted(m.version for m in ring.metas() if m.purpose == POOLED_KEY and not m.destroyed))
+        if live not in cache:
+            cache.clear()
+            cache[live] = pseudonymiser(ring)
+        return cache[live]
+
+    return load
+
+
 def collector_app(settings: Settings | None = None) -> CollectorApp:
     """Factory used by each collector worker process (granian `--factory`)."""
     settings = settings or load()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     cp = control(settings)
     ring = keyring(settings)
-    key = ring.current(POOLED_KEY)
+
     partner_keys = CurrentKeys(ring)
     c = settings.collector
     return CollectorApp(
@@ -126,7 +147,7 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
             settings.spool.segment_bytes,
             settings.spool.fsync_interval_ms,
         ),
-        pseudonymiser=Pseudonymiser(key.secret, key.version),
+        pseudonymiser=RefreshingPseudonymiser(following_pseudonymiser(ring), c.site_refresh_seconds),
         salts=SaltStore(salts_dir(settings)),
         agents=AgentClassifier(cache_size=c.ua_cache_size),
         regions=regions(settings),
@@ -165,6 +186,11 @@ def segment_definitions(settings: Settings) -> tuple[Segment, ...]:
 SIGNING_KEY, CURSOR_KEY = "export-signing", "export-cursor"
 
 
+def partner_key(ring: KeyRing, slug: str) -> PartnerKey:
+    key = ring.current(f"partner-{slug}")
+    return PartnerKey(key.version, key.secret)
+
+
 def export_service(settings: Settings, wh: Warehouse, cp: ControlPlane) -> ExportService:
     """Exports with keys from the key ring: one pseudonym key per partner, the SCARE's Ed25519
     signing key, and the key sealing paging cursors."""
@@ -173,7 +199,7 @@ def export_service(settings: Settings, wh: Warehouse, cp: ControlPlane) -> Expor
     return ExportService(
         wh,
         PartnerStore(cp.engine),
-        partner_key=lambda slug: ring.current(f"partner-{slug}").secret,
+        partner_key=lambda slug: partner_key(ring, slug),
         signing_key=signing_key(ring.current(SIGNING_KEY).secret),
         cursor_key=ring.current(CURSOR_KEY).secret,
         policy=guard_policy(settings),

@@ -9,7 +9,7 @@ snapshots dropped in between) and reports the median build, with every build's t
 timings start once the generated events have stopped merging in the background.
 
 Baselines measured in the same run, on the same data: one full scan of the pooled track
-(count and distinct visitors) for the build, and fetching the export's pooled ids without mapping
+(count and distinct visitors) for the build, and fetching the export's stored pseudonyms without the paging
 or formatting them for the stream. The events are generated inside ClickHouse (INSERT … SELECT from
 numbers()): 1 in 10 events per visitor, half the visitors pooled, half of those consenting to the
 partner, 366 cinemas, 90 days, 300 films, 13 regions, 5% bots, 5% cross-cinema ids. Visitors look
@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from controlplane.partner_store import PartnerStore  # noqa: E402
 from controlplane.store import ControlPlane  # noqa: E402
-from partners.exports import ExportService  # noqa: E402
+from partners.exports import ExportService, PartnerKey  # noqa: E402
 from partners.keys import new_key  # noqa: E402
 from segments.builder import BuildReport, SegmentBuilder  # noqa: E402
 from segments.catalog import drop_old_snapshots  # noqa: E402
@@ -188,7 +188,7 @@ def bench_engine(
     service = ExportService(
         wh,
         store,
-        lambda slug: b"p" * 32,
+        lambda slug: PartnerKey(1, b"p" * 32),
         Ed25519PrivateKey.generate(),
         secrets.token_bytes(32),
         GuardPolicy(),
@@ -203,9 +203,9 @@ def bench_engine(
     )
     n = min(export_size, record.members)
     raw_s, _ = timed(
-        f"baseline: fetch {n:,} pooled ids",
+        f"baseline: fetch {n:,} stored pseudonyms",
         lambda: wh.query(
-            f"SELECT visitor FROM {db}.export_members WHERE export_id = '{record.id}' ORDER BY visitor LIMIT {n}"
+            f"SELECT pseudonym FROM {db}.export_lists WHERE export_id = '{record.id}' ORDER BY pseudonym LIMIT {n}"
         ),
     )
     rss_before = rss_mb()

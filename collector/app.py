@@ -24,7 +24,7 @@ import orjson
 
 from collector import evidence, minimise
 from collector.agents import AgentClassifier, bot_reason
-from collector.events import Edge, build_events, consent_record, suppression_record
+from collector.events import Edge, build_events, consent_record, link_records, suppression_record
 from collector.geo import RegionResolver, network_prefix
 from collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_sync, parse_withdrawal
 from collector.http import Request, Response, status_line, status_of
@@ -188,9 +188,10 @@ class CollectorApp:
         except HitError as err:
             return self.refusal(err, origin=origin)
         now = datetime.fromtimestamp(int(self.clock()), UTC)
-        record = suppression_record(self.pseudo.pooled(visitor_id), site.cinema_id, now)
+        # the person's pseudonym under every live key version: a rotation's grace period keeps two
+        records = [suppression_record(p, site.cinema_id, now) for p in self.pseudo.all_pooled(visitor_id)]
         try:
-            self.sink.append([orjson.dumps(record)])
+            self.sink.append([orjson.dumps(r) for r in records])
         except SinkFull as exc:
             return self.refusal(HitError("spool_full", str(exc)), site, origin)
         self.metrics.withdrawals.labels(site.cnc_id).inc()
@@ -295,6 +296,11 @@ class CollectorApp:
         payloads = [orjson.dumps(e) for e in events]
         if record is not None:  # in the same write as its events: never one without the other
             payloads.insert(0, orjson.dumps(record))
+            older = self.pseudo.older_pooled(hit.visitor_id)  # only during a pooled-key rotation
+            if older:
+                payloads[1:1] = [
+                    orjson.dumps(r) for r in link_records(events[0]["visitor"], older, edge.received_at)
+                ]
         try:
             self.sink.append(payloads)
         except SinkFull as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -82,6 +83,13 @@ def suppression_record(
 def _referrer_host(referrer: str, secrets: minimise.Secrets) -> str:
     host = minimise.host(host_of(referrer))
     return "" if secrets.found_in(host) else host
+
+
+def link_records(visitor: str, older: Sequence[str], when: datetime) -> list[dict[str, Any]]:
+    """During a pooled-key rotation: the person's pseudonyms under older live versions are the same
+    person as `visitor` (kept only while those keys live: `warehouse/links.py`)."""
+    _, day = _stamps(when)
+    return [{"_t": "link", "visitor": visitor, "linked": old, "linked_on": day} for old in older]
 
 
 def build_events(

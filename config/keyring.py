@@ -160,6 +160,17 @@ class KeyRing:
             newest = max(live, key=lambda k: int(str(k["version"])))
         return self._load(newest)
 
+    def live(self, purpose: str) -> list[DataKey]:
+        """Every version of a purpose not destroyed yet, newest first (a rotation's grace period keeps
+        the older ones live); generates the first on first use."""
+        newest = self.current(purpose)
+        older = [
+            m.version
+            for m in self.metas()
+            if m.purpose == purpose and not m.destroyed and m.version != newest.version
+        ]
+        return [newest, *(self.get(purpose, v) for v in sorted(older, reverse=True))]
+
     def get(self, purpose: str, version: int) -> DataKey:
         for k in self._read():
             if k["purpose"] == purpose and int(str(k["version"])) == version:
@@ -168,11 +179,13 @@ class KeyRing:
                 return self._load(k)
         raise KeyError_(f"no key {purpose} v{version}")
 
-    def _record(self, purpose: str, version: int, secret: bytes) -> dict[str, object]:
+    def _record(
+        self, purpose: str, version: int, secret: bytes, now: datetime | None = None
+    ) -> dict[str, object]:
         return {
             "purpose": purpose,
             "version": version,
-            "created_at": _now().isoformat(timespec="seconds"),
+            "created_at": (now or _now()).isoformat(timespec="seconds"),
             "retire_after": None,
             "destroyed": False,
             "ciphertext": self._encrypt(purpose, version, secret),
@@ -184,18 +197,19 @@ class KeyRing:
         log.info("loaded key purpose=%s version=%d", purpose, version)
         return DataKey(purpose, version, secret)
 
-    def rotate(self, purpose: str, grace: timedelta) -> DataKey:
+    def rotate(self, purpose: str, grace: timedelta, now: datetime | None = None) -> DataKey:
         """Add a new version; older live versions retire after `grace`."""
+        now = now or _now()
         with self._locked():
             keys = self._read()
             versions = [int(str(k["version"])) for k in keys if k["purpose"] == purpose]
             version = 1 + max(versions, default=0)
-            retire = (_now() + grace).isoformat(timespec="seconds")
+            retire = (now + grace).isoformat(timespec="seconds")
             for k in keys:
                 if k["purpose"] == purpose and not k.get("destroyed") and k.get("retire_after") is None:
                     k["retire_after"] = retire
             secret = secrets.token_bytes(32)
-            keys.append(self._record(purpose, version, secret))
+            keys.append(self._record(purpose, version, secret, now))
             self._write(keys)
         log.info("rotated key purpose=%s new_version=%d", purpose, version)
         return DataKey(purpose, version, secret)

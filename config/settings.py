@@ -125,6 +125,9 @@ class Privacy(_Section):
     salt_retention_hours: int = Field(ge=24, le=48)
     honour_gpc: bool
     honour_dnt: bool
+    pooled_key_rotation_days: int = Field(ge=7, le=3650)
+    partner_key_rotation_days: int = Field(ge=7, le=3650)
+    key_grace_days: int = Field(ge=1, le=400)
 
 
 class Segments(_Section):
@@ -141,6 +144,7 @@ class Partners(_Section):
     host: str = Field(min_length=1)
     port: int = Field(ge=0, le=65535)
     sda_name: str = Field(min_length=1, max_length=200)
+    window_days: int = Field(ge=1, le=366)
 
 
 class Admin(_Section):

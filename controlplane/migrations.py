@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select, text
 
 from controlplane import schema
 
@@ -35,6 +35,30 @@ def _drop(*tables: str) -> Callable[[Connection], None]:
     return run
 
 
+def _add_columns(*columns: tuple[str, str]) -> Callable[[Connection], None]:
+    """ALTER TABLE … ADD COLUMN for columns declared in `schema` (each skipped if already there, so a
+    migration interrupted between two statements runs again cleanly)."""
+
+    def run(conn: Connection) -> None:
+        for table, name in columns:
+            if name in {c["name"] for c in inspect(conn).get_columns(table)}:
+                continue
+            column = schema.metadata.tables[table].c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+
+    return run
+
+
+def _drop_columns(*columns: tuple[str, str]) -> Callable[[Connection], None]:
+    def run(conn: Connection) -> None:
+        for table, name in reversed(columns):
+            if name in {c["name"] for c in inspect(conn).get_columns(table)}:
+                conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {name}"))
+
+    return run
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "cinemas and partners", _create("cinemas", "partners"), _drop("cinemas", "partners")),
     Migration(2, "key metadata", _create("key_versions"), _drop("key_versions")),
@@ -46,6 +70,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         _drop("partner_policies", "partner_keys", "exports", "audit_log"),
     ),
     Migration(5, "partner ID sync URLs", _create("partner_sync"), _drop("partner_sync")),
+    Migration(
+        6,
+        "exports pinned to a partner key version, withdrawals; keys with an expiry",
+        _add_columns(("exports", "key_version"), ("exports", "withdrawn_at"), ("partner_keys", "expires_at")),
+        _drop_columns(
+            ("exports", "key_version"), ("exports", "withdrawn_at"), ("partner_keys", "expires_at")
+        ),
+    ),
 )
 
 

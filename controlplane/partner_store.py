@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +57,8 @@ class ExportRecord:
     expires_at: datetime
     manifest: str
     signature: str
+    key_version: int | None = None  # None: made before lists were stored with their pseudonyms
+    withdrawn_at: datetime | None = None
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -239,11 +241,24 @@ class PartnerStore:
         return self._export(row) if row is not None else None
 
     def live_exports(self, slug: str, now: datetime) -> list[ExportRecord]:
-        """The partner's exports that have not expired (any segment)."""
+        """The partner's exports that have neither expired nor been withdrawn (any segment)."""
+        return [
+            e
+            for e in self.exports_since(slug, now - timedelta(days=3650))
+            if e.expires_at > now and e.withdrawn_at is None
+        ]
+
+    def exports_since(self, slug: str, since: datetime) -> list[ExportRecord]:
+        """Every export made to the partner since `since`, expired and withdrawn ones included: what
+        it received and may have kept."""
         x = schema.exports
         with self.engine.connect() as conn:
-            rows = conn.execute(select(x).where(x.c.partner_slug == slug).order_by(x.c.created_at)).all()
-        return [e for e in (self._export(r) for r in rows) if e.expires_at > now]
+            rows = conn.execute(
+                select(x)
+                .where(x.c.partner_slug == slug, x.c.created_at >= since)
+                .order_by(x.c.created_at, x.c.id)
+            ).all()
+        return [self._export(r) for r in rows]
 
     def last_export(self, slug: str, segment_key: str) -> ExportRecord | None:
         x = schema.exports
@@ -256,11 +271,31 @@ class PartnerStore:
             ).first()
         return self._export(row) if row is not None else None
 
+    def withdraw_exports(self, slug: str, keep_version: int, now: datetime) -> list[str]:
+        """Withdraw the partner's exports made under another key version (or before lists were
+        stored): their pseudonyms are no longer the partner's current ones. Returns their ids."""
+        x = schema.exports
+        with self.engine.begin() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(x.c.id).where(
+                        x.c.partner_slug == slug,
+                        x.c.withdrawn_at.is_(None),
+                        (x.c.key_version.is_(None)) | (x.c.key_version != keep_version),
+                    )
+                )
+            ]
+            if ids:
+                conn.execute(update(x).where(x.c.id.in_(ids)).values(withdrawn_at=now))
+        return ids
+
     @staticmethod
     def _export(row: object) -> ExportRecord:
         d = dict(row._mapping)  # type: ignore[attr-defined]
         d["created_at"] = _utc(d["created_at"])
         d["expires_at"] = _utc(d["expires_at"])
+        d["withdrawn_at"] = _utc(d.get("withdrawn_at"))
         return ExportRecord(**d)
 
     # -- audit --------------------------------------------------------------------

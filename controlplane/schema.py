@@ -94,6 +94,7 @@ partner_keys = Table(
     Column("formats", String(40), nullable=False),  # comma-separated: csv, jsonl
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),  # migration 6
 )
 
 exports = Table(
@@ -111,6 +112,10 @@ exports = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("manifest", Text, nullable=False),  # canonical JSON, as signed
     Column("signature", String(120), nullable=False),
+    # migration 6: the partner key version of its pseudonyms (None: made before lists were stored),
+    # and when it was withdrawn (a newer key version, or made before lists were stored)
+    Column("key_version", Integer, nullable=True),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
 )
 
 audit_log = Table(

@@ -215,7 +215,7 @@ class Ingester:
             st = RangeState(first, last, "pending")
             self.state.set(tp.topic, tp.partition, st)
             self.recovering[tp] = st  # a failed insert is retried as a recovered batch
-        rows, replayed, consents, suppressions = [], [], [], []
+        rows, replayed, consents, suppressions, links = [], [], [], [], []
         for m in batch:
             try:
                 row = decode_event(m.value)
@@ -228,6 +228,9 @@ class Ingester:
                 continue
             if row.get("_t") == "suppression":
                 suppressions.append(row)
+                continue
+            if row.get("_t") == "link":
+                links.append(row)
                 continue
             rows.append(row)
             if any(k == "replay" for k, _ in (m.headers or [])):
@@ -242,6 +245,7 @@ class Ingester:
             maybe_replayed=replayed,
             consents=consents,
             suppressions=suppressions,
+            links=links,
         )
         self.metrics.insert_seconds.observe(time.perf_counter() - t0)
         self.metrics.rows.inc(inserted)

@@ -26,6 +26,21 @@ from partners.ratelimit import RateLimiter
 from warehouse.backend import WarehouseError
 
 KINDS = {"members": "members", "added": "added", "removed": "removed"}
+# what a partner is told of a refusal: never a count, a share or a cinema (the exact figures are for
+# the SCARE's staff, in the console and the logs)
+PARTNER_MESSAGES = {
+    "out_of_scope": "this key may not export this segment",
+    "unknown_segment": "no such segment",
+    "unknown_export": "no such export",
+    "not_published": "this segment is not published: it does not pass the privacy guards",
+    "below_k": "too few members consent to sharing with you: this segment cannot be exported to you now",
+    "too_few_cinemas": "your members of this segment come from too few cinemas",
+    "dominated": "your members of this segment come mostly from one cinema",
+    "differencing": "too few members are new since what you received: try again after the next build",
+    "overlap": "this list and one of your live lists of another segment differ by too few members",
+    "expired": "this export has expired: make a new one",
+    "withdrawn": "this export was withdrawn (your pseudonyms changed): make a new one",
+}
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 ANONYMOUS_AUDIT_PER_MINUTE = 60
 
@@ -145,8 +160,8 @@ def create_partner_api(
 
     @app.errorhandler(ExportRefused)
     def refused(exc: ExportRefused) -> Response:
-        code, _, message = exc.reason.partition(": ")
-        return _error(exc.status, code, message or code)
+        # the partner gets the code and a message without any figure (docs/partners.md)
+        return _error(exc.status, exc.code, PARTNER_MESSAGES.get(exc.code, exc.code))
 
     @app.get("/v1/openapi.json")
     def spec() -> Response:

@@ -1,9 +1,19 @@
 """Partner exports: a published segment's members whose consent covers that partner, as that
 partner's pseudonyms, with a signed manifest, an expiry, and deltas against the previous export.
 
-Creating an export fixes its membership (`export_members`, in ClickHouse); serving it maps each
-pooled pseudonym to the partner's pseudonym on the fly, in pages ordered by pooled pseudonym, so
-memory stays flat whatever the size.
+Creating an export writes its list once (`export_lists`, in ClickHouse): each member's partner
+pseudonym, computed under the partner key version of that moment, beside the pooled pseudonym that
+stays inside. A list is served sorted by the partner's own pseudonym, in pages with sealed cursors:
+nothing a partner receives (order, cursor, id) is derived from the pooled pseudonym, so two partners'
+lists cannot be lined up by position, and a list served again is the very list that was signed.
+
+The guards (docs/threat-model.md) judge what the partner can learn anew: the members the new list
+adds to everything it received in the window (`partners.window_days`, expired exports included), on
+their own, none or at least k; and the new list against each of its live lists of other segments
+(their intersection and differences, none or at least k). Removals always flow: a withdrawn or
+erased person leaves the partner's next delta, whichever of its lists they were in, without a
+cause. After a partner-key rotation, the exports under the old version are withdrawn and the next
+export of a segment replaces the previous list: its delta removes every old pseudonym.
 """
 
 from __future__ import annotations
@@ -21,27 +31,36 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from controlplane.partner_store import ApiKey, ExportRecord, Partner, PartnerStore
 from partners import cursor as cursors
 from partners.manifest import canonical, sign
-from partners.pseudonyms import partner_pseudonym
+from partners.pseudonyms import NO_QUERY_LOG, pseudonym_sql
 from segments.catalog import CatalogEntry, latest
-from segments.guards import GuardPolicy, SegmentStats, differencing, refusals
+from segments.guards import GuardPolicy, Refusal, SegmentStats, additions, overlap, refusals
 from warehouse.backend import Warehouse
 from warehouse.loader import sql_str
 
 CHUNK = 50_000
 MAX_PAGE = 1_000_000
+MANIFEST_VERSION = 2
 
 
 class ExportRefused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
+    """A refused call: `code` for the partner (no figure: docs/partners.md), `detail` for the SCARE's
+    staff and logs (exact figures allowed)."""
+
+    def __init__(self, status: int, code: str, detail: str = "") -> None:
         self.status = status
-        self.reason = reason
-        super().__init__(reason)
+        self.code = code
+        self.detail = detail or code
+        super().__init__(f"{code}: {self.detail}")
+
+    @classmethod
+    def guard(cls, refusal: Refusal) -> ExportRefused:
+        return cls(409, refusal.code, refusal.detail)
 
 
 @dataclass(frozen=True)
-class Page:
-    pseudonyms: list[str]
-    next_cursor: str | None
+class PartnerKey:
+    version: int
+    secret: bytes
 
 
 class ExportService:
@@ -49,12 +68,13 @@ class ExportService:
         self,
         wh: Warehouse,
         store: PartnerStore,
-        partner_key: Callable[[str], bytes],
+        partner_key: Callable[[str], PartnerKey],
         signing_key: Ed25519PrivateKey,
         cursor_key: bytes,
         policy: GuardPolicy,
         iab: Callable[[str], tuple[int, ...]] = lambda segment_id: (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        window_days: int = 90,
     ) -> None:
         self.wh = wh
         self.store = store
@@ -64,6 +84,7 @@ class ExportService:
         self.policy = policy
         self.iab = iab
         self.clock = clock
+        self.window = timedelta(days=window_days)
 
     # -- what a partner may see ---------------------------------------------------
     def segments(self, key: ApiKey) -> list[CatalogEntry]:
@@ -79,140 +100,176 @@ class ExportService:
             f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions)"
         )
 
+    def _list(self, export_ids: list[str], column: str = "visitor") -> str:
+        ids = ", ".join(sql_str(i) for i in export_ids) or "''"
+        return f"SELECT {column} FROM {self.wh.database}.export_lists WHERE export_id IN ({ids})"
+
     # -- creating an export -------------------------------------------------------
     def create(self, partner: Partner, key: ApiKey, segment_key: str) -> ExportRecord:
         if not key.allows_segment(segment_key):
-            raise ExportRefused(403, f"out_of_scope: this key may not export {segment_key!r}")
+            raise ExportRefused(403, "out_of_scope", f"this key may not export {segment_key!r}")
         entry = next((e for e in latest(self.wh) if e.key == segment_key), None)
         if entry is None:
-            raise ExportRefused(404, f"unknown_segment: no segment {segment_key!r}")
+            raise ExportRefused(404, "unknown_segment", f"no segment {segment_key!r}")
         if not entry.published:
-            raise ExportRefused(409, f"not_published: {entry.refusal}")
-        db = self.wh.database
-        cond = self._consented(entry, partner.slug)
+            raise ExportRefused(409, "not_published", entry.refusal)
+        db, slug = self.wh.database, partner.slug
+        cond = self._consented(entry, slug)
         # the size and each cinema's share (1/n per member seen at n cinemas) in one read of the build
         [(members, (cinemas, shares))] = self.wh.query(
             f"SELECT count(), sumMap(cinemas, arrayMap(c -> 1 / length(cinemas), cinemas)) "
             f"FROM {db}.segment_members WHERE {cond}"
         )
+        members = int(members)
         contrib = {int(c): float(v) for c, v in zip(cinemas, shares, strict=True)}
-        reasons = refusals(
-            SegmentStats(segment_key, int(members), contrib), self.policy, partner.min_audience
-        )
+        reasons = refusals(SegmentStats(segment_key, members, contrib), self.policy, partner.min_audience)
         if reasons:
-            raise ExportRefused(409, "; ".join(reasons))
-        previous = self.store.last_export(partner.slug, segment_key)
-        added, removed = int(members), 0
-        if previous is not None:
-            prev = f"SELECT visitor FROM {db}.export_members WHERE export_id = {sql_str(previous.id)}"
-            [(added,)] = self.wh.query(
-                f"SELECT count() FROM {db}.segment_members WHERE {cond} AND visitor NOT IN ({prev})"
-            )
-            [(removed,)] = self.wh.query(
-                f"SELECT count() FROM {db}.export_members WHERE export_id = {sql_str(previous.id)} "
-                f"AND visitor NOT IN (SELECT visitor FROM {db}.segment_members WHERE {cond})"
-            )
+            raise ExportRefused.guard(reasons[0])
         now = self.clock().replace(microsecond=0)
-        self._check_differencing(partner, cond, int(members), now)
-        export_id = "ex_" + now.strftime("%Y%m%d") + "_" + secrets.token_hex(6)
-        self.wh.execute(
-            f"INSERT INTO {db}.export_members (created_on, export_id, visitor) "
-            f"SELECT toDate({sql_str(now.date().isoformat())}), {sql_str(export_id)}, visitor "
-            f"FROM {db}.segment_members WHERE {cond}"
+        pkey = self.partner_key(slug)
+        withdrawn = self.store.withdraw_exports(slug, pkey.version, now)  # lists under older keys
+        received = self.store.exports_since(slug, now - self.window)
+        previous = self.store.last_export(slug, segment_key)
+        replaces = previous is not None and (previous.key_version != pkey.version or previous.id in withdrawn)
+        # what the partner can learn anew: additions to everything it received in the window, alone
+        [(added_anew,)] = self.wh.query(
+            f"SELECT count() FROM {db}.segment_members WHERE {cond} "
+            f"AND visitor NOT IN ({self._list([e.id for e in received])})"
         )
+        refusal = additions(int(added_anew), bool(received), self.policy, partner.min_audience)
+        if refusal:
+            raise ExportRefused.guard(refusal)
+        others = [e for e in self.store.live_exports(slug, now) if e.segment_key != segment_key]
+        if others:  # people who withdrew or were erased leave every list anyway: they are not counted
+            rows = self.wh.query(
+                f"SELECT export_id, count(), countIf(visitor IN (SELECT visitor FROM {db}.segment_members "
+                f"WHERE {cond})) FROM {db}.export_lists WHERE export_id IN "
+                f"({', '.join(sql_str(e.id) for e in others)}) "
+                f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions) GROUP BY export_id"
+            )
+            for _, size, shared in rows:
+                refusal = overlap(members, int(size), int(shared), self.policy, partner.min_audience)
+                if refusal:
+                    raise ExportRefused.guard(refusal)
+        export_id = "ex_" + now.strftime("%Y%m%d") + "_" + secrets.token_hex(6)
+        day = f"toDate({sql_str(now.date().isoformat())})"
+        self.wh.execute(
+            f"INSERT INTO {db}.export_lists (created_on, partner_slug, export_id, visitor, pseudonym) "
+            f"SELECT {day}, {sql_str(slug)}, {sql_str(export_id)}, visitor, "
+            f"{pseudonym_sql(pkey.secret, 'visitor')} FROM {db}.segment_members WHERE {cond}" + NO_QUERY_LOG
+        )
+        self._queue_removals(slug, export_id, [e.id for e in received], day)
+        added, removed = self._delta_counts(export_id, previous.id if previous else None, replaces)
         digest = hashlib.sha256()
-        for p in self.stream(export_id, partner.slug, "members"):
+        for p in self.stream(export_id, "members"):
             digest.update(p.encode() + b"\n")
         expires = now + timedelta(days=partner.export_ttl_days)
         manifest: dict[str, Any] = {
-            "format_version": 1,
+            "format_version": MANIFEST_VERSION,
             "export_id": export_id,
-            "partner": partner.slug,
+            "partner": slug,
+            "partner_key_version": pkey.version,
             "segment": segment_key,
             "segment_version": entry.segment_version,
             "build_id": entry.build_id,
             "iab_audience_taxonomy": list(self.iab(entry.segment_id)),
             "created_at": now.isoformat(),
             "expires_at": expires.isoformat(),
-            "members": int(members),
-            "added": int(added),
-            "removed": int(removed),
+            "members": members,
+            "added": added,
+            "removed": removed,
             "previous_export_id": previous.id if previous else None,
+            "replaces_previous": replaces,
             "members_sha256": digest.hexdigest(),
         }
         record = ExportRecord(
             id=export_id,
-            partner_slug=partner.slug,
+            partner_slug=slug,
             segment_key=segment_key,
             build_id=entry.build_id,
             previous_id=previous.id if previous else None,
-            members=int(members),
-            added=int(added),
-            removed=int(removed),
+            members=members,
+            added=added,
+            removed=removed,
             created_at=now,
             expires_at=expires,
             manifest=canonical(manifest).decode(),
             signature=sign(manifest, self.signing_key),
+            key_version=pkey.version,
         )
         self.store.add_export(record)
         return record
 
-    def _check_differencing(self, partner: Partner, cond: str, members: int, now: datetime) -> None:
-        """Refuse when the new membership differs from any live export to this partner (of any
-        segment) by fewer than k visitors, but by some: comparing the two would single them out."""
-        live = self.store.live_exports(partner.slug, now)
-        if not live:
-            return
+    def _queue_removals(self, slug: str, export_id: str, received: list[str], day: str) -> None:
+        """The partner's pseudonyms of people who withdrew or were erased since they reached it, in
+        any list of the window, not delivered yet: delivered with this export's removals."""
         db = self.wh.database
-        ids = ", ".join(sql_str(e.id) for e in live)
-        rows = self.wh.query(
-            f"SELECT export_id, count(), countIf(visitor NOT IN (SELECT visitor FROM {db}.segment_members "
-            f"WHERE {cond})) FROM {db}.export_members WHERE export_id IN ({ids}) GROUP BY export_id"
+        delivered = f"SELECT pseudonym FROM {db}.export_removals WHERE partner_slug = {sql_str(slug)} AND export_id != ''"
+        suppressed = (
+            f"SELECT pseudonym FROM {db}.export_lists WHERE export_id IN "
+            f"({', '.join(sql_str(i) for i in received) or chr(39) * 2}) "
+            f"AND visitor IN (SELECT visitor FROM {db}.suppressions)"
         )
-        for export_id, size, removed in rows:
-            added = members - (int(size) - int(removed))
-            refusal = differencing(int(size), added, int(removed), self.policy, partner.min_audience)
-            if refusal:
-                raise ExportRefused(409, refusal.replace("the previous export", f"export {export_id}"))
+        erased = f"SELECT pseudonym FROM {db}.export_removals WHERE partner_slug = {sql_str(slug)} AND export_id = ''"
+        self.wh.execute(
+            f"INSERT INTO {db}.export_removals (created_on, partner_slug, export_id, pseudonym) "
+            f"SELECT {day}, {sql_str(slug)}, {sql_str(export_id)}, pseudonym FROM "
+            f"(SELECT DISTINCT pseudonym FROM ({suppressed} UNION ALL {erased})) "
+            f"WHERE pseudonym NOT IN ({delivered})"
+        )
+
+    def _delta_counts(self, export_id: str, previous_id: str | None, replaces: bool) -> tuple[int, int]:
+        added = self.wh.query(
+            f"SELECT count() FROM ({self._select(export_id, 'added', previous_id, replaces)})"
+        )
+        removed = self.wh.query(
+            f"SELECT count() FROM ({self._select(export_id, 'removed', previous_id, replaces)})"
+        )
+        return int(added[0][0]), int(removed[0][0])
 
     # -- serving ------------------------------------------------------------------
     def get(self, partner: Partner, key: ApiKey, export_id: str) -> ExportRecord:
-        """The partner's own, unexpired export of a segment in the key's scope. Another partner's, or
-        one of a segment this key may not read, is "not found": no hint that it exists. The scope
-        holds on every call, not only when the export is made."""
+        """The partner's own, unexpired, live export of a segment in the key's scope. Another
+        partner's, or one of a segment this key may not read, is "not found": no hint that it exists.
+        The scope holds on every call, not only when the export is made."""
         record = self.store.export(export_id)
         if (
             record is None
             or record.partner_slug != partner.slug
             or not key.allows_segment(record.segment_key)
         ):
-            raise ExportRefused(404, "unknown_export: no such export")
+            raise ExportRefused(404, "unknown_export", "no such export")
         if record.expires_at <= self.clock():
-            raise ExportRefused(410, f"expired: this export expired at {record.expires_at.isoformat()}")
+            raise ExportRefused(410, "expired", f"this export expired at {record.expires_at.isoformat()}")
+        if record.withdrawn_at is not None or record.key_version is None:
+            raise ExportRefused(
+                410, "withdrawn", "this export was withdrawn: your pseudonyms changed; make a new export"
+            )
         return record
 
-    def _select(self, record_id: str, kind: str, previous_id: str | None) -> str:
+    def _select(self, export_id: str, kind: str, previous_id: str | None, replaces: bool) -> str:
+        """SQL of the pseudonyms of an export's members, or of its delta, one row each."""
         db = self.wh.database
-        base = f"SELECT visitor FROM {db}.export_members WHERE export_id = {{}}"
-        if kind == "members":
-            return base.format(sql_str(record_id))
-        if previous_id is None:  # a first export: everyone is added, no one removed
-            return base.format(sql_str(record_id)) if kind == "added" else base.format("''") + " AND 0"
-        new, old = base.format(sql_str(record_id)), base.format(sql_str(previous_id))
+        rows = f"SELECT pseudonym FROM {db}.export_lists WHERE export_id = {{}}"
+        new = rows.format(sql_str(export_id))
+        if kind == "members" or (kind == "added" and (previous_id is None or replaces)):
+            return new
+        removals = f"SELECT pseudonym FROM {db}.export_removals WHERE export_id = {sql_str(export_id)}"
+        if previous_id is None:
+            return removals if kind == "removed" else new
+        old = rows.format(sql_str(previous_id))
         if kind == "added":
-            return f"{new} AND visitor NOT IN ({old})"
-        return f"{old} AND visitor NOT IN ({new})"
+            return f"{new} AND pseudonym NOT IN ({old})"
+        dropped = old if replaces else f"{old} AND pseudonym NOT IN ({new})"
+        return f"SELECT DISTINCT pseudonym FROM ({dropped} UNION ALL {removals})"
 
-    def _previous(self, export_id: str) -> str | None:
-        record = self.store.export(export_id)
-        return record.previous_id if record else None
-
-    def _chunk(self, export_id: str, kind: str, previous_id: str | None, after: str, limit: int) -> list[str]:
-        sql = self._select(export_id, kind, previous_id)
+    def _chunk(self, record: ExportRecord, kind: str, after: str, limit: int) -> list[str]:
+        sql = self._select(record.id, kind, record.previous_id, _replaces(record))
         return [
             str(r[0])
             for r in self.wh.query(
-                f"{sql} AND visitor > {sql_str(after)} ORDER BY visitor LIMIT {int(limit)}"
+                f"SELECT pseudonym FROM ({sql}) WHERE pseudonym > {sql_str(after)} "
+                f"ORDER BY pseudonym LIMIT {int(limit)}"
             )
         ]
 
@@ -222,22 +279,21 @@ class ExportService:
         """Up to `limit` partner pseudonyms after `cursor` (as an iterator, fetched in chunks), and the
         cursor of the next page (None on the last page), known before the first byte is sent."""
         after = cursors.open_(self.cursor_key, record.id, kind, cursor) if cursor else ""
-        sql = self._select(record.id, kind, record.previous_id)
+        sql = self._select(record.id, kind, record.previous_id, _replaces(record))
         edge = self.wh.query(
-            f"{sql} AND visitor > {sql_str(after)} ORDER BY visitor LIMIT 2 OFFSET {int(limit) - 1}"
+            f"SELECT pseudonym FROM ({sql}) WHERE pseudonym > {sql_str(after)} "
+            f"ORDER BY pseudonym LIMIT 2 OFFSET {int(limit) - 1}"
         )
         next_cursor = (
             cursors.seal(self.cursor_key, record.id, kind, str(edge[0][0])) if len(edge) == 2 else None
         )
-        key = self.partner_key(record.partner_slug)
 
         def gen() -> Iterator[str]:
             last, served = after, 0
             while served < limit:
                 want = min(CHUNK, limit - served)
-                rows = self._chunk(record.id, kind, record.previous_id, last, want)
-                for visitor in rows:
-                    yield partner_pseudonym(key, visitor)
+                rows = self._chunk(record, kind, last, want)
+                yield from rows
                 served += len(rows)
                 if len(rows) < want:
                     return
@@ -245,18 +301,23 @@ class ExportService:
 
         return gen(), next_cursor
 
-    def stream(self, export_id: str, slug: str, kind: str) -> Iterator[str]:
+    def stream(self, export_id: str, kind: str) -> Iterator[str]:
         """Every partner pseudonym of an export (or of its delta), in order."""
-        key = self.partner_key(slug)
-        previous = self._previous(export_id)
+        record = self.store.export(export_id)
+        probe = record or ExportRecord(
+            export_id, "", "", "", None, 0, 0, 0, self.clock(), self.clock(), "{}", "", key_version=0
+        )
         last = ""
         while True:
-            rows = self._chunk(export_id, kind, previous, last, CHUNK)
-            for visitor in rows:
-                yield partner_pseudonym(key, visitor)
+            rows = self._chunk(probe, kind, last, CHUNK)
+            yield from rows
             if len(rows) < CHUNK:
                 return
             last = rows[-1]
+
+
+def _replaces(record: ExportRecord) -> bool:
+    return bool(json.loads(record.manifest).get("replaces_previous", False))
 
 
 def manifest_of(record: ExportRecord) -> dict[str, Any]:

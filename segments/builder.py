@@ -126,7 +126,8 @@ class SegmentBuilder:
         longest = max((s.lookback_days for s in chosen), default=1)
         table, values = f"segment_work_{build_id}", f"segment_values_{build_id}"  # this session's only
         say(0, steps, "pooled visitors, grouped once")
-        self.wh.execute(table_sql(table, db, lay, today, longest))
+        [(links,)] = self.wh.query(f"SELECT count() FROM {db}.visitor_links")  # a rotation under way
+        self.wh.execute(table_sql(table, db, lay, today, longest, linked=int(links) > 0))
         try:
             say(1, steps, "consent of every pooled visitor")
             self.wh.execute(visitors_sql(table, db, build_id, today))
@@ -177,7 +178,7 @@ class SegmentBuilder:
                     top_share=round(top, 4),
                     published=published,
                     published_size=noisy_count(stats.members, self.policy, _NOISE) if published else 0,
-                    refusal="; ".join(reasons),
+                    refusal="; ".join(str(r) for r in reasons),
                 )
             )
         self._record(build_id, now, built, by_id)

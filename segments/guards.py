@@ -1,5 +1,6 @@
-"""Privacy guards on segments and exports (IO-free): minimum size k, minimum number of cinemas m,
-no dominant cinema, no differencing between two exports, and Laplace noise on published counts.
+"""Privacy guards on segments and exports (IO-free): minimum size k, minimum number of cinemas m
+each holding a meaningful share, no dominant cinema, no small addition to what a partner received,
+no small overlap between a partner's lists, and Laplace noise on published counts.
 
 A cinema's contribution to a segment counts a member seen at n cinemas 1/n at each (as the
 remuneration does), so the dominance guard asks whether one cinema alone makes up more than
@@ -20,6 +21,8 @@ class GuardPolicy:
     min_cinemas: int = 3  # a segment must come from at least this many cinemas
     max_cinema_share: float = 0.5  # no cinema may contribute more than this share
     epsilon: float = 1.0  # Laplace noise on published counts (sensitivity 1 member)
+    # the cinemas beyond the min_cinemas - 1 largest must hold at least this share of the segment
+    min_cinema_share: float = 0.1
 
     def __post_init__(self) -> None:
         if self.k < 2:
@@ -30,6 +33,8 @@ class GuardPolicy:
             raise ValueError("max_cinema_share must be in (0, 1]")
         if not self.epsilon > 0:
             raise ValueError("epsilon must be positive")
+        if not 0 <= self.min_cinema_share < 1:
+            raise ValueError("min_cinema_share must be in [0, 1)")
 
 
 @dataclass(frozen=True)
@@ -39,44 +44,95 @@ class SegmentStats:
     contributions: Mapping[int, float]  # cinema id -> members counted 1/n for n cinemas visited
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a segment is not published or an export is refused: `code` is what a partner may be told
+    (no figure); `detail`, with the exact figures, is for the SCARE's staff."""
+
+    code: str  # below_k | too_few_cinemas | dominated | differencing | overlap
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
 def threshold(policy: GuardPolicy, destination_minimum: int = 0) -> int:
     """k, never below a destination's own minimum audience size."""
     return max(policy.k, destination_minimum)
 
 
-def refusals(stats: SegmentStats, policy: GuardPolicy, destination_minimum: int = 0) -> list[str]:
+def tail_share(contributions: Mapping[int, float], policy: GuardPolicy) -> float:
+    """The share of the segment left once its `min_cinemas - 1` largest cinemas are set aside: how
+    much of it the remaining cinemas hold. A segment "from three cinemas" holding 50, 49 and 1 has a
+    tail of 1 %: one person made the third cinema count. Spread over fifty cinemas it is 96 %."""
+    total = sum(contributions.values())
+    if total <= 0:
+        return 0.0
+    top = sorted(contributions.values(), reverse=True)[: max(0, policy.min_cinemas - 1)]
+    return (total - sum(top)) / total
+
+
+def refusals(stats: SegmentStats, policy: GuardPolicy, destination_minimum: int = 0) -> list[Refusal]:
     """Why this segment may not be published or exported (empty: it may)."""
     out = []
     k = threshold(policy, destination_minimum)
     if stats.members < k:
-        out.append(f"below_k: {stats.members} members, fewer than k = {k}")
+        out.append(Refusal("below_k", f"{stats.members} members, fewer than k = {k}"))
     cinemas = sum(1 for v in stats.contributions.values() if v > 0)
+    tail = tail_share(stats.contributions, policy)
     if cinemas < policy.min_cinemas:
-        out.append(f"too_few_cinemas: from {cinemas} cinema(s), fewer than m = {policy.min_cinemas}")
+        out.append(
+            Refusal("too_few_cinemas", f"from {cinemas} cinema(s), fewer than m = {policy.min_cinemas}")
+        )
+    elif tail < policy.min_cinema_share:
+        out.append(
+            Refusal(
+                "too_few_cinemas",
+                f"beyond its {policy.min_cinemas - 1} largest cinemas, the others hold {tail:.1%} of the "
+                f"segment, less than {policy.min_cinema_share:.0%}",
+            )
+        )
     total = sum(stats.contributions.values())
-    if total > 0 and cinemas:
+    if total > 0 and stats.contributions:
         top_cinema, top = max(stats.contributions.items(), key=lambda kv: (kv[1], -kv[0]))
         share = top / total
         if share > policy.max_cinema_share:
             out.append(
-                f"dominated: cinema {top_cinema} contributes {share:.0%} of the segment, "
-                f"more than {policy.max_cinema_share:.0%}"
+                Refusal(
+                    "dominated",
+                    f"cinema {top_cinema} contributes {share:.0%} of the segment, more than "
+                    f"{policy.max_cinema_share:.0%}",
+                )
             )
     return out
 
 
-def differencing(
-    previous: int, added: int, removed: int, policy: GuardPolicy, destination_minimum: int = 0
-) -> str:
-    """Refusal reason when a new export to a partner differs from its previous one by fewer than k
-    members but more than none (the difference would single people out); "" when allowed."""
-    if previous == 0:
-        return ""
-    changed = added + removed
+def additions(
+    added: int, received_before: bool, policy: GuardPolicy, destination_minimum: int = 0
+) -> Refusal | None:
+    """The members a new export adds to everything the partner received in the window, judged on
+    their own: none, or at least k (else comparing would single them out). Removals never count:
+    they cannot unlock a small addition."""
     k = threshold(policy, destination_minimum)
-    if 0 < changed < k:
-        return f"differencing: {changed} member(s) differ from the previous export to this partner, fewer than k = {k}"
-    return ""
+    if received_before and 0 < added < k:
+        return Refusal("differencing", f"{added} member(s) new to this partner, fewer than k = {k}")
+    return None
+
+
+def overlap(
+    new: int, other: int, shared: int, policy: GuardPolicy, destination_minimum: int = 0
+) -> Refusal | None:
+    """A new list against a live list of another segment held by the same partner: their
+    intersection and both differences must each be empty or at least k."""
+    k = threshold(policy, destination_minimum)
+    for what, n in (
+        ("in both", shared),
+        ("only in the new", new - shared),
+        ("only in the other", other - shared),
+    ):
+        if 0 < n < k:
+            return Refusal("overlap", f"{n} member(s) {what} list, fewer than k = {k}")
+    return None
 
 
 def laplace_noise(epsilon: float, rng: random.Random) -> float:

@@ -113,13 +113,24 @@ def _day(d: date) -> str:
     return f"toDate({sql_str(d.isoformat())})"
 
 
-def table_sql(table: str, db: str, lay: Layout, today: date, lookback_days: int) -> str:
+def table_sql(table: str, db: str, lay: Layout, today: date, lookback_days: int, linked: bool = False) -> str:
     """CREATE TEMPORARY TABLE of every pooled visitor seen in the last `lookback_days` (the longest
     window), leaving out withdrawn and erased visitors: the consent of their latest pooled event,
-    and their counted events (no bots, up to today) in packed arrays."""
+    and their counted events (no bots, up to today) in packed arrays. `linked`: during a pooled-key
+    rotation, a person's events under an older key version are grouped with their newest
+    pseudonym's (`visitor_links`), so that they count once."""
     counted = f"is_bot = 0 AND event_date <= {_day(today)}"
+    source, person, key = f"{db}.events", "visitor", VISITOR_KEY
+    if linked:
+        newest = (  # (in two steps: an alias named visitor would shadow the column in any(visitor))
+            f"SELECT old AS visitor, newest FROM (SELECT linked AS old, any(visitor) AS newest "
+            f"FROM {db}.visitor_links GROUP BY linked)"
+        )
+        source = f"{db}.events ANY LEFT JOIN ({newest}) AS links USING visitor"
+        person = "if(newest != '', newest, visitor)"
+        key = f"sipHash128({person})"
     cols = [
-        "any(visitor) AS member",
+        f"any({person}) AS member",
         "argMax(consent_purposes, received_at) AS purposes",
         "max(received_at) AS last_seen",
     ]
@@ -137,7 +148,7 @@ def table_sql(table: str, db: str, lay: Layout, today: date, lookback_days: int)
     ]
     return (
         f"CREATE TEMPORARY TABLE {table} ENGINE = Memory AS SELECT {', '.join(cols)} "
-        f"FROM {db}.events WHERE {' AND '.join(where)} GROUP BY {VISITOR_KEY}"
+        f"FROM {source} WHERE {' AND '.join(where)} GROUP BY {key}"
     )
 
 

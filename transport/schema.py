@@ -88,6 +88,18 @@ def _decode_suppression(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+_POOLED = re.compile(r"^p\d{1,5}\.[0-9A-Za-z]{1,64}$")
+
+
+def _decode_link(row: dict[str, Any]) -> dict[str, Any]:
+    for name in ("visitor", "linked"):
+        if not isinstance(row.get(name), str) or not _POOLED.match(row[name]):
+            raise PoisonMessage(f"link: {name} must be a pooled pseudonym")
+    if not isinstance(row.get("linked_on"), str) or not _DATE.match(row["linked_on"]):
+        raise PoisonMessage("link: linked_on must be YYYY-MM-DD")
+    return row
+
+
 def decode_event(value: bytes | None) -> dict[str, Any]:
     """Parse and validate one message value (an event, or a consent record with `"_t": "consent"`),
     or raise PoisonMessage saying why."""
@@ -103,6 +115,8 @@ def decode_event(value: bytes | None) -> dict[str, Any]:
         return _decode_consent(row)
     if row.get("_t") == "suppression":
         return _decode_suppression(row)
+    if row.get("_t") == "link":
+        return _decode_link(row)
     for name in ("consent_id", "film_ref"):  # added after schema 1 was first written: may be absent
         if not isinstance(row.get(name, ""), str):
             raise PoisonMessage(f"{name} must be a string")

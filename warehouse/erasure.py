@@ -1,5 +1,11 @@
-"""Erasure of a pooled visitor (right to erasure): a suppression so the pseudonym is never built,
-exported or collected into a segment again, and the deletion of everything stored under it."""
+"""Erasure of a pooled visitor (right to erasure): suppression first, so the person is never built,
+exported or collected into a segment again; then the deletion of everything stored under any of
+their pseudonyms (every key version still linked to them: `visitor_links`).
+
+What partners received of the person leaves the export records too: each partner's pseudonym of
+them is first queued for removal (`export_removals`, delivered with that partner's next export as a
+plain removal, saying nothing of its cause), then the rows go.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +16,42 @@ from warehouse.backend import Warehouse
 from warehouse.loader import SUPPRESSION_COLUMNS, sql_str
 
 _POOLED = re.compile(r"^p\d{1,5}\.[0-9A-Za-z]{1,64}$")
-# export_members keeps the pseudonym until its export expires: that is how the partner's next delta
-# tells it to remove the person (propagating the erasure to the destination); the suppression keeps
-# it out of every new export.
-TABLES = ("events", "segment_members", "segment_visitors")
+TABLES = ("events", "segment_members", "segment_visitors", "export_lists")
 
 
 class BadPseudonym(ValueError):
     pass
 
 
-def erase(wh: Warehouse, visitor: str, when: datetime, cinema_id: int = 0) -> None:
-    """Suppress first (so no build or export started meanwhile includes the visitor), then delete
-    the visitor's rows from every table that holds the pooled pseudonym (ClickHouse mutations)."""
+def same_person(wh: Warehouse, visitor: str) -> list[str]:
+    """`visitor` and the person's pseudonyms under the other key versions still linked to it."""
+    db, v = wh.database, sql_str(visitor)
+    newest = f"SELECT visitor FROM {db}.visitor_links WHERE linked = {v}"
+    rows = wh.query(
+        f"SELECT DISTINCT p FROM (SELECT linked AS p FROM {db}.visitor_links WHERE visitor IN ({newest}) "
+        f"OR visitor = {v} UNION ALL {newest})"
+    )
+    return [visitor, *sorted({str(r[0]) for r in rows} - {visitor})]
+
+
+def erase(wh: Warehouse, visitor: str, when: datetime, cinema_id: int = 0) -> list[str]:
+    """Erase the person behind `visitor`; returns every pseudonym of theirs that was erased."""
     if not _POOLED.match(visitor):
         raise BadPseudonym("a pooled pseudonym looks like p<key version>.<hex>")
+    db = wh.database
+    person = same_person(wh, visitor)
     wh.insert_rows(
-        "suppressions", SUPPRESSION_COLUMNS, [(visitor, "erase", when.replace(tzinfo=None), cinema_id)]
+        "suppressions",
+        SUPPRESSION_COLUMNS,
+        [(p, "erase", when.replace(tzinfo=None), cinema_id) for p in person],
+    )
+    them = ", ".join(sql_str(p) for p in person)
+    wh.execute(
+        f"INSERT INTO {db}.export_removals (created_on, partner_slug, export_id, pseudonym) "
+        f"SELECT toDate({sql_str(when.date().isoformat())}), partner_slug, '', pseudonym "
+        f"FROM {db}.export_lists WHERE visitor IN ({them})"
     )
     for table in TABLES:
-        wh.execute(f"ALTER TABLE {wh.database}.{table} DELETE WHERE visitor = {sql_str(visitor)}")
+        wh.execute(f"ALTER TABLE {db}.{table} DELETE WHERE visitor IN ({them})")
+    wh.execute(f"ALTER TABLE {db}.visitor_links DELETE WHERE visitor IN ({them}) OR linked IN ({them})")
+    return person

@@ -54,6 +54,7 @@ def sql_str(s: str) -> str:
 
 
 SUPPRESSION_COLUMNS = ("visitor", "kind", "suppressed_at", "cinema_id")
+LINK_COLUMNS = ("visitor", "linked", "linked_on")
 
 
 class ExactLoader:
@@ -98,6 +99,7 @@ class ExactLoader:
         maybe_replayed: Sequence[dict[str, Any]] = (),
         consents: Sequence[dict[str, Any]] = (),
         suppressions: Sequence[dict[str, Any]] = (),
+        links: Sequence[dict[str, Any]] = (),
     ) -> int:
         """Insert the rows not stored yet; raises WarehouseError (nothing counted) on failure.
         Consent records go in first, so a stored pooled event never lacks its record (a record
@@ -116,6 +118,19 @@ class ExactLoader:
                         int(s["cinema_id"]),
                     )
                     for s in suppressions
+                ],
+            )
+        if links:  # one person's pseudonyms under two live key versions; twice collapses (Replacing)
+            self.wh.insert_rows(
+                "visitor_links",
+                LINK_COLUMNS,
+                [
+                    (
+                        str(x["visitor"]),
+                        str(x["linked"]),
+                        datetime.strptime(x["linked_on"], "%Y-%m-%d").date(),
+                    )
+                    for x in links
                 ],
             )
         skip: set[tuple[int, str]] = set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -15,27 +16,42 @@ from warehouse.loader import ExactLoader
 log = logging.getLogger("artaud.writer")
 
 
-def decode_rows(
-    payloads: list[bytes],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], int]:
-    """Event rows, consent records (`"_t": "consent"`), suppressions (`"_t": "suppression"`) and how
-    many payloads could not be decoded."""
-    rows, consents, suppressions, bad = [], [], [], 0
+@dataclass
+class Decoded:
+    """A batch's payloads by kind: event rows, consent records (`"_t": "consent"`), suppressions
+    (`"_t": "suppression"`), links between one person's pseudonyms (`"_t": "link"`), and how many
+    payloads could not be decoded."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    suppressions: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    bad: int = 0
+
+
+SIDE = {
+    "consent": ("consents", "consent_id"),
+    "suppression": ("suppressions", "visitor"),
+    "link": ("links", "linked"),
+}
+
+
+def decode_rows(payloads: list[bytes]) -> Decoded:
+    out = Decoded()
     for p in payloads:
         try:
             row = orjson.loads(p)
         except orjson.JSONDecodeError:
-            bad += 1
+            out.bad += 1
             continue
-        if isinstance(row, dict) and row.get("_t") == "consent" and "consent_id" in row:
-            consents.append(row)
-        elif isinstance(row, dict) and row.get("_t") == "suppression" and "visitor" in row:
-            suppressions.append(row)
-        elif isinstance(row, dict) and "event_id" in row and "cinema_id" in row:
-            rows.append(row)
+        side = SIDE.get(str(row.get("_t"))) if isinstance(row, dict) else None
+        if side is not None and side[1] in row:
+            getattr(out, side[0]).append(row)
+        elif isinstance(row, dict) and "_t" not in row and "event_id" in row and "cinema_id" in row:
+            out.rows.append(row)
         else:
-            bad += 1
-    return rows, consents, suppressions, bad
+            out.bad += 1
+    return out
 
 
 class SpoolDrainer(DrainLoop):
@@ -51,10 +67,15 @@ class SpoolDrainer(DrainLoop):
         self.bad_records = 0
 
     def deliver(self, batch: Batch) -> int:
-        rows, consents, suppressions, bad = decode_rows(batch.payloads)
-        if bad:
-            self.bad_records += bad
-            log.error("%d undecodable spool record(s) in %s skipped", bad, batch.token)
+        d = decode_rows(batch.payloads)
+        if d.bad:
+            self.bad_records += d.bad
+            log.error("%d undecodable spool record(s) in %s skipped", d.bad, batch.token)
         return self.loader.load(
-            rows, batch.token, recovered=batch.recovered, consents=consents, suppressions=suppressions
+            d.rows,
+            batch.token,
+            recovered=batch.recovered,
+            consents=d.consents,
+            suppressions=d.suppressions,
+            links=d.links,
         )

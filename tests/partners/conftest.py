@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from controlplane.partner_store import PartnerStore
 from controlplane.store import ControlPlane
 from partners.api import create_partner_api
-from partners.exports import ExportService
+from partners.exports import ExportService, PartnerKey
 from partners.keys import new_key
 from partners.ratelimit import RateLimiter
 from segments.builder import SegmentBuilder
@@ -52,6 +52,12 @@ class World:
     clock: Clock
     signing: Ed25519PrivateKey
     partner_keys: dict[str, bytes]
+    key_versions: dict[str, int]
+
+    def rotate(self, slug: str) -> None:
+        """A new version of the partner's pseudonym key (as `artaud keys rotate` or the schedule do)."""
+        self.key_versions[slug] = self.key_versions.get(slug, 1) + 1
+        self.partner_keys[slug] = secrets.token_bytes(32)
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[who]}"} if who in self.keys else {}
@@ -109,10 +115,11 @@ def make_world(wh: Any, tmp_path: Any, policy: GuardPolicy, rate: int = 10_000) 
     clock = Clock()
     signing = Ed25519PrivateKey.generate()
     partner_keys = {"acme": secrets.token_bytes(32), "other": secrets.token_bytes(32)}
+    key_versions: dict[str, int] = {}
     service = ExportService(
         wh,
         store,
-        partner_key=lambda slug: partner_keys[slug],
+        partner_key=lambda slug: PartnerKey(key_versions.get(slug, 1), partner_keys[slug]),
         signing_key=signing,
         cursor_key=secrets.token_bytes(32),
         policy=policy,
@@ -127,7 +134,9 @@ def make_world(wh: Any, tmp_path: Any, policy: GuardPolicy, rate: int = 10_000) 
         lambda: {s.id: s.title for s in SEGMENTS},
         limiter_for=lambda per_minute: RateLimiter(per_minute, burst=per_minute),
     )
-    return World(wh, store, service, builder, app.test_client(), keys, clock, signing, partner_keys)
+    return World(
+        wh, store, service, builder, app.test_client(), keys, clock, signing, partner_keys, key_versions
+    )
 
 
 @pytest.fixture

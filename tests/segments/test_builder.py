@@ -285,3 +285,27 @@ def test_values_of_one_dimension_sharing_a_hash_are_found(wh):
         assert wh.query(collisions_sql("seg_values")) == []
     finally:
         wh.execute("DROP TEMPORARY TABLE IF EXISTS seg_values")
+
+
+def test_during_a_rotation_a_person_counts_once_under_both_key_versions(wh):
+    """A regular seen before a pooled-key rotation (p1.) and after it (p2.), linked by the collector:
+    one member of the segment, under the newest pseudonym, with both cinemas (the rule needing two
+    cinema-days only meets the person across the two versions)."""
+    defs = (Segment("deux", 1, "Deux jours", lookback_days=30, min_visits=2),)
+    insert(wh, [event("p1.before", 3, 10), event("p2.after", 4, 2)])
+    before = builder(wh, defs, GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1)).build()
+    assert not {"p1.before", "p2.after"} & members(wh, before.build_id, "deux")  # two people, one day each
+    wh.insert_rows("visitor_links", ("visitor", "linked", "linked_on"), [("p2.after", "p1.before", TODAY)])
+    later = SegmentBuilder(
+        wh,
+        lambda: CINEMAS,
+        defs,
+        GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1),
+        clock=lambda: NOW + timedelta(seconds=1),
+    ).build()
+    got = members(wh, later.build_id, "deux")
+    assert "p2.after" in got and "p1.before" not in got
+    [(cinemas,)] = wh.query(
+        f"SELECT cinemas FROM {wh.database}.segment_members WHERE build_id = '{later.build_id}' AND visitor = 'p2.after'"
+    )
+    assert sorted(cinemas) == [3, 4]

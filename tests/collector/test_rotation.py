@@ -1,0 +1,66 @@
+"""A pooled-key rotation at the edge: during the grace period the person has a pseudonym under
+each live version; a withdrawal suppresses every one, and each pooled hit links them."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+from werkzeug.test import Client
+
+from collector.pseudonym import Pseudonymiser
+from collector.sink import InMemorySink
+from tests.collector.test_app import ORIGIN, UA
+from tests.conftest import SITE_KEY, make_app
+
+OLD, NEW = secrets.token_bytes(32), secrets.token_bytes(32)
+
+
+def rotated_app(tmp: Path, sink: InMemorySink):  # type: ignore[no-untyped-def]
+    app = make_app(tmp, sink)
+    app.pseudo = Pseudonymiser(NEW, 2, older=[(1, OLD)])
+    return app
+
+
+def test_a_withdrawal_during_a_rotation_suppresses_the_person_under_every_live_version(tmp_path):
+    sink = InMemorySink()
+    app = rotated_app(tmp_path, sink)
+    body = json.dumps({"k": SITE_KEY, "v": "fp-rotation-0001"})
+    r = Client(app).post("/c/w", data=body, headers={"Origin": ORIGIN, "Content-Type": "text/plain"})
+    assert r.status_code == 204
+    suppressed = {json.loads(x)["visitor"] for x in sink.records}
+    assert suppressed == {
+        Pseudonymiser(NEW, 2).pooled("fp-rotation-0001"),
+        Pseudonymiser(OLD, 1).pooled("fp-rotation-0001"),
+    }
+
+
+def test_a_pooled_hit_during_a_rotation_links_the_persons_pseudonyms(tmp_path):
+    sink = InMemorySink()
+    app = rotated_app(tmp_path, sink)
+    body = {
+        "k": SITE_KEY,
+        "v": "fp-rotation-0002",
+        "c": "measure,pool",
+        "e": [{"n": "page_view", "u": ORIGIN + "/"}],
+    }
+    r = Client(app).post(
+        "/c/e",
+        data=json.dumps(body),
+        headers={"Origin": ORIGIN, "User-Agent": UA, "Content-Type": "text/plain"},
+    )
+    assert r.status_code == 204
+    records = [json.loads(x) for x in sink.records]
+    [link] = [x for x in records if x.get("_t") == "link"]
+    [event] = [x for x in records if "_t" not in x]
+    assert event["visitor"] == link["visitor"] == Pseudonymiser(NEW, 2).pooled("fp-rotation-0002")
+    assert link["linked"] == Pseudonymiser(OLD, 1).pooled("fp-rotation-0002")
+    # outside a rotation, no link
+    plain = InMemorySink()
+    Client(make_app(tmp_path / "plain", plain)).post(
+        "/c/e",
+        data=json.dumps(body),
+        headers={"Origin": ORIGIN, "User-Agent": UA, "Content-Type": "text/plain"},
+    )
+    assert not [x for x in map(json.loads, plain.records) if x.get("_t") == "link"]

@@ -1,0 +1,11 @@
+"""Links between one person's pooled pseudonyms under two key versions live only as long as the older
+key: once it is destroyed, its pseudonyms must not be linkable to anyone, so their links go."""
+
+from __future__ import annotations
+
+from warehouse.backend import Warehouse
+
+
+def forget(wh: Warehouse, version: int) -> None:
+    """Drop every link to a pseudonym of pooled key version `version` (its key was destroyed)."""
+    wh.execute(f"ALTER TABLE {wh.database}.visitor_links DELETE WHERE startsWith(linked, 'p{int(version)}.')")
