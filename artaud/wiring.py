@@ -30,6 +30,7 @@ from partners.sync import SyncPartner
 from segments.builder import SegmentBuilder
 from segments.definitions import Segment, load_segments
 from segments.guards import GuardPolicy
+from segments.release import NoisePolicy
 from segments.rules import CinemaInfo
 from spool.writer import SpoolWriter
 from warehouse.backend import ChdbWarehouse, ServerWarehouse, Warehouse
@@ -138,6 +139,7 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
                 ),
             ),
             tag_wait_ms=settings.consent.tag_wait_ms,
+            new_ids_per_network_hour=c.new_ids_per_network_hour,
         ),
         sites=RefreshingSites(lambda: site_loader(cp), c.site_refresh_seconds),
         syncs=RefreshingSyncs(lambda: sync_loader(cp, partner_keys), c.site_refresh_seconds),
@@ -174,8 +176,18 @@ def collector_rsgi(settings: Settings | None = None) -> RsgiCollector:
 def guard_policy(settings: Settings) -> GuardPolicy:
     s = settings.segments
     return GuardPolicy(
-        k=s.k, min_cinemas=s.min_cinemas, max_cinema_share=s.max_cinema_share, epsilon=s.noise_epsilon
+        k=s.k,
+        min_cinemas=s.min_cinemas,
+        max_cinema_share=s.max_cinema_share,
+        epsilon=s.noise_epsilon,
+        min_cinema_share=s.min_cinema_share,
+        credible_days=s.credible_days,
     )
+
+
+def noise_policy(settings: Settings) -> NoisePolicy:
+    s = settings.segments
+    return NoisePolicy(s.noise_epsilon, s.noise_delta, s.epsilon_budget_segment, s.epsilon_budget_person)
 
 
 def segment_definitions(settings: Settings) -> tuple[Segment, ...]:
@@ -219,4 +231,4 @@ def segment_builder(settings: Settings, wh: Warehouse, cp: ControlPlane) -> Segm
             if c.id is not None
         ]
 
-    return SegmentBuilder(wh, cinemas, definitions, policy)
+    return SegmentBuilder(wh, cinemas, definitions, policy, noise=noise_policy(settings))

@@ -16,7 +16,7 @@ import io
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from collector.events import Edge, build_events, consent_record, link_records, s
 from collector.geo import RegionResolver, network_prefix
 from collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_sync, parse_withdrawal
 from collector.http import Request, Response, status_line, status_of
+from collector.idlimit import NewIdLimit
 from collector.metrics import CollectorMetrics
 from collector.pseudonym import Pseudonymiser, keyed_hash
 from collector.salts import SaltStore, local_day
@@ -70,6 +71,7 @@ class CollectorConfig:
     trusted_proxies: frozenset[str] = frozenset({"127.0.0.1", "::1"})
     policy: Policy = field(default_factory=Policy)
     tag_wait_ms: int = DEFAULT_TAG_WAIT_MS
+    new_ids_per_network_hour: int = 30
 
 
 class CollectorApp:
@@ -86,6 +88,7 @@ class CollectorApp:
         metrics: CollectorMetrics,
         syncs: SyncDirectory | None = None,
         clock: Callable[[], float] = time.time,
+        new_ids: NewIdLimit | None = None,
     ) -> None:
         self.cfg = config
         self.sites = sites
@@ -97,6 +100,7 @@ class CollectorApp:
         self.metrics = metrics
         self.syncs: SyncDirectory = syncs if syncs is not None else StaticSyncs()
         self.clock = clock
+        self.new_ids = new_ids or NewIdLimit(config.new_ids_per_network_hour)
         self._decisions: dict[Signals, Decision] = {}
         self._second: tuple[int, datetime, date] = (-1, datetime.min, date.min)
         self.scripts = {"/c/t.js": tag_script(config.policy, config.tag_wait_ms)} | {
@@ -260,6 +264,16 @@ class CollectorApp:
         ua = req.header("user-agent")
         salt = self.salts.salt_for(day, site.cinema_id)
         decision = self._decide(hit, req, now)
+        if (
+            decision.pooled
+            and hit.visitor_id
+            and not self.new_ids.allow(
+                keyed_hash(salt, "network", str(site.cinema_id), network_prefix(ip)),
+                keyed_hash(salt, "id", hit.visitor_id, length=16),
+            )
+        ):  # too many new identifiers from this network today: the exempt track (collector/idlimit.py)
+            decision = replace(decision, pooled=False, partners=frozenset(), objection="limited")
+            self.metrics.limited.labels(site.cnc_id).inc()
         pooled = decision.pooled and bool(hit.visitor_id)
         edge = Edge(
             cinema_id=site.cinema_id,

@@ -39,6 +39,12 @@ class CollectorMetrics:
             registry=self.registry,
         )
 
+        self.limited = Counter(
+            "artaud_ids_limited",
+            "Pooled hits sent to the exempt track: too many new identifiers from one network in an hour",
+            ["cinema"],
+            registry=self.registry,
+        )
         self.syncs = Counter(
             "artaud_partner_syncs",
             "Partner ID syncs handed to a partner's sync URL (consent covered that partner)",

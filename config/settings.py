@@ -44,6 +44,7 @@ class Collector(_Section):
     site_refresh_seconds: float = Field(gt=0)
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(ge=0, le=65535)
+    new_ids_per_network_hour: int = Field(ge=0, le=1_000_000)
     header_timeout_ms: int = Field(ge=100, le=60_000)
     body_timeout_ms: int = Field(ge=100, le=60_000)
     max_requests_per_worker: int = Field(ge=8, le=65_536)
@@ -135,7 +136,12 @@ class Segments(_Section):
     k: int = Field(ge=2, le=1_000_000)
     min_cinemas: int = Field(ge=1, le=1000)
     max_cinema_share: float = Field(gt=0, le=1)
+    min_cinema_share: float = Field(ge=0, lt=1)
+    credible_days: int = Field(ge=1, le=366)
     noise_epsilon: float = Field(gt=0, le=100)
+    noise_delta: float = Field(gt=0, le=0.5)
+    epsilon_budget_segment: float = Field(gt=0, le=100_000)
+    epsilon_budget_person: float = Field(gt=0, le=100_000)
     build_hour: int = Field(ge=-1, le=23)
     keep_days: int = Field(ge=1, le=760)
 

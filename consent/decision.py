@@ -44,7 +44,7 @@ class Decision:
     pooled: bool  # the pooled audience (opt-in only)
     partners: frozenset[str]
     source: str  # "tcf" | "tac" | "klaro" | "tag" | "none" | "invalid" | "expired"
-    objection: str  # "" | "gpc" | "dnt"
+    objection: str  # "" | "gpc" | "dnt" | "limited" (too many new identifiers from one network)
 
     @property
     def purposes(self) -> str:

@@ -115,14 +115,18 @@ class ExportService:
             raise ExportRefused(409, "not_published", entry.refusal)
         db, slug = self.wh.database, partner.slug
         cond = self._consented(entry, slug)
-        # the size and each cinema's share (1/n per member seen at n cinemas) in one read of the build
-        [(members, (cinemas, shares))] = self.wh.query(
-            f"SELECT count(), sumMap(cinemas, arrayMap(c -> 1 / length(cinemas), cinemas)) "
+        # the list's size, its credible members and each cinema's share of them (1/n per member seen at
+        # n cinemas) in one read of the build: thresholds count credible members only
+        [(members, credible, (cinemas, shares))] = self.wh.query(
+            f"SELECT count(), countIf(credible = 1), "
+            f"sumMap(cinemas, arrayMap(c -> credible / length(cinemas), cinemas)) "
             f"FROM {db}.segment_members WHERE {cond}"
         )
         members = int(members)
-        contrib = {int(c): float(v) for c, v in zip(cinemas, shares, strict=True)}
-        reasons = refusals(SegmentStats(segment_key, members, contrib), self.policy, partner.min_audience)
+        contrib = {int(c): float(v) for c, v in zip(cinemas, shares, strict=True) if float(v) > 0}
+        reasons = refusals(
+            SegmentStats(segment_key, int(credible), contrib), self.policy, partner.min_audience
+        )
         if reasons:
             raise ExportRefused.guard(reasons[0])
         now = self.clock().replace(microsecond=0)
@@ -133,7 +137,7 @@ class ExportService:
         replaces = previous is not None and (previous.key_version != pkey.version or previous.id in withdrawn)
         # what the partner can learn anew: additions to everything it received in the window, alone
         [(added_anew,)] = self.wh.query(
-            f"SELECT count() FROM {db}.segment_members WHERE {cond} "
+            f"SELECT countIf(credible = 1) FROM {db}.segment_members WHERE {cond} "
             f"AND visitor NOT IN ({self._list([e.id for e in received])})"
         )
         refusal = additions(int(added_anew), bool(received), self.policy, partner.min_audience)
@@ -143,20 +147,21 @@ class ExportService:
         if others:  # people who withdrew or were erased leave every list anyway: they are not counted
             rows = self.wh.query(
                 f"SELECT export_id, count(), countIf(visitor IN (SELECT visitor FROM {db}.segment_members "
-                f"WHERE {cond})) FROM {db}.export_lists WHERE export_id IN "
-                f"({', '.join(sql_str(e.id) for e in others)}) "
+                f"WHERE {cond} AND credible = 1)) FROM {db}.export_lists WHERE export_id IN "
+                f"({', '.join(sql_str(e.id) for e in others)}) AND credible = 1 "
                 f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions) GROUP BY export_id"
             )
             for _, size, shared in rows:
-                refusal = overlap(members, int(size), int(shared), self.policy, partner.min_audience)
+                refusal = overlap(int(credible), int(size), int(shared), self.policy, partner.min_audience)
                 if refusal:
                     raise ExportRefused.guard(refusal)
         export_id = "ex_" + now.strftime("%Y%m%d") + "_" + secrets.token_hex(6)
         day = f"toDate({sql_str(now.date().isoformat())})"
         self.wh.execute(
-            f"INSERT INTO {db}.export_lists (created_on, partner_slug, export_id, visitor, pseudonym) "
+            f"INSERT INTO {db}.export_lists (created_on, partner_slug, export_id, visitor, pseudonym, credible) "
             f"SELECT {day}, {sql_str(slug)}, {sql_str(export_id)}, visitor, "
-            f"{pseudonym_sql(pkey.secret, 'visitor')} FROM {db}.segment_members WHERE {cond}" + NO_QUERY_LOG
+            f"{pseudonym_sql(pkey.secret, 'visitor')}, credible FROM {db}.segment_members WHERE {cond}"
+            + NO_QUERY_LOG
         )
         self._queue_removals(slug, export_id, [e.id for e in received], day)
         added, removed = self._delta_counts(export_id, previous.id if previous else None, replaces)

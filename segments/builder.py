@@ -7,7 +7,6 @@ refer to a fixed snapshot. Withdrawn and erased visitors (`suppressions`) are le
 
 from __future__ import annotations
 
-import random
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -15,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from segments.definitions import InvalidSegments, Segment
-from segments.guards import GuardPolicy, SegmentStats, noisy_count, refusals
+from segments.guards import GuardPolicy, SegmentStats, refusals
+from segments.release import WINDOW, NoisePolicy, Outcome, Release, decide, opendp_noise
 from segments.rules import CinemaInfo, contributions_sql
 from segments.visitor_table import (
     collisions_sql,
@@ -27,6 +27,7 @@ from segments.visitor_table import (
     visitors_sql,
 )
 from warehouse.backend import Warehouse, WarehouseError
+from warehouse.loader import sql_str
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 BUILD_COLUMNS = (
@@ -72,12 +73,6 @@ def new_build_id(now: datetime) -> str:
     return "b" + now.strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
 
 
-# Noise is drawn once per build and segment from the system's CSPRNG and stored with the build:
-# asking again returns the stored figure, so repeated questions cannot average the noise away, and
-# nothing public (such as the build id) lets anyone recompute it.
-_NOISE = random.SystemRandom()
-
-
 class SegmentBuilder:
     def __init__(
         self,
@@ -86,12 +81,16 @@ class SegmentBuilder:
         definitions: Sequence[Segment],
         policy: GuardPolicy,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        noise: NoisePolicy | None = None,
+        draw: Callable[[int], int] | None = None,
     ) -> None:
         self.wh = wh
         self.cinemas = cinemas
         self.definitions = tuple(definitions)
         self.policy = policy
         self.clock = clock
+        self.noise = noise or NoisePolicy(epsilon=policy.epsilon)
+        self._noise: Callable[[int], int] | None = draw  # tests give a known draw; else OpenDP's
 
     def check_versions(self) -> None:
         """A definition whose rule changed must carry a new version (its old builds stay comparable)."""
@@ -127,7 +126,11 @@ class SegmentBuilder:
         table, values = f"segment_work_{build_id}", f"segment_values_{build_id}"  # this session's only
         say(0, steps, "pooled visitors, grouped once")
         [(links,)] = self.wh.query(f"SELECT count() FROM {db}.visitor_links")  # a rotation under way
-        self.wh.execute(table_sql(table, db, lay, today, longest, linked=int(links) > 0))
+        self.wh.execute(
+            table_sql(
+                table, db, lay, today, longest, linked=int(links) > 0, credible_days=self.policy.credible_days
+            )
+        )
         try:
             say(1, steps, "consent of every pooled visitor")
             self.wh.execute(visitors_sql(table, db, build_id, today))
@@ -151,7 +154,7 @@ class SegmentBuilder:
         finally:
             for name in (table, values):
                 self.wh.execute(f"DROP TEMPORARY TABLE IF EXISTS {name}")
-        say(steps - 1, steps, "privacy guards")
+        say(steps - 1, steps, "privacy guards and the published sizes")
         counts: dict[str, int] = defaultdict(int)
         contrib: dict[str, dict[int, float]] = defaultdict(dict)
         for key, cinema, share, firsts in self.wh.query(contributions_sql(db, build_id)):
@@ -161,29 +164,104 @@ class SegmentBuilder:
         for seg in chosen:  # a segment without members is recorded too (and refused: below k)
             if not seg.per:
                 counts.setdefault(seg.id, 0)
+        stats = {key: SegmentStats(key, counts[key], contrib.get(key, {})) for key in counts}
+        reasons = {key: refusals(st, self.policy) for key, st in stats.items()}
+        outcomes = {
+            o.key: o
+            for o in decide(
+                exact=counts,
+                eligible={key: all(r.code == "below_k" for r in rs) for key, rs in reasons.items()},
+                history=self._releases(now),
+                person_spent=self._person_spent(now),
+                worst_person=lambda keys: self._worst_person(build_id, keys),
+                policy=self.noise,
+                k=self.policy.k,
+                now=now,
+                noise=self._draw,
+            )
+        }
         built = []
         for key in sorted(counts):
-            seg = by_id[key.split("/", 1)[0]]
-            stats = SegmentStats(key, counts[key], contrib.get(key, {}))
-            reasons = refusals(stats, self.policy)
-            total = sum(stats.contributions.values())
-            top = max(stats.contributions.values(), default=0.0) / total if total else 0.0
-            published = not reasons
+            seg, st, o = by_id[key.split("/", 1)[0]], stats[key], outcomes[key]
+            total = sum(st.contributions.values())
+            top = max(st.contributions.values(), default=0.0) / total if total else 0.0
+            why = [str(r) for r in reasons[key]]
+            if not o.published and not why:
+                why.append(
+                    f"below_threshold: the noisy size must reach {self.noise.threshold(self.policy.k)}"
+                )
             built.append(
                 BuiltSegment(
                     key=key,
                     segment_id=seg.id,
-                    members=stats.members,
-                    cinemas=sum(1 for v in stats.contributions.values() if v > 0),
+                    members=st.members,
+                    cinemas=sum(1 for v in st.contributions.values() if v > 0),
                     top_share=round(top, 4),
-                    published=published,
-                    published_size=noisy_count(stats.members, self.policy, _NOISE) if published else 0,
-                    refusal="; ".join(str(r) for r in reasons),
+                    published=o.published,
+                    published_size=o.size,
+                    refusal="; ".join(why) + ("; stale: privacy budget spent" if o.stale else ""),
                 )
             )
+        self._record_releases(build_id, now, [o for o in outcomes.values() if o.release is not None])
         self._record(build_id, now, built, by_id)
         say(steps, steps, f"done: {sum(b.published for b in built)} published of {len(built)}")
         return BuildReport(build_id, now, tuple(built))
+
+    # -- the differentially private releases (segments/release.py) ----------------------------------
+    def _draw(self, count: int) -> int:
+        if self._noise is None:
+            self._noise = opendp_noise(self.noise.epsilon)
+        return self._noise(count)
+
+    def _releases(self, now: datetime) -> dict[str, list[Release]]:
+        since = (now - WINDOW).replace(tzinfo=None)
+        rows = self.wh.query(
+            f"SELECT segment_key, exact, size, toString(released_at), epsilon FROM {self.wh.database}.segment_releases "
+            f"WHERE released_at >= toDateTime({sql_str(since.strftime('%Y-%m-%d %H:%M:%S'))}) "
+            "ORDER BY segment_key, released_at"
+        )
+        out: dict[str, list[Release]] = defaultdict(list)
+        for key, exact, size, at, eps in rows:
+            when = datetime.strptime(str(at), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+            out[str(key)].append(Release(str(key), int(exact), int(size), when, float(eps)))
+        return out
+
+    def _person_spent(self, now: datetime) -> float:
+        since = (now - WINDOW).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S")
+        [(total,)] = self.wh.query(
+            f"SELECT sum(person_epsilon) FROM {self.wh.database}.privacy_spend "
+            f"WHERE spent_at >= toDateTime({sql_str(since)})"
+        )
+        return float(total or 0)
+
+    def _worst_person(self, build_id: str, keys: list[str]) -> int:
+        """How many of `keys` the member in the most of them is in (the worst-case person's count)."""
+        if not keys:
+            return 0
+        [(worst,)] = self.wh.query(
+            f"SELECT max(n) FROM (SELECT count() AS n FROM {self.wh.database}.segment_members "
+            f"WHERE build_id = {sql_str(build_id)} AND segment_key IN ({', '.join(sql_str(k) for k in keys)}) "
+            "GROUP BY visitor)"
+        )
+        return int(worst or 0)
+
+    def _record_releases(self, build_id: str, now: datetime, made: list[Outcome]) -> None:
+        if not made:
+            return
+        at = now.replace(tzinfo=None)
+        self.wh.insert_rows(
+            "segment_releases",
+            ("released_at", "build_id", "segment_key", "exact", "size", "epsilon"),
+            [
+                (at, build_id, o.key, o.release.exact, o.release.size, o.release.epsilon)
+                for o in made
+                if o.release
+            ],
+        )
+        worst = self._worst_person(build_id, [o.key for o in made]) * self.noise.epsilon
+        self.wh.insert_rows(
+            "privacy_spend", ("spent_at", "build_id", "person_epsilon"), [(at, build_id, worst)]
+        )
 
     def _record(
         self, build_id: str, now: datetime, built: list[BuiltSegment], by_id: dict[str, Segment]

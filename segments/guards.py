@@ -1,6 +1,6 @@
 """Privacy guards on segments and exports (IO-free): minimum size k, minimum number of cinemas m
 each holding a meaningful share, no dominant cinema, no small addition to what a partner received,
-no small overlap between a partner's lists, and Laplace noise on published counts.
+no small overlap between a partner's lists. The published sizes are segments/release.py's.
 
 A cinema's contribution to a segment counts a member seen at n cinemas 1/n at each (as the
 remuneration does), so the dominance guard asks whether one cinema alone makes up more than
@@ -9,8 +9,6 @@ remuneration does), so the dominance guard asks whether one cinema alone makes u
 
 from __future__ import annotations
 
-import math
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,9 +18,11 @@ class GuardPolicy:
     k: int = 100  # smallest segment, export or report cell
     min_cinemas: int = 3  # a segment must come from at least this many cinemas
     max_cinema_share: float = 0.5  # no cinema may contribute more than this share
-    epsilon: float = 1.0  # Laplace noise on published counts (sensitivity 1 member)
+    epsilon: float = 1.0  # spent by each release of a published size (segments/release.py)
     # the cinemas beyond the min_cinemas - 1 largest must hold at least this share of the segment
     min_cinema_share: float = 0.1
+    # a person counts toward sizes and thresholds only when seen on this many days (fakes do not)
+    credible_days: int = 2
 
     def __post_init__(self) -> None:
         if self.k < 2:
@@ -35,6 +35,8 @@ class GuardPolicy:
             raise ValueError("epsilon must be positive")
         if not 0 <= self.min_cinema_share < 1:
             raise ValueError("min_cinema_share must be in [0, 1)")
+        if not 1 <= self.credible_days <= 366:
+            raise ValueError("credible_days must be between 1 and 366")
 
 
 @dataclass(frozen=True)
@@ -133,17 +135,3 @@ def overlap(
         if 0 < n < k:
             return Refusal("overlap", f"{n} member(s) {what} list, fewer than k = {k}")
     return None
-
-
-def laplace_noise(epsilon: float, rng: random.Random) -> float:
-    """A draw from Laplace(0, 1/epsilon), by inverting its distribution function."""
-    u = rng.random() - 0.5
-    while u == -0.5:  # log(0) guard
-        u = rng.random() - 0.5
-    return -math.copysign(1.0, u) * math.log(1 - 2 * abs(u)) / epsilon
-
-
-def noisy_count(count: int, policy: GuardPolicy, rng: random.Random) -> int:
-    """A published count: the exact count plus Laplace noise of scale 1/epsilon, rounded, never
-    negative. With epsilon = 1 the noise is within ±3 members 95% of the time."""
-    return max(0, round(count + laplace_noise(policy.epsilon, rng)))

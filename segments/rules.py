@@ -166,10 +166,12 @@ VISITOR_KEY = "sipHash128(visitor)"
 
 
 def contributions_sql(db: str, build_id: str) -> str:
-    """Per segment key and cinema: members counted 1/n for n cinemas visited, and the members whose
-    first cinema this is (so the members of a key are the sum of the latter over its cinemas: a
-    member's cinemas are distinct, and never empty)."""
+    """Per segment key and cinema: credible members counted 1/n for n cinemas visited, and the credible
+    members whose first cinema this is (so the credible members of a key are the sum of the latter
+    over its cinemas: a member's cinemas are distinct, and never empty). Sizes and thresholds count
+    credible members only (seen on `GuardPolicy.credible_days` days at least)."""
     return (
-        f"SELECT segment_key, c, sum(1 / length(cinemas)), countIf(c = cinemas[1]) FROM {db}.segment_members "
+        f"SELECT segment_key, c, sumIf(1 / length(cinemas), credible = 1), countIf(c = cinemas[1] AND credible = 1) "
+        f"FROM {db}.segment_members "
         f"ARRAY JOIN cinemas AS c WHERE build_id = {sql_str(build_id)} GROUP BY segment_key, c"
     )

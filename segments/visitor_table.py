@@ -113,7 +113,15 @@ def _day(d: date) -> str:
     return f"toDate({sql_str(d.isoformat())})"
 
 
-def table_sql(table: str, db: str, lay: Layout, today: date, lookback_days: int, linked: bool = False) -> str:
+def table_sql(
+    table: str,
+    db: str,
+    lay: Layout,
+    today: date,
+    lookback_days: int,
+    linked: bool = False,
+    credible_days: int = 2,
+) -> str:
     """CREATE TEMPORARY TABLE of every pooled visitor seen in the last `lookback_days` (the longest
     window), leaving out withdrawn and erased visitors: the consent of their latest pooled event,
     and their counted events (no bots, up to today) in packed arrays. `linked`: during a pooled-key
@@ -133,6 +141,8 @@ def table_sql(table: str, db: str, lay: Layout, today: date, lookback_days: int,
         f"any({person}) AS member",
         "argMax(consent_purposes, received_at) AS purposes",
         "max(received_at) AS last_seen",
+        # credible: seen on `credible_days` days at least (a crafted identifier posted once is not)
+        f"toUInt8(uniqExactIf(event_date, {counted}) >= {int(credible_days)}) AS credible",
     ]
     for w, conds in enumerate(lay.words):
         flags = " + ".join(f"{1 << i} * {c}" for i, c in enumerate(conds))
@@ -155,8 +165,8 @@ def table_sql(table: str, db: str, lay: Layout, today: date, lookback_days: int,
 def visitors_sql(table: str, db: str, build_id: str, today: date) -> str:
     """Every pooled visitor's consent as it stands at this build, into `segment_visitors`."""
     return (
-        f"INSERT INTO {db}.segment_visitors (built_on, build_id, visitor, purposes, last_seen) "
-        f"SELECT {_day(today)}, {sql_str(build_id)}, member, purposes, last_seen FROM {table}"
+        f"INSERT INTO {db}.segment_visitors (built_on, build_id, visitor, purposes, last_seen, credible) "
+        f"SELECT {_day(today)}, {sql_str(build_id)}, member, purposes, last_seen, credible FROM {table}"
     )
 
 
@@ -202,7 +212,7 @@ def _first_cinema(packed: str) -> str:
 
 def _insert(db: str, build_id: str, today: date) -> str:
     return (
-        f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
+        f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas, credible) "
         f"SELECT {_day(today)}, {sql_str(build_id)}, "
     )
 
@@ -235,14 +245,14 @@ def shared_pass_sqls(
     out = []
     if single_keys:
         out.append(
-            _insert(db, build_id, today) + "key, member, cinemas FROM ("
-            f"SELECT member, {_first_cinema(packed)} AS cinemas, [{', '.join(single_keys)}] AS keys, "
+            _insert(db, build_id, today) + "key, member, cinemas, credible FROM ("
+            f"SELECT member, credible, {_first_cinema(packed)} AS cinemas, [{', '.join(single_keys)}] AS keys, "
             f"[{', '.join(single_oks)}] AS oks FROM {table} WHERE notEmpty({packed}) AND {_one_cinema(packed)}) "
             "ARRAY JOIN arrayFilter((k, ok) -> ok = 1, keys, oks) AS key"
         )
     out.append(
-        _insert(db, build_id, today) + "key, member, member_cinemas FROM ("
-        f"SELECT member, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
+        _insert(db, build_id, today) + "key, member, member_cinemas, credible FROM ("
+        f"SELECT member, credible, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
         f"[{', '.join(oks)}] AS oks FROM {table} WHERE NOT {_one_cinema(packed)}) "
         "ARRAY JOIN arrayFilter((k, ok) -> ok = 1, keys, oks) AS key, "
         "arrayFilter((a, ok) -> ok = 1, arrays, oks) AS member_cinemas"
@@ -263,7 +273,10 @@ def split_pass_sqls(
     packed, hashes = f"packed{w}", lay.dims_column(w, split.dim)
     win = _window(flag, seg, today)
     met = f"arrayDistinct(arrayFilter((h, x) -> {win}, {hashes}, {packed}))"
-    head = _insert(db, build_id, today) + f"concat({sql_str(seg.id + '/')}, value), member, cinemas FROM ("
+    head = (
+        _insert(db, build_id, today)
+        + f"concat({sql_str(seg.id + '/')}, value), member, cinemas, credible FROM ("
+    )
     join = (
         f") AS m ALL INNER JOIN (SELECT h, value FROM {values} WHERE dim = {sql_str(split.dim)}) AS v USING h"
     )
@@ -272,19 +285,19 @@ def split_pass_sqls(
     out = []
     if fast:
         out.append(
-            head + f"SELECT member, cinemas, h FROM ("
-            f"SELECT member, {_first_cinema(packed)} AS cinemas, {hashes}, {packed} FROM {table} "
+            head + f"SELECT member, credible, cinemas, h FROM ("
+            f"SELECT member, credible, {_first_cinema(packed)} AS cinemas, {hashes}, {packed} FROM {table} "
             f"WHERE notEmpty({packed}) AND {_one_cinema(packed)}) ARRAY JOIN {met} AS h" + join
         )
     ok = [f"length(cinemas) >= {max(1, seg.min_cinemas)}"]
     if seg.min_visits > 1:  # distinct (cinema, day) pairs
         ok.append(f"length(arrayDistinct(chosen)) >= {seg.min_visits}")
     out.append(
-        head + "SELECT member, cinemas, h FROM ("
-        f"SELECT member, h, "
+        head + "SELECT member, credible, cinemas, h FROM ("
+        f"SELECT member, credible, h, "
         f"arrayMap(x -> bitShiftRight(x, 16), arrayFilter((x, g) -> g = h AND {win}, {packed}, {hashes})) AS chosen, "
         f"{distinct_cinemas('chosen', 16)} AS cinemas FROM ("
-        f"SELECT member, {hashes}, {packed} FROM {table}{f' WHERE NOT {_one_cinema(packed)}' if others_only else ''}) "
+        f"SELECT member, credible, {hashes}, {packed} FROM {table}{f' WHERE NOT {_one_cinema(packed)}' if others_only else ''}) "
         f"ARRAY JOIN {met} AS h) WHERE {' AND '.join(ok)}" + join
     )
     return out

@@ -64,7 +64,8 @@ def migrate(wh: Warehouse) -> list[int]:
         if m.version in done:
             continue
         for statement in statements(m.up):
-            wh.execute(_qualify(statement, wh.database))
+            if not already_done(wh, statement):
+                wh.execute(_qualify(statement, wh.database))
         wh.execute(
             f"INSERT INTO {wh.database}.schema_migrations (version, name, applied_at) "
             f"SELECT {m.version}, '{m.name}', now()"
@@ -79,8 +80,27 @@ def rollback_all(wh: Warehouse) -> None:
     for m in reversed(load_migrations()):
         if m.version in done:
             for statement in statements(m.down):
-                wh.execute(_qualify(statement, wh.database))
+                if not already_done(wh, statement):
+                    wh.execute(_qualify(statement, wh.database))
     wh.execute(f"DROP TABLE IF EXISTS {wh.database}.schema_migrations")
+
+
+_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+(ADD|DROP)\s+COLUMN\s+(\w+)", re.I)
+
+
+def already_done(wh: Warehouse, statement: str) -> bool:
+    """Whether a column change is already in place: ClickHouse 18.16 has no `ADD COLUMN IF NOT
+    EXISTS`, and a migration interrupted after one of its statements is applied again whole (an
+    `ADD COLUMN` run twice failed with DUPLICATE_COLUMN, and every later start with it)."""
+    found = _COLUMN.match(statement.strip())
+    if found is None:
+        return False
+    table, action, column = found.groups()
+    [(n,)] = wh.query(
+        f"SELECT count() FROM system.columns WHERE database = '{wh.database}' AND table = '{table}' "
+        f"AND name = '{column}'"
+    )
+    return (int(n) > 0) == (action.upper() == "ADD")
 
 
 def statements(sql: str) -> list[str]:

@@ -14,6 +14,7 @@ from controlplane.store import ControlPlane
 from segments.builder import SegmentBuilder
 from segments.definitions import load_segments
 from segments.guards import GuardPolicy
+from segments.release import NoisePolicy
 from segments.rules import CinemaInfo
 from tests.warehouse.helpers import records
 from warehouse.backend import ChdbWarehouse
@@ -33,7 +34,12 @@ def client(tmp_path) -> Iterator[Any]:
     wh.insert_events(rows, "t1")
     cinemas = [CinemaInfo(cinema.id or 0, "A", (), True)]
     builder = SegmentBuilder(
-        wh, lambda: cinemas, load_segments(), GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1)
+        wh,
+        lambda: cinemas,
+        load_segments(),
+        GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1, credible_days=1),
+        noise=NoisePolicy(delta=0.5),
+        draw=lambda n: n,
     )
     yield create_admin(
         cp,

@@ -22,6 +22,7 @@ from partners.ratelimit import RateLimiter
 from segments.builder import SegmentBuilder
 from segments.definitions import Segment
 from segments.guards import GuardPolicy
+from segments.release import NoisePolicy
 from tests.segments.helpers import CINEMAS, TODAY, event
 from warehouse.migrate import migrate
 
@@ -126,7 +127,9 @@ def make_world(wh: Any, tmp_path: Any, policy: GuardPolicy, rate: int = 10_000) 
         iab=lambda sid: {s.id: s.iab for s in SEGMENTS}.get(sid, ()),
         clock=clock,
     )
-    builder = SegmentBuilder(wh, lambda: CINEMAS, SEGMENTS, policy, clock=clock)
+    builder = SegmentBuilder(
+        wh, lambda: CINEMAS, SEGMENTS, policy, clock=clock, noise=NoisePolicy(delta=0.5), draw=lambda n: n + 2
+    )
     builder.build()
     app = create_partner_api(
         store,
@@ -141,7 +144,9 @@ def make_world(wh: Any, tmp_path: Any, policy: GuardPolicy, rate: int = 10_000) 
 
 @pytest.fixture
 def world(warehouse, tmp_path) -> Iterator[World]:
-    yield make_world(warehouse, tmp_path, GuardPolicy(k=50, min_cinemas=3, max_cinema_share=0.5))
+    yield make_world(
+        warehouse, tmp_path, GuardPolicy(k=50, min_cinemas=3, max_cinema_share=0.5, credible_days=1)
+    )
 
 
 def later(world: World, days: int) -> None:

@@ -117,7 +117,7 @@ def test_rate_limited_calls_get_429_with_retry_after(warehouse, tmp_path):
     from segments.guards import GuardPolicy
     from tests.partners.conftest import make_world
 
-    w = make_world(warehouse, tmp_path, GuardPolicy(k=50), rate=3)
+    w = make_world(warehouse, tmp_path, GuardPolicy(k=50, credible_days=1), rate=3)
     codes = [w.client.get("/v1/segments", headers=w.auth("acme")).status_code for _ in range(5)]
     assert codes == [200, 200, 200, 429, 429]
     r = w.client.get("/v1/segments", headers=w.auth("acme"))

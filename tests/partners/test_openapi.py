@@ -23,7 +23,7 @@ def world_app(tmp_path):
     from warehouse.backend import ChdbWarehouse
 
     wh = ChdbWarehouse(tmp_path / "chdb", "artaud")
-    world = make_world(wh, tmp_path, GuardPolicy(k=50))
+    world = make_world(wh, tmp_path, GuardPolicy(k=50, credible_days=1))
     exported = world.client.post("/v1/exports", json={"segment": "art-et-essai"}, headers=world.auth("acme"))
     assert exported.status_code == 201
     yield world, exported.get_json()["export"]["export_id"]

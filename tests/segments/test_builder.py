@@ -13,6 +13,7 @@ from segments.builder import SegmentBuilder
 from segments.catalog import drop_old_snapshots, latest
 from segments.definitions import InvalidSegments, Segment, load_segments
 from segments.guards import GuardPolicy
+from segments.release import NoisePolicy
 from segments.rules import members_sql
 from segments.visitor_table import collisions_sql, layout
 from tests.segments.helpers import CINEMAS, TODAY, event
@@ -26,9 +27,18 @@ def insert(wh, rows):
     wh.insert_events(rows, "seg-test")
 
 
+EXACT = NoisePolicy(delta=0.5)  # no margin above k: these tests are about membership, not noise
+
+
 def builder(wh, definitions=None, policy=None):
     return SegmentBuilder(
-        wh, lambda: CINEMAS, definitions or load_segments(), policy or GuardPolicy(), clock=lambda: NOW
+        wh,
+        lambda: CINEMAS,
+        definitions or load_segments(),
+        policy or GuardPolicy(credible_days=1),
+        clock=lambda: NOW,
+        noise=EXACT,
+        draw=lambda count: count,
     )
 
 
@@ -124,7 +134,9 @@ def test_guards_refuse_small_few_cinema_and_dominated_segments(wh):
         Segment("domine", 1, "Dominé", lookback_days=90, cinema_labels=("PR",)),
         Segment("large", 1, "Large", lookback_days=90),
     )
-    report = builder(wh, defs, GuardPolicy(k=10, min_cinemas=3, max_cinema_share=0.5)).build()
+    report = builder(
+        wh, defs, GuardPolicy(k=10, min_cinemas=3, max_cinema_share=0.5, credible_days=1)
+    ).build()
     by_key = {s.key: s for s in report.segments}
     assert not by_key["petit"].published and "too_few_cinemas" in by_key["petit"].refusal
     assert "dominated" in by_key["domine"].refusal or "too_few_cinemas" in by_key["domine"].refusal
@@ -140,7 +152,9 @@ def test_a_dominant_cinema_is_refused(warehouse):
     rows = [event(f"p1.big{i}", 1, 1) for i in range(80)]
     rows += [event(f"p1.small{i}", 2 + i % 3, 1) for i in range(30)]
     insert(warehouse, rows)
-    report = builder(warehouse, (Segment("x", 1, "X"),), GuardPolicy(k=50, min_cinemas=3)).build()
+    report = builder(
+        warehouse, (Segment("x", 1, "X"),), GuardPolicy(k=50, min_cinemas=3, credible_days=1)
+    ).build()
     [seg] = report.segments
     assert not seg.published and seg.refusal.startswith("dominated: cinema 1 contributes 73%")
 
@@ -293,14 +307,14 @@ def test_during_a_rotation_a_person_counts_once_under_both_key_versions(wh):
     cinema-days only meets the person across the two versions)."""
     defs = (Segment("deux", 1, "Deux jours", lookback_days=30, min_visits=2),)
     insert(wh, [event("p1.before", 3, 10), event("p2.after", 4, 2)])
-    before = builder(wh, defs, GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1)).build()
+    before = builder(wh, defs, GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1, credible_days=1)).build()
     assert not {"p1.before", "p2.after"} & members(wh, before.build_id, "deux")  # two people, one day each
     wh.insert_rows("visitor_links", ("visitor", "linked", "linked_on"), [("p2.after", "p1.before", TODAY)])
     later = SegmentBuilder(
         wh,
         lambda: CINEMAS,
         defs,
-        GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1),
+        GuardPolicy(k=2, min_cinemas=1, max_cinema_share=1, credible_days=1),
         clock=lambda: NOW + timedelta(seconds=1),
     ).build()
     got = members(wh, later.build_id, "deux")
