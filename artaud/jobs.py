@@ -30,7 +30,7 @@ def build_segments(settings: Settings, wh: Warehouse, cp: ControlPlane) -> None:
         len(report.published),
         len(report.segments),
     )
-    drop_old_snapshots(wh, date.today(), settings.segments.keep_days)
+    drop_old_snapshots(wh, date.today(), settings.segments.keep_days, settings.partners.window_days)
 
 
 def rotate_keys(settings: Settings, wh: Warehouse | None, now: datetime | None = None) -> list[str]:

@@ -289,7 +289,7 @@ class CollectorApp:
         )
         secrets = minimise.Secrets((ip, ua, hit.visitor_id))
         del ip, ua
-        record = consent_record(hit, edge)
+        record = consent_record(hit, edge, self.pseudo, self.cfg.policy.tcf)
         events = build_events(
             hit,
             edge,

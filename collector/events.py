@@ -22,6 +22,9 @@ from collector.hit import RawHit
 from collector.pseudonym import Pseudonymiser, keyed_hash
 from collector.urls import clean_url, host_of, scrub
 from consent.decision import POLICY_VERSION, Decision
+from consent.proof import tcf_summary
+from consent.tcf import TCFError, decode
+from consent.tcf_policy import TcfPolicy
 
 SCHEMA_VERSION = 1
 
@@ -42,15 +45,29 @@ class Edge:
     decision: Decision
 
 
-def consent_record(hit: RawHit, edge: Edge) -> dict[str, Any] | None:
-    """The proof behind a hit's pooled events: source, signal as received, decision, policy version.
-    None unless the hit is on the pooled track."""
+def consent_record(
+    hit: RawHit, edge: Edge, pseudo: Pseudonymiser, tcf: TcfPolicy | None = None
+) -> dict[str, Any] | None:
+    """The proof behind a hit's pooled events (`consent/proof.py`): what proves the decision, a keyed
+    hash of the signal as received under the pooled key version of the moment, the decision and the
+    policy version. None unless the hit is on the pooled track. The record's id is derived from the
+    keyed hash: records under two key versions share nothing derived from the signal."""
     if not (edge.decision.pooled and hit.visitor_id):
         return None
-    signal = (hit.tcf if edge.decision.source == "tcf" else hit.consent) or ""
+    if edge.decision.source == "tcf":
+        raw = hit.tcf or ""
+        try:
+            signal = tcf_summary(decode(raw), tcf or TcfPolicy())
+        except TCFError:  # a pooled decision implies a string that decodes; kept out all the same
+            signal = "undecodable"
+    else:
+        raw = signal = hit.consent or ""
+    signal_hash = pseudo.value("consent", raw)
     purposes = edge.decision.purposes
     digest = hashlib.sha256(
-        "\x1f".join((str(edge.cinema_id), edge.decision.source, signal, purposes, POLICY_VERSION)).encode()
+        "\x1f".join(
+            (str(edge.cinema_id), edge.decision.source, signal, signal_hash, purposes, POLICY_VERSION)
+        ).encode()
     ).hexdigest()[:32]
     ts, day = _stamps(edge.received_at)
     return {
@@ -61,6 +78,8 @@ def consent_record(hit: RawHit, edge: Edge) -> dict[str, Any] | None:
         "cinema_id": edge.cinema_id,
         "source": edge.decision.source,
         "signal": signal,
+        "signal_hash": signal_hash,
+        "key_version": pseudo.version,
         "purposes": purposes,
         "policy_version": POLICY_VERSION,
     }

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 ENV_PREFIX = "ARTAUD_"
 
@@ -172,6 +172,17 @@ class Settings(_Section):
     partners: Partners
     admin: Admin
 
+    @model_validator(mode="after")
+    def _window_covers_partner_keys(self) -> Settings:
+        # a removal queued for a partner is kept window_days; the partner's key must have rotated by
+        # then (its next export replacing every old list), or the removal would be lost undelivered
+        if self.partners.window_days < self.privacy.partner_key_rotation_days:
+            raise ValueError(
+                "partners.window_days must be at least privacy.partner_key_rotation_days "
+                f"({self.partners.window_days} < {self.privacy.partner_key_rotation_days})"
+            )
+        return self
+
     @property
     def data_dir(self) -> Path:
         return self.paths.data_dir
@@ -249,5 +260,8 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | No
         lines = []
         for err in exc.errors():
             key = ".".join(str(p) for p in err["loc"])
+            if not key:  # a rule between settings names its keys itself
+                lines.append(str(err["msg"]).removeprefix("Value error, "))
+                continue
             lines.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from consent.tcf import TCString
 
@@ -27,7 +28,19 @@ def expired(tc: TCString, policy: TcfPolicy, now: datetime) -> bool:
     return now - tc.last_updated > timedelta(days=policy.max_age_days)
 
 
-def covers(tc: TCString, purposes: tuple[int, ...], vendor: int) -> bool:
+class Choices(Protocol):
+    """What a decision reads of a TC string (a decoded string, or a consent record's proof)."""
+
+    @property
+    def purpose_consents(self) -> frozenset[int]: ...
+
+    @property
+    def vendor_consents(self) -> frozenset[int]: ...
+
+    def restriction(self, purpose: int, vendor: int) -> int | None: ...
+
+
+def covers(tc: Choices, purposes: tuple[int, ...], vendor: int) -> bool:
     """Consent to every purpose and (when a vendor id is set) to the vendor, with no publisher
     restriction that forbids the purpose or allows it only on legitimate interest."""
     if not all(p in tc.purpose_consents for p in purposes):
@@ -41,7 +54,7 @@ def covers(tc: TCString, purposes: tuple[int, ...], vendor: int) -> bool:
     return True
 
 
-def pooled_and_partners(tc: TCString, policy: TcfPolicy) -> tuple[bool, frozenset[str]]:
+def pooled_and_partners(tc: Choices, policy: TcfPolicy) -> tuple[bool, frozenset[str]]:
     pooled = covers(tc, policy.pooled_purposes, policy.scare_vendor_id)
     if not pooled:
         return False, frozenset()

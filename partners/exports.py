@@ -168,7 +168,8 @@ class ExportService:
         digest = hashlib.sha256()
         for p in self.stream(export_id, "members"):
             digest.update(p.encode() + b"\n")
-        expires = now + timedelta(days=partner.export_ttl_days)
+        # no export outlives its list (export records are kept for the window: segments/catalog.py)
+        expires = now + min(timedelta(days=partner.export_ttl_days), self.window)
         manifest: dict[str, Any] = {
             "format_version": MANIFEST_VERSION,
             "export_id": export_id,

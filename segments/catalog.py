@@ -54,17 +54,16 @@ def latest(wh: Warehouse) -> list[CatalogEntry]:
     ]
 
 
-EXPORT_MEMBERS_KEEP_DAYS = 366  # the longest an export may live (partners.export_ttl_days ≤ 365)
-
-
-def drop_old_snapshots(wh: Warehouse, today: date, keep_days: int) -> list[str]:
+def drop_old_snapshots(wh: Warehouse, today: date, keep_days: int, export_days: int = 90) -> list[str]:
     """Drop the daily partitions of build snapshots older than `keep_days` (their results stay in
-    `segment_builds`), and those of export memberships older than any export may live."""
+    `segment_builds`), and those of export lists and removals older than `export_days`
+    (`partners.window_days`: the guards' baseline; no export lives longer)."""
     dropped = []
     for table, days in (
         ("segment_members", keep_days),
         ("segment_visitors", keep_days),
-        ("export_members", EXPORT_MEMBERS_KEEP_DAYS),
+        ("export_lists", export_days),
+        ("export_removals", export_days),
     ):
         first_kept = today - timedelta(days=days)
         rows = wh.query(

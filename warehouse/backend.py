@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from warehouse.columns import COLUMNS, CONSENT_COLUMNS, CONSENT_TYPES, DEFAULTS, TYPES
+from warehouse.columns import COLUMNS, CONSENT_COLUMNS, CONSENT_TYPES, DEFAULTS, TYPES, consent_row
 
 
 class WarehouseError(Exception):
@@ -84,6 +84,7 @@ class ChdbWarehouse:
         self._run(f"INSERT INTO {self.database}.events FORMAT JSONEachRow\n{lines}\n")
 
     def insert_consents(self, rows: Sequence[dict[str, Any]]) -> None:
+        rows = [consent_row(r) for r in rows]
         lines = "\n".join(json.dumps({k: r[k] for k in CONSENT_COLUMNS}, ensure_ascii=False) for r in rows)
         self._run(f"INSERT INTO {self.database}.consent_records FORMAT JSONEachRow\n{lines}\n")
 
@@ -155,6 +156,7 @@ class ServerWarehouse:
         self._insert_columns("events", COLUMNS, cols)
 
     def insert_consents(self, rows: Sequence[dict[str, Any]]) -> None:
+        rows = [consent_row(r) for r in rows]
         cols = [[CONSENT_TYPES[name](r[name]) for r in rows] for name in CONSENT_COLUMNS]
         self._insert_columns("consent_records", CONSENT_COLUMNS, cols)
 

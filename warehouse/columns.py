@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -59,9 +60,27 @@ CONSENT_TYPES: dict[str, Callable[[Any], Any]] = {
     "cinema_id": int,
     "source": str,
     "signal": str,
+    "signal_hash": str,
+    "key_version": int,
     "purposes": str,
     "policy_version": str,
 }
 CONSENT_COLUMNS: tuple[str, ...] = tuple(CONSENT_TYPES)
+LEGACY_TCF_SIGNAL = "legacy record: the TC string replaced by its SHA-256"
+
+
+def consent_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A consent record ready for its table. One written before migration 13 (still in a spool) kept
+    the whole TC string: the string is replaced by its SHA-256, as migration 13 does to the records
+    at rest, so that no TC string reaches the warehouse (`consent/proof.py`)."""
+    if "signal_hash" in record:
+        return record
+    out = {**record, "signal_hash": "", "key_version": 0}
+    if record.get("source") == "tcf":
+        out["signal_hash"] = "sha256:" + hashlib.sha256(str(record.get("signal", "")).encode()).hexdigest()
+        out["signal"] = LEGACY_TCF_SIGNAL
+    return out
+
+
 # fields a spool record written before a migration may lack, with the column's default
 DEFAULTS: dict[str, Any] = {"consent_id": "", "film_ref": ""}

@@ -13,7 +13,17 @@ from typing import Any
 from warehouse.backend import Warehouse
 from warehouse.loader import sql_str
 
-RECORD_FIELDS = ("consent_id", "recorded_at", "cinema_id", "source", "signal", "purposes", "policy_version")
+RECORD_FIELDS = (
+    "consent_id",
+    "recorded_at",
+    "cinema_id",
+    "source",
+    "signal",
+    "signal_hash",
+    "key_version",
+    "purposes",
+    "policy_version",
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,8 @@ def consent_behind(
     records: dict[str, dict[str, Any]] = {}
     if ids:
         rows = wh.query(
-            f"SELECT consent_id, toString(recorded_at), cinema_id, source, signal, purposes, policy_version "
+            f"SELECT consent_id, toString(recorded_at), cinema_id, source, signal, signal_hash, key_version, "
+            "purposes, policy_version "
             f"FROM {db}.consent_records WHERE consent_id IN ({', '.join(sql_str(i) for i in ids)})"
         )
         for r in rows:

@@ -10,11 +10,22 @@ import uuid
 from typing import Any
 
 from collector.snippet import STUB
+from consent.proof import tcf_summary
+from consent.tcf import decode
+from consent.tcf_policy import TcfPolicy
 from testing.app_process import ArtaudProcess
 
 CINEMA = "9990001"  # demo cinema "Le Méliès": melies.example, billetterie-melies.example
 HOST, TICKETING = "melies.example", "billetterie-melies.example"
 SCARE_VENDOR, PARTNER_VENDOR = 1234, 755
+SERVICE_TCF = TcfPolicy(scare_vendor_id=SCARE_VENDOR, partner_vendor_ids={"demo-agency": PARTNER_VENDOR})
+
+
+def proved(tc: str) -> str:
+    """What the service's consent record keeps of a TC string (consent/proof.py), never the string."""
+    return tcf_summary(decode(tc), SERVICE_TCF)
+
+
 # where the example pages of the docs host the banners' own scripts, and where they are here
 BANNER_PATHS = {"/tarteaucitron/": "tarteaucitronjs/", "/klaro/": "klaro/dist/"}
 

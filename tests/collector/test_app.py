@@ -295,9 +295,13 @@ def test_every_pooled_event_references_a_consent_record_written_with_it(app, sin
         "measure,pool,partner:acme",
         "measure,pool,partner:acme",
     )
-    assert (tcf["source"], tcf["signal"]) == ("tcf", granted["tc"]) and tcf["consent_id"] != first[
-        "consent_id"
-    ]
+    assert tcf["source"] == "tcf" and tcf["consent_id"] != first["consent_id"]
+    # what proves the decision, not the string (its instants could link the person: consent/proof.py)
+    assert str(tcf["signal"]).startswith(f"cmp={granted['cmpId']};") and granted["tc"] not in str(tcf)
+    assert "decided=" in str(tcf["signal"]) and tcf["key_version"] == app.pseudo.version
+    assert tcf["signal_hash"] == app.pseudo.value(
+        "consent", str(granted["tc"])
+    )  # whoever holds it can show it
     events = records(sink)
     assert [e["consent_id"] for e in events] == [first["consent_id"]] * 3 + [tcf["consent_id"], ""]
     assert json.loads(sink.records[0])["_t"] == "consent"  # written before (and with) its events

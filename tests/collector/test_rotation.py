@@ -13,6 +13,7 @@ from collector.pseudonym import Pseudonymiser
 from collector.sink import InMemorySink
 from tests.collector.test_app import ORIGIN, UA
 from tests.conftest import SITE_KEY, make_app
+from tests.tcf_strings import tc_strings
 
 OLD, NEW = secrets.token_bytes(32), secrets.token_bytes(32)
 
@@ -64,3 +65,32 @@ def test_a_pooled_hit_during_a_rotation_links_the_persons_pseudonyms(tmp_path):
         headers={"Origin": ORIGIN, "User-Agent": UA, "Content-Type": "text/plain"},
     )
     assert not [x for x in map(json.loads, plain.records) if x.get("_t") == "link"]
+
+
+def test_one_tc_string_leaves_nothing_in_common_across_a_pooled_key_rotation(tmp_path):
+    [tc] = tc_strings([{"purposes": [1, 3, 4], "vendors": [], "lastUpdated": "2026-11-20T09:00:00.100Z"}])
+    seen = []
+    for pseudo in (Pseudonymiser(OLD, 1), Pseudonymiser(NEW, 2)):
+        sink = InMemorySink()
+        app = make_app(tmp_path, sink)
+        app.pseudo = pseudo
+        body = {
+            "k": SITE_KEY,
+            "v": "fp-rotation-0003",
+            "gdpr_consent": tc,
+            "e": [{"n": "page_view", "u": ORIGIN}],
+        }
+        r = Client(app).post(
+            "/c/e",
+            data=json.dumps(body),
+            headers={"Origin": ORIGIN, "User-Agent": UA, "Content-Type": "text/plain"},
+        )
+        assert r.status_code == 204
+        [record] = [x for x in map(json.loads, sink.records) if x.get("_t") == "consent"]
+        [event] = [x for x in map(json.loads, sink.records) if "_t" not in x]
+        assert event["consent_id"] == record["consent_id"] and tc not in json.dumps(record)
+        seen.append(record)
+    old, new = seen
+    assert old["signal"] == new["signal"]  # the decision, proved the same way
+    assert old["signal_hash"] != new["signal_hash"] and old["consent_id"] != new["consent_id"]
+    assert (old["key_version"], new["key_version"]) == (1, 2)

@@ -33,6 +33,7 @@ from tests.collector.browser_kit import (
     consent_of,
     landed,
     prefix,
+    proved,
     tac_click,
     wait_until,
     withdrawals,
@@ -250,7 +251,7 @@ BANNERS = {
         refuse=lambda p: p.page.click("#cmp-refuse"),
         accept=lambda p: p.page.click("#cmp-accept"),
         withdraw=lambda p: p.page.click("#cmp-refuse"),
-        signal=lambda: tcf_strings()[0],
+        signal=lambda: proved(tcf_strings()[0]),
     ),
     "api": Banner(
         name="api",

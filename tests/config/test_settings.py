@@ -40,6 +40,10 @@ def test_environment_overrides_are_typed():
         ({"ARTAUD_WAREHOUSE__DATABASE": "a; DROP"}, "warehouse.database"),
         ({"ARTAUD_COLLECTOR__NOPE": "1"}, "ARTAUD_COLLECTOR__NOPE: unknown setting collector.nope"),
         ({"ARTAUD_CONFIG": "/does/not/exist.toml"}, "ARTAUD_CONFIG: cannot read"),
+        (
+            {"ARTAUD_PARTNERS__WINDOW_DAYS": "30"},
+            "partners.window_days must be at least privacy.partner_key_rotation_days (30 < 90)",
+        ),
     ],
 )
 def test_bad_values_name_the_key(env, message):

@@ -396,3 +396,26 @@ def test_a_partner_key_rotation_withdraws_the_old_lists_and_the_next_delta_drops
     r = world.client.get(f"/v1/exports/{first['export']['export_id']}/members", headers=world.auth("acme"))
     assert r.status_code == 410 and r.get_json()["error"] == "withdrawn"
     assert verify(first["export"], first["signature"], world.signing.public_key())
+
+
+def test_export_records_are_kept_for_the_window_and_no_export_outlives_them(world):
+    from datetime import datetime, timedelta
+
+    from segments.catalog import drop_old_snapshots
+    from tests.segments.helpers import TODAY
+
+    world.service.window = timedelta(days=20)  # shorter than the partner's 30-day export life
+    body = create(world, "acme").get_json()["export"]
+    life = datetime.fromisoformat(body["expires_at"]) - datetime.fromisoformat(body["created_at"])
+    assert life == timedelta(days=20)
+    db = world.wh.database
+
+    def kept() -> int:
+        [(n,)] = world.wh.query(f"SELECT count() FROM {db}.export_lists")
+        return int(n)
+
+    assert kept() > 0
+    assert not [d for d in drop_old_snapshots(world.wh, TODAY + timedelta(days=20), 400, 20) if "export" in d]
+    assert kept() > 0
+    dropped = drop_old_snapshots(world.wh, TODAY + timedelta(days=21), 400, 20)
+    assert f"export_lists:{TODAY}" in dropped and kept() == 0

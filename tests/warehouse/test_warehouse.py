@@ -202,6 +202,86 @@ def test_consent_records_and_pooled_events_land_together(warehouse, tmp_path):
     w.close()
 
 
+def test_no_tc_string_stays_in_consent_records_written_before_the_proof_change(warehouse, tmp_path):
+    import hashlib
+    import time
+
+    import orjson
+
+    from warehouse.columns import LEGACY_TCF_SIGNAL
+    from warehouse.migrate import _qualify, statements
+
+    migrate(warehouse)
+    db = warehouse.database
+    tc = "CQE5aUAQE5aUAEsACBFRBZFgAP_gAEPgAAAAKhNV_G__bXlv"  # the shape of a TC string
+    legacy = {
+        "_t": "consent",
+        "consent_id": "c.legacy-spool",
+        "recorded_at": "2026-11-23 12:00:00",
+        "record_date": "2026-11-23",
+        "cinema_id": 1,
+        "source": "tcf",
+        "signal": tc,
+        "purposes": "measure,pool",
+        "policy_version": "2026-11-1",
+    }
+    # still in a spool when the collector was upgraded: the loader replaces the string
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append(
+        [
+            orjson.dumps(legacy),
+            orjson.dumps(legacy | {"consent_id": "c.tag", "source": "tag", "signal": "measure,pool"}),
+        ]
+    )
+    SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 100, 0.01).drain()
+    w.close()
+    # at rest before migration 13: its UPDATE replaces the string
+    warehouse.insert_rows(
+        "consent_records",
+        (
+            "consent_id",
+            "recorded_at",
+            "record_date",
+            "cinema_id",
+            "source",
+            "signal",
+            "purposes",
+            "policy_version",
+        ),
+        [
+            (
+                "c.legacy-rest",
+                datetime(2026, 11, 23, 12),
+                date(2026, 11, 23),
+                1,
+                "tcf",
+                tc,
+                "measure,pool",
+                "x",
+            )
+        ],
+    )
+    [update] = [s for s in statements(load_migrations()[12].up) if " UPDATE " in s]
+    warehouse.execute(_qualify(update, db))
+    for _ in range(300):  # a mutation is applied in the background on the server
+        [(pending,)] = warehouse.query(
+            f"SELECT count() FROM system.mutations WHERE database = '{db}' AND NOT is_done"
+        )
+        if not int(pending):
+            break
+        time.sleep(0.1)
+    rows = warehouse.query(
+        f"SELECT consent_id, source, signal, signal_hash FROM {db}.consent_records ORDER BY source"
+    )
+    expected_hash = "sha256:" + hashlib.sha256(tc.encode()).hexdigest()
+    assert sorted((str(r[1]), str(r[2]), str(r[3])) for r in rows) == [
+        ("tag", "measure,pool", ""),
+        ("tcf", LEGACY_TCF_SIGNAL, expected_hash),
+        ("tcf", LEGACY_TCF_SIGNAL, expected_hash),
+    ]
+    assert all(tc not in json.dumps(r, default=str) for r in rows)
+
+
 def test_withdrawals_drain_into_suppressions_once(warehouse, tmp_path):
     import orjson
 
