@@ -214,6 +214,22 @@ def create_partner_api(
         record = exports.get(g.partner, g.key, export_id)
         return _json({"export": manifest_of(record), "signature": record.signature})
 
+    @app.get("/v1/deletions")
+    def deletions() -> Response:
+        fmt = request.args.get("format", "jsonl")
+        if fmt not in ("csv", "jsonl"):
+            return _error(400, "bad_request", "format: csv or jsonl")
+        if fmt not in g.key.formats:
+            return _error(403, "format_out_of_scope", f"this key may not download {fmt}")
+        rows = exports.deletions(g.partner)
+        body = "".join(p + "\n" if fmt == "csv" else '{"pseudonym":"' + p + '"}\n' for p in rows)
+        mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+        return Response(
+            ("pseudonym\n" if fmt == "csv" else "") + body,
+            mimetype=mimetype,
+            headers={"Cache-Control": "no-store"},
+        )
+
     @app.get("/v1/exports/<export_id>/<kind>")
     def export_members(export_id: str, kind: str) -> Response:
         if kind not in KINDS:

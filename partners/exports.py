@@ -91,10 +91,12 @@ class ExportService:
         return [e for e in latest(self.wh) if e.published and key.allows_segment(e.key)]
 
     def _consented(self, entry: CatalogEntry, slug: str) -> str:
-        """SQL condition: members of the entry's build consenting to this partner, not suppressed since."""
+        """SQL condition: credible members of the entry's build consenting to this partner, not
+        suppressed since. Only credible members are exported (docs/threat-model.md, T4): a crafted
+        identifier never reaches a partner, and every guard counts exactly the people in the list."""
         db, b = self.wh.database, sql_str(entry.build_id)
         return (
-            f"build_id = {b} AND segment_key = {sql_str(entry.key)} "
+            f"build_id = {b} AND segment_key = {sql_str(entry.key)} AND credible = 1 "
             f"AND visitor IN (SELECT visitor FROM {db}.segment_visitors WHERE build_id = {b} "
             f"AND has(splitByChar(',', purposes), {sql_str('partner:' + slug)})) "
             f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions)"
@@ -115,18 +117,14 @@ class ExportService:
             raise ExportRefused(409, "not_published", entry.refusal)
         db, slug = self.wh.database, partner.slug
         cond = self._consented(entry, slug)
-        # the list's size, its credible members and each cinema's share of them (1/n per member seen at
-        # n cinemas) in one read of the build: thresholds count credible members only
-        [(members, credible, (cinemas, shares))] = self.wh.query(
-            f"SELECT count(), countIf(credible = 1), "
-            f"sumMap(cinemas, arrayMap(c -> credible / length(cinemas), cinemas)) "
+        # the list's size and each cinema's share of it (1/n per member seen at n cinemas) in one read
+        [(members, (cinemas, shares))] = self.wh.query(
+            f"SELECT count(), sumMap(cinemas, arrayMap(c -> 1 / length(cinemas), cinemas)) "
             f"FROM {db}.segment_members WHERE {cond}"
         )
         members = int(members)
         contrib = {int(c): float(v) for c, v in zip(cinemas, shares, strict=True) if float(v) > 0}
-        reasons = refusals(
-            SegmentStats(segment_key, int(credible), contrib), self.policy, partner.min_audience
-        )
+        reasons = refusals(SegmentStats(segment_key, members, contrib), self.policy, partner.min_audience)
         if reasons:
             raise ExportRefused.guard(reasons[0])
         now = self.clock().replace(microsecond=0)
@@ -137,7 +135,7 @@ class ExportService:
         replaces = previous is not None and (previous.key_version != pkey.version or previous.id in withdrawn)
         # what the partner can learn anew: additions to everything it received in the window, alone
         [(added_anew,)] = self.wh.query(
-            f"SELECT countIf(credible = 1) FROM {db}.segment_members WHERE {cond} "
+            f"SELECT count() FROM {db}.segment_members WHERE {cond} "
             f"AND visitor NOT IN ({self._list([e.id for e in received])})"
         )
         refusal = additions(int(added_anew), bool(received), self.policy, partner.min_audience)
@@ -147,12 +145,12 @@ class ExportService:
         if others:  # people who withdrew or were erased leave every list anyway: they are not counted
             rows = self.wh.query(
                 f"SELECT export_id, count(), countIf(visitor IN (SELECT visitor FROM {db}.segment_members "
-                f"WHERE {cond} AND credible = 1)) FROM {db}.export_lists WHERE export_id IN "
-                f"({', '.join(sql_str(e.id) for e in others)}) AND credible = 1 "
+                f"WHERE {cond})) FROM {db}.export_lists WHERE export_id IN "
+                f"({', '.join(sql_str(e.id) for e in others)}) "
                 f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions) GROUP BY export_id"
             )
             for _, size, shared in rows:
-                refusal = overlap(int(credible), int(size), int(shared), self.policy, partner.min_audience)
+                refusal = overlap(members, int(size), int(shared), self.policy, partner.min_audience)
                 if refusal:
                     raise ExportRefused.guard(refusal)
         export_id = "ex_" + now.strftime("%Y%m%d") + "_" + secrets.token_hex(6)
@@ -223,6 +221,22 @@ class ExportService:
             f"(SELECT DISTINCT pseudonym FROM ({suppressed} UNION ALL {erased})) "
             f"WHERE pseudonym NOT IN ({delivered})"
         )
+
+    def deletions(self, partner: Partner) -> list[str]:
+        """Every pseudonym the partner received in the window whose person withdrew or was erased
+        since, sorted: the partner must delete them, whether or not an export of theirs is allowed
+        now (a refused export does not hold a removal back). Erased people's lists are already gone:
+        their pseudonyms come from the removals queued at the erasure."""
+        db, slug = self.wh.database, sql_str(partner.slug)
+        since = f"toDate({sql_str((self.clock() - self.window).date().isoformat())})"
+        rows = self.wh.query(
+            f"SELECT DISTINCT pseudonym FROM ("
+            f"SELECT pseudonym FROM {db}.export_lists WHERE partner_slug = {slug} AND created_on >= {since} "
+            f"AND visitor IN (SELECT visitor FROM {db}.suppressions) UNION ALL "
+            f"SELECT pseudonym FROM {db}.export_removals WHERE partner_slug = {slug} AND created_on >= {since}"
+            f") ORDER BY pseudonym"
+        )
+        return [str(r[0]) for r in rows]
 
     def _delta_counts(self, export_id: str, previous_id: str | None, replaces: bool) -> tuple[int, int]:
         added = self.wh.query(

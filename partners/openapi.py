@@ -166,6 +166,31 @@ def openapi() -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/deletions": {
+                "get": {
+                    "operationId": "deletions",
+                    "summary": "every pseudonym you received in the window whose person withdrew or was erased "
+                    "since: delete them (poll at least daily; no cause is given)",
+                    "parameters": [
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["jsonl", "csv"]},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the pseudonyms to delete, sorted",
+                            "content": {
+                                "application/x-ndjson": {"schema": {"type": "string"}},
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        "400": _err("bad format"),
+                        **AUTH_ERRORS,
+                    },
+                }
+            },
             "/v1/exports/{export_id}/members": _list_op("members", "the export's members"),
             "/v1/exports/{export_id}/added": _list_op(
                 "added", "members not in your previous export of this segment"

@@ -99,6 +99,8 @@ def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_a
             "ARTAUD_SEGMENTS__MIN_CINEMAS": "2",
             "ARTAUD_SEGMENTS__MAX_CINEMA_SHARE": "0.9",
             "ARTAUD_SEGMENTS__BUILD_HOUR": "-1",
+            # one day of traffic: every member counts (members seen on two days: tests/attacks/)
+            "ARTAUD_SEGMENTS__CREDIBLE_DAYS": "1",
         },
     ).start()
     known = [f"known-visitor-{i:04d}" for i in range(40)]  # visitors this test follows by their raw id

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from partners.manifest import verify
 from partners.pseudonyms import partner_pseudonym
+from segments.guards import GuardPolicy
 from tests.partners.conftest import NOW, later
 from warehouse.erasure import erase
 
@@ -233,6 +234,32 @@ def test_withdrawals_always_reach_the_partner_even_fewer_than_k(world):
     }
 
 
+def test_a_refused_export_does_not_hold_a_deletion_back(world):
+    """Three people withdraw while five new ones arrive: the export is refused (five additions are
+    fewer than k), yet the three pseudonyms are in the partner's deletions, with no cause."""
+    create(world, "acme")
+    gone = sorted(ACME_ONLY)[:3]
+    world.withdraw(gone)
+    add_consenting(world, [f"p1.late{i:03d}" for i in range(5)])
+    r = create(world, "acme")
+    assert r.status_code == 409 and r.get_json()["error"] == "differencing"
+    key = world.partner_keys["acme"]
+    expected = sorted(partner_pseudonym(key, v) for v in gone)
+    got = world.client.get("/v1/deletions", headers=world.auth("acme"))
+    assert got.status_code == 200 and got.headers["Content-Type"].startswith("application/x-ndjson")
+    assert [json.loads(line) for line in got.get_data(as_text=True).splitlines()] == [
+        {"pseudonym": p} for p in expected
+    ]
+    csv = world.client.get("/v1/deletions?format=csv", headers=world.auth("acme")).get_data(as_text=True)
+    assert csv.splitlines() == ["pseudonym", *expected]
+    other = world.client.get("/v1/deletions", headers=world.auth("other")).get_data(as_text=True)
+    assert not set(expected) & {json.loads(line)["pseudonym"] for line in other.splitlines()}
+    assert (
+        world.client.get("/v1/deletions?format=csv", headers=world.auth("acme-buyers-only")).status_code
+        == 403
+    )
+
+
 def add_consenting(world, visitors, cinemas=range(1, 10), region="FR-IDF", partner="acme"):
     from tests.segments.helpers import event
 
@@ -419,3 +446,31 @@ def test_export_records_are_kept_for_the_window_and_no_export_outlives_them(worl
     assert kept() > 0
     dropped = drop_old_snapshots(world.wh, TODAY + timedelta(days=21), 400, 20)
     assert f"export_lists:{TODAY}" in dropped and kept() == 0
+
+
+def test_only_credible_members_are_exported(warehouse, tmp_path):
+    """Seen on one day only, a member may be a crafted identifier: it is never exported, and every
+    guard counts exactly the people a list holds."""
+    from tests.partners.conftest import make_world
+    from tests.segments.helpers import event
+
+    world = make_world(
+        warehouse, tmp_path, GuardPolicy(k=50, min_cinemas=3, max_cinema_share=0.5, credible_days=2)
+    )
+    twice = [f"p1.twice{i:03d}" for i in range(80)]
+    world.wh.insert_events(
+        [
+            event(v, 1 + i % 9, days_ago=d, purposes="measure,pool,partner:acme")
+            for i, v in enumerate(twice)
+            for d in (1, 2)
+        ],
+        "credible",
+    )
+    world.clock.now += timedelta(seconds=1)
+    world.builder.build()
+    r = create(world, "acme")
+    assert r.status_code == 201, r.get_json()
+    key = world.partner_keys["acme"]
+    assert set(all_members(world, "acme", r.get_json()["export"]["export_id"])) == {
+        partner_pseudonym(key, v) for v in twice
+    }

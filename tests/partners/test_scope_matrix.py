@@ -60,6 +60,11 @@ def calls(rule: str, exports: dict[str, tuple[str, str, str]]) -> list[tuple[str
             )
             for eid, (_, p, s) in exports.items()
         ]
+    if rule == "/v1/deletions":  # the partner's duty to delete is partner-wide: any key, its formats
+        return [
+            ("GET", f"{rule}?format={fmt}", None, lambda who, fmt=fmt: 200 if fmt in KEYS[who][2] else 403)
+            for fmt in ("jsonl", "csv")
+        ]
     if rule == "/v1/exports/<export_id>/<kind>":
         out = []
         for eid, (_, p, s) in exports.items():
