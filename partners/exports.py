@@ -261,6 +261,11 @@ class ExportService:
             raise ExportRefused(404, "unknown_export", "no such export")
         if record.expires_at <= self.clock():
             raise ExportRefused(410, "expired", f"this export expired at {record.expires_at.isoformat()}")
+        current = self.partner_key(partner.slug).version
+        if record.withdrawn_at is None and record.key_version != current:
+            # the partner's key rotated since: withdrawn now, not only at the partner's next export
+            self.store.withdraw_exports(partner.slug, current, self.clock())
+            record = self.store.export(export_id) or record
         if record.withdrawn_at is not None or record.key_version is None:
             raise ExportRefused(
                 410, "withdrawn", "this export was withdrawn: your pseudonyms changed; make a new export"

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 
@@ -56,3 +62,33 @@ class HitClient:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def cli(data_dir: Path, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "artaud.cli", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout
+
+
+def call(url: str, token: str = "", body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    req = urllib.request.Request(
+        url,
+        data=None if body is None else json.dumps(body).encode(),
+        method="POST" if body is not None else "GET",
+    )
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            text = r.read().decode()
+            return r.status, [json.loads(line) for line in text.splitlines()] if "ndjson" in r.headers[
+                "Content-Type"
+            ] else json.loads(text)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode())

@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -24,41 +19,11 @@ from config.keyring import KeyRing
 from partners.pseudonyms import partner_pseudonym
 from simulator.run import SimConfig, simulate
 from testing.app_process import ArtaudProcess
-from tests.integration.client import HitClient
+from tests.integration.client import HitClient, call, cli
 from tests.sync_frames import handed
 from warehouse.backend import ChdbWarehouse
 
 pytestmark = pytest.mark.slow
-
-
-def cli(data_dir: Path, *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "artaud.cli", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return out.stdout
-
-
-def call(url: str, token: str = "", body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    req = urllib.request.Request(
-        url,
-        data=None if body is None else json.dumps(body).encode(),
-        method="POST" if body is not None else "GET",
-    )
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            text = r.read().decode()
-            return r.status, [json.loads(line) for line in text.splitlines()] if "ndjson" in r.headers[
-                "Content-Type"
-            ] else json.loads(text)
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read().decode())
 
 
 def members(svc: ArtaudProcess, token: str, export_id: str, kind: str) -> set[str]:

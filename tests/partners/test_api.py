@@ -411,6 +411,10 @@ def test_a_partner_key_rotation_withdraws_the_old_lists_and_the_next_delta_drops
     first = create(world, "acme").get_json()
     old_list = all_members(world, "acme", first["export"]["export_id"])
     world.rotate("acme")
+    # withdrawn at once, before any new export: served again it would pair nothing, but it is no
+    # longer the partner's list (their pseudonyms changed)
+    r = world.client.get(f"/v1/exports/{first['export']['export_id']}", headers=world.auth("acme"))
+    assert r.status_code == 410 and r.get_json()["error"] == "withdrawn"
     later(world, 1)
     second = create(world, "acme").get_json()["export"]
     assert second["replaces_previous"] and second["partner_key_version"] == 2
