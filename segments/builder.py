@@ -70,7 +70,8 @@ class BuildReport:
 
 
 def new_build_id(now: datetime) -> str:
-    return "b" + now.strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
+    # to the microsecond, so that of two builds in one second the later one sorts last (`latest`)
+    return "b" + now.strftime("%Y%m%d%H%M%S%f") + secrets.token_hex(2)
 
 
 class SegmentBuilder:
@@ -113,9 +114,10 @@ class SegmentBuilder:
         if unknown:
             raise InvalidSegments([f"{u}: no such segment" for u in unknown])
         self.check_versions()
-        now = self.clock().replace(microsecond=0)
+        instant = self.clock()
+        now = instant.replace(microsecond=0)
         today: date = now.date()
-        build_id = new_build_id(now)
+        build_id = new_build_id(instant)
         db = self.wh.database
         cinemas = list(self.cinemas())
         lay = layout(chosen, cinemas)

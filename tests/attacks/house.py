@@ -79,11 +79,11 @@ class House:
         film: Film | None = None,
         at: int | None = None,
         ids: dict[int, str] | None = None,
-        ip: str | None = None,
+        ip: str | dict[int, str] | None = None,
         consent: str | None = None,
     ) -> tuple[int, int]:
-        """Each visitor's page view (and film page view) at its home cinema (or cinema `at`).
-        Returns (accepted, refused)."""
+        """Each visitor's page view (and film page view) at its home cinema (or cinema `at`), from its
+        own network (or `ip`: one address for all, or one per visitor). Returns (accepted, refused)."""
         client = HitClient(self.svc.url)
         ok = refused = 0
         last = ""
@@ -112,7 +112,9 @@ class House:
                     events,
                     visitor=(ids or {}).get(i, raw_id(i)),
                     consent=consent or consent_of(i),
-                    headers={"X-Forwarded-For": ip or ip_of(i)},
+                    headers={
+                        "X-Forwarded-For": ip.get(i, ip_of(i)) if isinstance(ip, dict) else ip or ip_of(i)
+                    },
                 )
                 ok, refused = (ok + 1, refused) if status == 204 else (ok, refused + 1)
         finally:
@@ -180,7 +182,9 @@ class House:
     def ring(self) -> KeyRing:
         return KeyRing(self.data / "secrets")
 
-    def who(self, partner: str, version: int | None = None, pooled_version: int | None = None) -> dict[str, int]:
+    def who(
+        self, partner: str, version: int | None = None, pooled_version: int | None = None
+    ) -> dict[str, int]:
         """partner pseudonym -> visitor number, under the given key versions (default: current)."""
         ring = self.ring()
         pk = ring.get("pooled-visitor", pooled_version) if pooled_version else ring.current("pooled-visitor")
@@ -214,7 +218,17 @@ def open_house(root: Path) -> House:
         )
     tokens: dict[str, list[str]] = {}
     for slug in PARTNERS:
-        cli(data, "partners", "add", "--slug", slug, "--name", slug.replace("-", " ").title(), "--rate-per-minute", "100000")
+        cli(
+            data,
+            "partners",
+            "add",
+            "--slug",
+            slug,
+            "--name",
+            slug.replace("-", " ").title(),
+            "--rate-per-minute",
+            "100000",
+        )
         tokens[slug] = [cli(data, "partners", "key", "--slug", slug).splitlines()[1] for _ in range(2)]
     yesterday = ArtaudProcess(data, extra_env={**ENV, **shifted_env(-1)}).start()
     try:

@@ -77,7 +77,9 @@ def test_a_partner_key_rotation_withdraws_the_old_list_and_the_next_delta_drops_
     # both manifests verify with the published key, the old one as the partner received it
     status, key = house.get("demo-agency", "/v1/signing-key")
     public = Ed25519PublicKey.from_public_bytes(base64.b64decode(key["public_key"]))
-    assert verify(first["export"], first["signature"], public) and verify(manifest, second["signature"], public)
+    assert verify(first["export"], first["signature"], public) and verify(
+        manifest, second["signature"], public
+    )
     # joining the old and the new list: the same people, in orders that share nothing
     new_who = house.who("demo-agency")
     by_person = {i: p for p, i in new_who.items()}

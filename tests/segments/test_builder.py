@@ -323,3 +323,19 @@ def test_during_a_rotation_a_person_counts_once_under_both_key_versions(wh):
         f"SELECT cinemas FROM {wh.database}.segment_members WHERE build_id = '{later.build_id}' AND visitor = 'p2.after'"
     )
     assert sorted(cinemas) == [3, 4]
+
+
+def test_of_two_builds_in_one_second_the_later_is_the_latest(wh):
+    instants = iter(NOW.replace(microsecond=m) for m in range(1000, 21_000, 1000))
+    for _ in range(10):  # the build id's random part once broke such ties either way
+        b = SegmentBuilder(
+            wh,
+            lambda: CINEMAS,
+            load_segments(),
+            GuardPolicy(credible_days=1),
+            clock=lambda: next(instants),
+            noise=EXACT,
+        )
+        b.build(only=["art-et-essai"])
+        second = b.build(only=["art-et-essai"])
+        assert {e.key: e.build_id for e in latest(wh)}["art-et-essai"] == second.build_id
