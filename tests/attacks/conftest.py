@@ -14,8 +14,8 @@ FIGURES: list[tuple[str, str, str]] = []
 
 
 @pytest.fixture(scope="module")
-def house(tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
-    h = open_house(tmp_path_factory.mktemp("house"))
+def house(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[House]:
+    h = open_house(tmp_path_factory.mktemp("house"), getattr(request.module, "HOUSE_ENV", {}))
     try:
         yield h
     finally:

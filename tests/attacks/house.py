@@ -196,9 +196,10 @@ class House:
         self.figures.append((attack, before, now))
 
 
-def open_house(root: Path) -> House:
+def open_house(root: Path, env: dict[str, str] | None = None) -> House:
     """Yesterday: six cinemas, two partners, a thousand visitors' page views; today: the same people
-    come back (so they are credible members), on the real clock."""
+    come back (so they are credible members), on the real clock. `env`: settings of this house."""
+    settings = {**ENV, **(env or {})}
     data = root / "data"
     for cnc, category, labels in CINEMAS:
         cli(
@@ -230,7 +231,7 @@ def open_house(root: Path) -> House:
             "100000",
         )
         tokens[slug] = [cli(data, "partners", "key", "--slug", slug).splitlines()[1] for _ in range(2)]
-    yesterday = ArtaudProcess(data, extra_env={**ENV, **shifted_env(-1)}).start()
+    yesterday = ArtaudProcess(data, extra_env={**settings, **shifted_env(-1)}).start()
     try:
         sites = sorted(yesterday.sites(), key=lambda s: str(s["cnc_id"]))
         house = House(data, yesterday, sites, tokens)
@@ -238,7 +239,7 @@ def open_house(root: Path) -> House:
         assert (accepted, refused) == (VISITORS, 0)
     finally:
         assert yesterday.stop() == 0
-    today = ArtaudProcess(data, extra_env=ENV).start()
+    today = ArtaudProcess(data, extra_env=settings).start()
     house.svc = today
     accepted, refused = house.visit(list(range(VISITORS)))
     assert (accepted, refused) == (VISITORS, 0)
