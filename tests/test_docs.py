@@ -81,3 +81,19 @@ def test_the_code_the_segments_doc_names_exists():
     assert {"table_sql", "shared_pass_sqls", "split_pass_sqls", "members_sql", "VISITOR_KEY"} <= named
     for name in named:
         assert hasattr(segments.visitor_table, name) or hasattr(segments.rules, name), name
+
+
+def test_every_test_the_docs_cite_exists():
+    """The privacy model and the threat model point each rule at a test: a renamed or deleted test
+    breaks the doc, not silently."""
+    cited = 0
+    for doc in sorted((ROOT / "docs").glob("*.md")):
+        for path, name in re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", doc.read_text()):
+            source = ROOT / path
+            assert source.exists(), f"{doc.name}: {path}"
+            assert re.search(rf"^def {name}\(", source.read_text(), flags=re.M), f"{doc.name}: {path}::{name}"
+            cited += 1
+    assert cited >= 40
+    model = (ROOT / "docs" / "privacy-model.md").read_text()
+    for row in re.findall(r"^\| (?!Rule|---)(.+) \| (.*) \|$", model, flags=re.M):
+        assert "tests/" in row[1], f"privacy-model.md: a rule without its test: {row[0]}"
