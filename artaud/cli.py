@@ -6,7 +6,10 @@ import argparse
 import logging
 import os
 import sys
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from config.settings import Settings, SettingsError, load
 
@@ -205,6 +208,26 @@ def cmd_segments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key_expiry(value: str | None) -> datetime | None:
+    """`--expires`: None, a number of days from now, or a date (the end of that day in Paris)."""
+    from controlplane.partner_store import PartnerError
+
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        days = int(value)
+        if not 1 <= days <= 3650:
+            raise PartnerError("expires: 1 to 3650 days")
+        return datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise PartnerError("expires: a date YYYY-MM-DD or a number of days") from None
+    end = datetime.combine(day + timedelta(days=1), time_of_day(0), tzinfo=ZoneInfo("Europe/Paris"))
+    return end.astimezone(UTC)
+
+
 def cmd_partners(args: argparse.Namespace) -> int:
     """Partner accounts, their API keys (shown once) and the audit log of their calls."""
     from artaud import wiring
@@ -235,9 +258,12 @@ def cmd_partners(args: argparse.Namespace) -> int:
             k = new_key()
             segments = tuple(x.strip() for x in args.segments.split(",") if x.strip())
             formats = tuple(x.strip() for x in args.formats.split(",") if x.strip())
-            store.add_key(args.slug, k.prefix, k.secret_hash, segments, formats)
+            expires = _key_expiry(args.expires)
+            store.add_key(args.slug, k.prefix, k.secret_hash, segments, formats, expires)
+            until = f"; expires {expires.isoformat()}" if expires else ""
             print(
-                f"key {k.prefix} for {args.slug} (segments {','.join(segments)}; formats {','.join(formats)}):"
+                f"key {k.prefix} for {args.slug} (segments {','.join(segments)}; "
+                f"formats {','.join(formats)}{until}):"
             )
             print(k.token)
             print("Give it to the partner now: it is not stored and cannot be shown again.", file=sys.stderr)
@@ -373,7 +399,11 @@ def build_parser() -> argparse.ArgumentParser:
     pk = par_sub.add_parser("key", help="create an API key (printed once)")
     pk.add_argument("--slug", required=True)
     pk.add_argument("--segments", default="*", help="segment ids, comma-separated, or *")
-    pk.add_argument("--formats", default="csv,jsonl")
+    pk.add_argument("--formats", default="csv,json,jsonl")
+    pk.add_argument(
+        "--expires",
+        help="when the key stops working: a date (YYYY-MM-DD, end of that day in Paris) or a number of days",
+    )
     ps = par_sub.add_parser("sync", help="register the partner's ID sync URL (or --clear it)")
     ps.add_argument("--slug", required=True)
     how = ps.add_mutually_exclusive_group(required=True)

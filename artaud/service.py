@@ -27,6 +27,7 @@ from collector.snippet import snippet
 from config.settings import Settings
 from controlplane.partner_store import PartnerStore
 from controlplane.store import ControlPlane
+from partners.activation import Activation
 from partners.api import create_partner_api
 from segments.definitions import InvalidSegments, load_segments
 from spool.drain import DrainLoop
@@ -116,13 +117,10 @@ class Supervisor:
         s = self.settings
         if s.partners.port == 0:
             return None
-        titles = {d.id: d.title for d in wiring.segment_definitions(s)}
-        app = create_partner_api(
-            PartnerStore(cp.engine),
-            wiring.export_service(s, wh, cp),
-            lambda: titles,
-            sda_name=s.partners.sda_name,
+        activation = Activation(
+            wiring.segment_definitions(s), s.partners.seller_domain, s.partners.segtax or None
         )
+        app = create_partner_api(PartnerStore(cp.engine), wiring.export_service(s, wh, cp), activation)
         return serve(s.partners.host, s.partners.port, app, "partners")
 
     def metrics(self) -> Any:

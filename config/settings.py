@@ -149,7 +149,12 @@ class Segments(_Section):
 class Partners(_Section):
     host: str = Field(min_length=1)
     port: int = Field(ge=0, le=65535)
-    sda_name: str = Field(min_length=1, max_length=200)
+    # the seller's domain in IAB Seller Defined Audiences descriptors ("": none are given)
+    seller_domain: str = Field(
+        max_length=253, pattern=r"^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+    )
+    # artaud's vendor-specific taxonomy number, as registered with the IAB Tech Lab (0: none yet)
+    segtax: int = Field(ge=0, le=100_000)
     window_days: int = Field(ge=1, le=366)
 
 

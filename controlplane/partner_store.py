@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from controlplane import schema
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-FORMATS = frozenset({"csv", "jsonl"})
+FORMATS = frozenset({"csv", "json", "jsonl"})
 
 
 class PartnerError(ValueError):
@@ -38,6 +38,15 @@ class ApiKey:
     formats: tuple[str, ...]
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None  # None: until revoked
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+    def allows_format(self, fmt: str) -> bool:
+        # a JSON page holds what the same JSON lines hold: a key scoped to one reads the other
+        json_family = {"json", "jsonl"}
+        return fmt in self.formats or (fmt in json_family and bool(json_family & set(self.formats)))
 
     def allows_segment(self, segment_key: str) -> bool:
         return "*" in self.segments or segment_key.split("/", 1)[0] in self.segments
@@ -155,10 +164,15 @@ class PartnerStore:
                 conn.execute(t.insert().values(partner_slug=slug, url=url, updated_at=datetime.now(UTC)))
 
     def sync_url(self, slug: str) -> str | None:
+        registered = self.sync_registration(slug)
+        return None if registered is None else registered[0]
+
+    def sync_registration(self, slug: str) -> tuple[str, datetime] | None:
+        """The partner's sync URL and when it was registered, or None."""
         t = schema.partner_sync
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.c.url).where(t.c.partner_slug == slug)).first()
-        return None if row is None else str(row[0])
+            row = conn.execute(select(t.c.url, t.c.updated_at).where(t.c.partner_slug == slug)).first()
+        return None if row is None else (str(row[0]), _utc(row[1]) or datetime.now(UTC))
 
     def sync_urls(self) -> list[tuple[str, str]]:
         """(partner, sync URL) of the active partners (a suspended partner gets no sync)."""
@@ -174,10 +188,18 @@ class PartnerStore:
 
     # -- API keys -----------------------------------------------------------------
     def add_key(
-        self, slug: str, prefix: str, secret_hash: str, segments: tuple[str, ...], formats: tuple[str, ...]
+        self,
+        slug: str,
+        prefix: str,
+        secret_hash: str,
+        segments: tuple[str, ...],
+        formats: tuple[str, ...],
+        expires_at: datetime | None = None,
     ) -> None:
         if self.get(slug) is None:
             raise PartnerError(f"no partner {slug!r}")
+        if expires_at is not None and (expires_at.tzinfo is None or expires_at <= datetime.now(UTC)):
+            raise PartnerError("expires: a moment in the future, with its time zone")
         if not segments:
             raise PartnerError("segments: at least one segment id, or *")
         bad = sorted(set(formats) - FORMATS)
@@ -193,6 +215,7 @@ class PartnerStore:
                     formats=",".join(formats),
                     created_at=datetime.now(UTC),
                     revoked_at=None,
+                    expires_at=expires_at,
                 )
             )
 
@@ -210,6 +233,7 @@ class PartnerStore:
             formats=tuple(f for f in row.formats.split(",") if f),
             created_at=_utc(row.created_at) or datetime.now(UTC),
             revoked_at=_utc(row.revoked_at),
+            expires_at=_utc(row.expires_at),
         )
 
     def keys(self, slug: str) -> list[ApiKey]:

@@ -1,9 +1,11 @@
 """The partners' pull API (versioned under /v1, described by /v1/openapi.json).
 
 Every call is authenticated by a partner API key (`Authorization: Bearer pk_…`), rate limited per
-key, checked against the key's scopes (segments, formats), and written to the audit log, refused or
-not. Errors are JSON `{"error": code, "message": text}`; nothing about another partner's exports is
-revealed (their ids answer "not found").
+key (the IETF `RateLimit` fields on every answer), checked against the key's scopes (segments,
+formats) and expiry, and written to the audit log, refused or not. Errors are JSON
+`{"error": code, "message": text}` from the closed set of partners/disclosure.py, which decides
+everything a partner may learn; nothing about another partner's exports is revealed (their ids
+answer "not found").
 """
 
 from __future__ import annotations
@@ -11,42 +13,33 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from flask import Flask, Response, g, request
 
 from controlplane.partner_store import ApiKey, Partner, PartnerStore
+from partners import disclosure
+from partners import formats as fmts
 from partners import keys as apikeys
+from partners.activation import Activation
 from partners.cursor import BadCursor
 from partners.exports import MAX_PAGE, ExportRefused, ExportService, manifest_of
 from partners.manifest import public_pem
 from partners.openapi import openapi
 from partners.ratelimit import RateLimiter
+from partners.sync import SyncUrlError, check_sync_url
 from warehouse.backend import WarehouseError
 
-KINDS = {"members": "members", "added": "added", "removed": "removed"}
-# what a partner is told of a refusal: never a count, a share or a cinema (the exact figures are for
-# the SCARE's staff, in the console and the logs)
-PARTNER_MESSAGES = {
-    "out_of_scope": "this key may not export this segment",
-    "unknown_segment": "no such segment",
-    "unknown_export": "no such export",
-    "not_published": "this segment is not published: it does not pass the privacy guards",
-    "below_k": "too few members consent to sharing with you: this segment cannot be exported to you now",
-    "too_few_cinemas": "your members of this segment come from too few cinemas",
-    "dominated": "your members of this segment come mostly from one cinema",
-    "differencing": "too few members are new since what you received: try again after the next build",
-    "overlap": "this list and one of your live lists of another segment differ by too few members",
-    "expired": "this export has expired: make a new one",
-    "withdrawn": "this export was withdrawn (your pseudonyms changed): make a new one",
-}
+KINDS = ("members", "added", "removed")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 ANONYMOUS_AUDIT_PER_MINUTE = 60
+PUBLIC = ("/v1/openapi.json", "/v1/signing-key")
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps({"error": code, "message": message}, ensure_ascii=False)
+def problem(code: str, hint: str = "", headers: dict[str, str] | None = None) -> Response:
+    status, body = disclosure.error_body(code, hint)
     return Response(body, status=status, mimetype="application/json", headers=headers or {})
 
 
@@ -54,19 +47,21 @@ def _json(doc: object, status: int = 200) -> Response:
     return Response(json.dumps(doc, ensure_ascii=False), status=status, mimetype="application/json")
 
 
-def sda_user_data(name: str, iab: tuple[int, ...] | list[int]) -> list[dict[str, Any]]:
-    """IAB Seller Defined Audiences: OpenRTB `user.data` with the Audience Taxonomy (segtax 4) ids."""
-    if not iab:
-        return []
-    return [{"name": name, "ext": {"segtax": 4}, "segment": [{"id": str(i)} for i in iab]}]
+def utc_iso(value: datetime | str) -> str:
+    """A moment as ISO 8601 with its offset (the warehouse keeps UTC without one)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
 
 
 def create_partner_api(
     store: PartnerStore,
     exports: ExportService,
-    titles: Callable[[], dict[str, str]] = dict,
+    activation: Activation,
     limiter_for: Callable[[int], RateLimiter] | None = None,
-    sda_name: str = "scare.example",
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Flask:
     app = Flask("artaud.partners")
     limiters: dict[int, RateLimiter] = {}
@@ -82,36 +77,38 @@ def create_partner_api(
 
     @app.before_request
     def authenticate() -> Response | None:
-        g.partner, g.key = None, None
-        if request.path in ("/v1/openapi.json", "/v1/signing-key"):
+        g.partner, g.key, g.quota = None, None, None
+        if request.path in PUBLIC:
             return None
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.startswith("Bearer ") else ""
         prefix = apikeys.prefix_of(token) if token else None
         challenge = {"WWW-Authenticate": 'Bearer realm="artaud partners"'}
         if not token:
-            return _error(401, "no_key", "send your API key as 'Authorization: Bearer pk_…'", challenge)
+            return problem("no_key", headers=challenge)
         key = store.key(prefix) if prefix else None
         if key is None or not apikeys.matches(token, key.secret_hash):
-            return _error(401, "bad_key", "this API key is not valid", challenge)
+            return problem("bad_key", headers=challenge)
         g.key = key
         if key.revoked_at is not None:
-            return _error(401, "revoked_key", "this API key was revoked", challenge)
+            return problem("revoked_key", headers=challenge)
+        if key.expired(clock()):
+            return problem("expired_key", headers=challenge)
         partner = store.get(key.partner_slug)
         if partner is None or partner.status != "active":
-            return _error(403, "partner_suspended", "this partner account is suspended")
+            return problem("partner_suspended")
         g.partner = partner
-        wait = limiter(partner.rate_per_minute).take(key.prefix)
-        if wait > 0:
-            return _error(
-                429,
-                "rate_limited",
-                f"too many calls: retry in {wait:.1f} s",
-                {"Retry-After": str(int(wait) + 1)},
-            )
+        g.quota = limiter(partner.rate_per_minute).check(key.prefix)
+        if g.quota.wait > 0:
+            return problem("rate_limited")
         return None
 
     @app.after_request
+    def finish(response: Response) -> Response:
+        if g.get("quota") is not None:
+            response.headers.update(g.quota.headers())
+        return audit(response)
+
     def audit(response: Response) -> Response:
         """One row per call: who (partner, key prefix), which route (its template, never the path as
         sent: a path is the caller's to write), the status and the error code. No client address."""
@@ -146,22 +143,41 @@ def create_partner_api(
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> Response:
-        return _error(404, "not_found", "no such resource")
+        return problem("not_found")
 
     @app.errorhandler(405)
-    def not_allowed(_: Exception) -> Response:
-        return _error(405, "method_not_allowed", "method not allowed here")
+    def not_allowed(exc: Exception) -> Response:
+        allowed = getattr(exc, "valid_methods", None) or []
+        return problem("method_not_allowed", headers={"Allow": ", ".join(sorted(allowed))} if allowed else {})
 
     @app.errorhandler(WarehouseError)
     def unavailable(_: WarehouseError) -> Response:
-        return _error(
-            503, "unavailable", "the audience store is unavailable: retry later", {"Retry-After": "30"}
-        )
+        return problem("unavailable", headers={"Retry-After": "30"})
 
     @app.errorhandler(ExportRefused)
     def refused(exc: ExportRefused) -> Response:
-        # the partner gets the code and a message without any figure (docs/partners.md)
-        return _error(exc.status, exc.code, PARTNER_MESSAGES.get(exc.code, exc.code))
+        # the partner gets the code and its fixed message; `exc.detail` (exact figures) is the staff's
+        return problem(exc.code)
+
+    def list_format(allowed: tuple[str, ...] = fmts.FORMATS) -> str | Response:
+        try:
+            fmt = fmts.choose(request.args.get("format"), request.headers.get("Accept"))
+        except fmts.NotAcceptable:
+            return problem("not_acceptable", f"serve one of {', '.join(fmts.MEDIA.values())}")
+        except ValueError:
+            return problem("bad_request", f"format: one of {', '.join(allowed)}")
+        if fmt not in allowed:
+            return problem("bad_request", f"format: one of {', '.join(allowed)}")
+        if not g.key.allows_format(fmt):
+            return problem("format_out_of_scope")
+        return fmt
+
+    def list_response(chunks: Iterator[bytes], fmt: str, headers: dict[str, str]) -> Response:
+        headers = {**headers, "Cache-Control": "no-store", "Vary": "Accept, Accept-Encoding"}
+        if fmts.wants_gzip(request.headers.get("Accept-Encoding")):
+            chunks = fmts.gzipped(chunks)
+            headers["Content-Encoding"] = "gzip"
+        return Response(chunks, mimetype=fmts.MEDIA[fmt], headers=headers)
 
     @app.get("/v1/openapi.json")
     def spec() -> Response:
@@ -182,30 +198,26 @@ def create_partner_api(
 
     @app.get("/v1/segments")
     def segments() -> Response:
-        names = titles()
-        return _json(
-            [
+        out: list[dict[str, Any]] = []
+        for entry, size in exports.listing(g.partner, g.key):
+            out.append(
                 {
-                    "segment": e.key,
-                    "title": names.get(e.segment_id, e.segment_id),
-                    "version": e.segment_version,
-                    "size": e.published_size,
+                    **activation.describe(entry.key),
+                    "version": entry.segment_version,
+                    "size": size,
                     "size_is_noisy": True,
-                    "built_at": e.built_at,
-                    "iab_audience_taxonomy": list(exports.iab(e.segment_id)),
-                    "sda_user_data": sda_user_data(sda_name, exports.iab(e.segment_id)),
+                    "built_at": utc_iso(entry.built_at),
                 }
-                for e in exports.segments(g.key)
-            ]
-        )
+            )
+        return _json(out)
 
     @app.post("/v1/exports")
     def create_export() -> Response:
         doc = request.get_json(silent=True)
         if not isinstance(doc, dict) or not isinstance(doc.get("segment"), str) or not doc["segment"]:
-            return _error(400, "bad_request", 'send {"segment": "<segment key>"} as JSON')
+            return problem("bad_request", 'send {"segment": "<segment key>"} as JSON')
         if len(doc["segment"]) > 220:
-            return _error(400, "bad_request", "segment: at most 220 characters")
+            return problem("bad_request", "segment: at most 220 characters")
         record = exports.create(g.partner, g.key, doc["segment"])
         return _json({"export": manifest_of(record), "signature": record.signature}, 201)
 
@@ -216,56 +228,63 @@ def create_partner_api(
 
     @app.get("/v1/deletions")
     def deletions() -> Response:
-        fmt = request.args.get("format", "jsonl")
-        if fmt not in ("csv", "jsonl"):
-            return _error(400, "bad_request", "format: csv or jsonl")
-        if fmt not in g.key.formats:
-            return _error(403, "format_out_of_scope", f"this key may not download {fmt}")
-        rows = exports.deletions(g.partner)
-        body = "".join(p + "\n" if fmt == "csv" else '{"pseudonym":"' + p + '"}\n' for p in rows)
-        mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
-        return Response(
-            ("pseudonym\n" if fmt == "csv" else "") + body,
-            mimetype=mimetype,
-            headers={"Cache-Control": "no-store"},
-        )
+        fmt = list_format()
+        if isinstance(fmt, Response):
+            return fmt
+        return list_response(fmts.render(fmt, exports.deletions(g.partner)), fmt, {})
 
     @app.get("/v1/exports/<export_id>/<kind>")
     def export_members(export_id: str, kind: str) -> Response:
         if kind not in KINDS:
-            return _error(404, "not_found", "no such resource")
-        fmt = request.args.get("format", "jsonl")
-        if fmt not in ("csv", "jsonl"):
-            return _error(400, "bad_request", "format: csv or jsonl")
-        if fmt not in g.key.formats:
-            return _error(403, "format_out_of_scope", f"this key may not download {fmt}")
+            return problem("not_found")
+        fmt = list_format()
+        if isinstance(fmt, Response):
+            return fmt
         try:
             limit = int(request.args.get("limit", "10000"))
         except ValueError:
             limit = 0
         if not 1 <= limit <= MAX_PAGE:
-            return _error(400, "bad_request", f"limit: an integer from 1 to {MAX_PAGE}")
+            return problem("bad_request", f"limit: an integer from 1 to {MAX_PAGE}")
         record = exports.get(g.partner, g.key, export_id)
         try:
             rows, next_cursor = exports.page(record, kind, request.args.get("cursor") or None, limit)
-        except BadCursor as exc:
-            return _error(400, "bad_cursor", str(exc).split(": ", 1)[-1])
-
-        def body() -> Iterator[bytes]:
-            buf: list[str] = ["pseudonym\n"] if fmt == "csv" else []
-            for p in rows:
-                buf.append(p + "\n" if fmt == "csv" else '{"pseudonym":"' + p + '"}\n')
-                if len(buf) >= 5000:
-                    yield "".join(buf).encode()
-                    buf = []
-            if buf:
-                yield "".join(buf).encode()
-
-        headers = {"X-Export-Id": record.id, "Cache-Control": "no-store"}
+        except BadCursor:
+            return problem("bad_cursor")
+        headers = {"X-Export-Id": record.id}
         if next_cursor:
             headers["X-Next-Cursor"] = next_cursor
             headers["Link"] = f'<{request.path}?format={fmt}&limit={limit}&cursor={next_cursor}>; rel="next"'
-        mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
-        return Response(body(), mimetype=mimetype, headers=headers)
+        return list_response(fmts.render(fmt, rows, next_cursor), fmt, headers)
+
+    @app.get("/v1/sync")
+    def get_sync() -> Response:
+        return _json(sync_state(g.partner))
+
+    @app.put("/v1/sync")
+    def put_sync() -> Response:
+        doc = request.get_json(silent=True)
+        if not isinstance(doc, dict) or not isinstance(doc.get("url"), str):
+            return problem("bad_request", 'send {"url": "https://…{xid}…"} as JSON')
+        try:
+            url = check_sync_url(doc["url"])
+        except SyncUrlError as exc:  # about the caller's own URL: every problem, at once
+            return problem("bad_sync_url", str(exc).removeprefix("sync URL: "))
+        store.set_sync_url(g.partner.slug, url)
+        return _json(sync_state(g.partner))
+
+    @app.delete("/v1/sync")
+    def delete_sync() -> Response:
+        store.set_sync_url(g.partner.slug, None)
+        return Response(status=204)
+
+    def sync_state(partner: Partner) -> dict[str, Any]:
+        registered = store.sync_registration(partner.slug)
+        return {
+            "url": registered[0] if registered else None,
+            "registered_at": utc_iso(registered[1]) if registered else None,
+            # the collector calls it for visitors who consent to this partner, while the account is active
+            "active": registered is not None and partner.status == "active",
+        }
 
     return app

@@ -90,6 +90,10 @@ class ExportService:
     def segments(self, key: ApiKey) -> list[CatalogEntry]:
         return [e for e in latest(self.wh) if e.published and key.allows_segment(e.key)]
 
+    def listing(self, partner: Partner, key: ApiKey) -> list[tuple[CatalogEntry, int]]:
+        """The segments the partner sees, each with the size it may be told."""
+        return [(e, e.published_size) for e in self.segments(key)]
+
     def _consented(self, entry: CatalogEntry, slug: str) -> str:
         """SQL condition: credible members of the entry's build consenting to this partner, not
         suppressed since. Only credible members are exported (docs/threat-model.md, T4): a crafted

@@ -169,12 +169,12 @@ class House:
         return call(f"{self.svc.partners_url}{path}", self.tokens[partner][key])
 
     def listed(self, partner: str, export_id: str, kind: str = "members") -> list[str]:
-        status, rows = self.get(partner, f"/v1/exports/{export_id}/{kind}?limit=1000000")
+        status, rows = self.get(partner, f"/v1/exports/{export_id}/{kind}?format=jsonl&limit=1000000")
         assert status == 200, rows
         return [r["pseudonym"] for r in rows]
 
     def deletions(self, partner: str) -> set[str]:
-        status, rows = self.get(partner, "/v1/deletions")
+        status, rows = self.get(partner, "/v1/deletions?format=jsonl")
         assert status == 200, rows
         return {r["pseudonym"] for r in rows}
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 
 def members(svc: ArtaudProcess, token: str, export_id: str, kind: str) -> set[str]:
-    status, rows = call(f"{svc.partners_url}/v1/exports/{export_id}/{kind}?limit=1000000", token)
+    status, rows = call(f"{svc.partners_url}/v1/exports/{export_id}/{kind}?format=jsonl&limit=1000000", token)
     assert status == 200
     return {r["pseudonym"] for r in rows}
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from controlplane.partner_store import PartnerStore
 from controlplane.store import ControlPlane
+from partners.activation import Activation
 from partners.api import create_partner_api
 from partners.exports import ExportService, PartnerKey
 from partners.keys import new_key
@@ -134,8 +135,9 @@ def make_world(wh: Any, tmp_path: Any, policy: GuardPolicy, rate: int = 10_000) 
     app = create_partner_api(
         store,
         service,
-        lambda: {s.id: s.title for s in SEGMENTS},
+        Activation(SEGMENTS, seller_domain="scare-cinemas.fr"),
         limiter_for=lambda per_minute: RateLimiter(per_minute, burst=per_minute),
+        clock=clock,
     )
     return World(
         wh, store, service, builder, app.test_client(), keys, clock, signing, partner_keys, key_versions
@@ -151,3 +153,25 @@ def world(warehouse, tmp_path) -> Iterator[World]:
 
 def later(world: World, days: int) -> None:
     world.clock.now = world.clock.now + timedelta(days=days)
+
+
+def add_consenting(
+    world: World,
+    visitors: list[str],
+    cinemas: Any = range(1, 10),
+    region: str = "FR-IDF",
+    partner: str = "acme",
+) -> None:
+    """New pooled visitors consenting to `partner`, seen yesterday, then a build a second later."""
+    world.wh.insert_events(
+        [
+            {
+                **event(v, cinemas[i % len(cinemas)], days_ago=1, purposes=f"measure,pool,partner:{partner}"),
+                "region": region,
+            }
+            for i, v in enumerate(visitors)
+        ],
+        "added-" + visitors[0],
+    )
+    world.clock.now += timedelta(seconds=1)
+    world.builder.build()

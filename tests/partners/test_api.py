@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from partners.manifest import verify
 from partners.pseudonyms import partner_pseudonym
 from segments.guards import GuardPolicy
-from tests.partners.conftest import NOW, later
+from tests.partners.conftest import NOW, add_consenting, later
 from warehouse.erasure import erase
 
 ACME_ONLY = {f"p1.v{i:04d}" for i in range(0, 210)}  # consent covers acme
@@ -26,7 +26,10 @@ def create(world, who, segment="art-et-essai"):
 
 
 def lines(response):
+    """The pseudonyms of a list answer, JSON page (the default) or JSON lines."""
     text = response.get_data(as_text=True)
+    if response.mimetype == "application/json":
+        return [row["pseudonym"] for row in json.loads(text)["items"]]
     return [json.loads(line)["pseudonym"] for line in text.splitlines() if line]
 
 
@@ -245,36 +248,21 @@ def test_a_refused_export_does_not_hold_a_deletion_back(world):
     assert r.status_code == 409 and r.get_json()["error"] == "differencing"
     key = world.partner_keys["acme"]
     expected = sorted(partner_pseudonym(key, v) for v in gone)
-    got = world.client.get("/v1/deletions", headers=world.auth("acme"))
+    page = world.client.get("/v1/deletions", headers=world.auth("acme")).get_json()
+    assert page == {"items": [{"pseudonym": p} for p in expected], "next_cursor": None}
+    got = world.client.get("/v1/deletions?format=jsonl", headers=world.auth("acme"))
     assert got.status_code == 200 and got.headers["Content-Type"].startswith("application/x-ndjson")
     assert [json.loads(line) for line in got.get_data(as_text=True).splitlines()] == [
         {"pseudonym": p} for p in expected
     ]
     csv = world.client.get("/v1/deletions?format=csv", headers=world.auth("acme")).get_data(as_text=True)
     assert csv.splitlines() == ["pseudonym", *expected]
-    other = world.client.get("/v1/deletions", headers=world.auth("other")).get_data(as_text=True)
-    assert not set(expected) & {json.loads(line)["pseudonym"] for line in other.splitlines()}
+    other = world.client.get("/v1/deletions", headers=world.auth("other"))
+    assert not set(expected) & set(lines(other))
     assert (
         world.client.get("/v1/deletions?format=csv", headers=world.auth("acme-buyers-only")).status_code
         == 403
     )
-
-
-def add_consenting(world, visitors, cinemas=range(1, 10), region="FR-IDF", partner="acme"):
-    from tests.segments.helpers import event
-
-    world.wh.insert_events(
-        [
-            {
-                **event(v, cinemas[i % len(cinemas)], days_ago=1, purposes=f"measure,pool,partner:{partner}"),
-                "region": region,
-            }
-            for i, v in enumerate(visitors)
-        ],
-        "added-" + visitors[0],
-    )
-    world.clock.now += timedelta(seconds=1)
-    world.builder.build()
 
 
 def test_a_small_addition_to_what_the_partner_received_is_refused_without_a_figure(world):
@@ -345,7 +333,7 @@ def test_unknown_segments(world, segment, status, error):
 def test_segments_carry_seller_defined_audience_descriptors(world):
     segs = {s["segment"]: s for s in world.client.get("/v1/segments", headers=world.auth("acme")).get_json()}
     assert segs["art-et-essai"]["sda_user_data"] == [
-        {"name": "scare.example", "ext": {"segtax": 4}, "segment": [{"id": "477"}]}
+        {"name": "scare-cinemas.fr", "ext": {"segtax": 4}, "segment": [{"id": "477"}]}
     ]
     assert segs["acheteurs"]["iab_audience_taxonomy"] == [787] and segs["art-et-essai"]["size_is_noisy"]
 

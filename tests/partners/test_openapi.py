@@ -57,7 +57,9 @@ def test_the_api_conforms_to_its_openapi_document(world_app):
             ):
                 case.path_parameters["export_id"] = export_id  # also reach the existing export
             for who in ("acme", "none"):
-                case.headers = {**(case.headers or {}), **world.auth(who)}
+                # over WSGI nothing decompresses a gzip body as an HTTP client does: ask for none here
+                # (tests/partners/test_generated_client.py reads gzip over real HTTP)
+                case.headers = {**(case.headers or {}), **world.auth(who), "Accept-Encoding": "identity"}
                 if who == "none":
                     case.headers.pop("Authorization", None)
                 try:

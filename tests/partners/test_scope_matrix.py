@@ -24,6 +24,13 @@ def allows(who: str, segment: str) -> bool:
     return "*" in KEYS[who][1] or segment in KEYS[who][1]
 
 
+def reads(who: str, fmt: str) -> bool:
+    """A key reads its formats; one page of JSON holds what JSON lines hold, so a key scoped to
+    either reads both."""
+    formats = KEYS[who][2]
+    return fmt in formats or (fmt in {"json", "jsonl"} and bool({"json", "jsonl"} & formats))
+
+
 @pytest.fixture
 def exports(world: World) -> dict[str, tuple[str, str, str]]:
     """Exports made by each partner's keys: id -> (maker, partner, segment)."""
@@ -62,17 +69,25 @@ def calls(rule: str, exports: dict[str, tuple[str, str, str]]) -> list[tuple[str
         ]
     if rule == "/v1/deletions":  # the partner's duty to delete is partner-wide: any key, its formats
         return [
-            ("GET", f"{rule}?format={fmt}", None, lambda who, fmt=fmt: 200 if fmt in KEYS[who][2] else 403)
-            for fmt in ("jsonl", "csv")
+            ("GET", f"{rule}?format={fmt}", None, lambda who, fmt=fmt: 200 if reads(who, fmt) else 403)
+            for fmt in ("jsonl", "json", "csv")
+        ]
+    if rule == "/v1/sync":  # the partner's own registration, whichever of its keys calls
+        url = "https://sync.example/{xid}"
+        # each key's PUT is checked against the other partner's registration as it stood before
+        return [
+            ("PUT", rule, {"url": url}, lambda who: 200),
+            ("GET", rule, None, lambda who: 200),
+            ("DELETE", rule, None, lambda who: 204),
         ]
     if rule == "/v1/exports/<export_id>/<kind>":
         out = []
         for eid, (_, p, s) in exports.items():
             for kind in ("members", "added", "removed"):
-                for fmt in ("jsonl", "csv"):
+                for fmt in ("jsonl", "json", "csv"):
 
                     def expect(who: str, p: str = p, s: str = s, fmt: str = fmt) -> int:
-                        if fmt not in KEYS[who][2]:
+                        if not reads(who, fmt):
                             return 403
                         return 200 if KEYS[who][0] == p and allows(who, s) else 404
 
@@ -90,6 +105,7 @@ def test_every_route_every_scope_every_owner(world: World, exports) -> None:
     for rule in rules:
         for method, path, body, expect in calls(rule, exports):
             for who in KEYS:
+                before = {slug: world.store.sync_url(slug) for slug in ("acme", "other")}
                 r = world.client.open(path, method=method, json=body, headers=world.auth(who))
                 assert r.status_code == expect(who), (who, method, path, r.get_data(as_text=True)[:200])
                 checked += 1
@@ -98,4 +114,8 @@ def test_every_route_every_scope_every_owner(world: World, exports) -> None:
                 if path == "/v1/segments":
                     listed = {s["segment"].split("/", 1)[0] for s in r.get_json()}
                     assert all(allows(who, seg) for seg in listed), (who, listed)
-    assert checked >= 4 * (2 + 1 + 2 + 3 + 3 * 3 * 2)
+                if path == "/v1/sync" and method == "PUT":  # its own partner's, no one else's
+                    mine, theirs = KEYS[who][0], ({"acme", "other"} - {KEYS[who][0]}).pop()
+                    assert world.store.sync_url(mine) == body["url"]
+                    assert world.store.sync_url(theirs) == before[theirs]
+    assert checked >= 4 * (2 + 1 + 2 + 3 + 3 + 3 * 3 * 3)
