@@ -231,4 +231,8 @@ def segment_builder(settings: Settings, wh: Warehouse, cp: ControlPlane) -> Segm
             if c.id is not None
         ]
 
-    return SegmentBuilder(wh, cinemas, definitions, policy, noise=noise_policy(settings))
+    def partners() -> list[tuple[str, int]]:
+        """The active partners, each with its destination's minimum audience (their views)."""
+        return [(p.slug, p.min_audience) for p in PartnerStore(cp.engine).all() if p.status == "active"]
+
+    return SegmentBuilder(wh, cinemas, definitions, policy, noise=noise_policy(settings), partners=partners)

@@ -34,6 +34,7 @@ from partners.manifest import canonical, sign
 from partners.pseudonyms import NO_QUERY_LOG, pseudonym_sql
 from segments.catalog import CatalogEntry, latest
 from segments.guards import GuardPolicy, Refusal, SegmentStats, additions, overlap, refusals
+from segments.rules import exportable_sql
 from warehouse.backend import Warehouse
 from warehouse.loader import sql_str
 
@@ -91,19 +92,27 @@ class ExportService:
         return [e for e in latest(self.wh) if e.published and key.allows_segment(e.key)]
 
     def listing(self, partner: Partner, key: ApiKey) -> list[tuple[CatalogEntry, int]]:
-        """The segments the partner sees, each with the size it may be told."""
-        return [(e, e.published_size) for e in self.segments(key)]
+        """The segments the partner sees, each with the size it may be told: the published segments
+        in the key's scope whose latest build published this partner's view (segments/builder.py).
+        A segment it could not be told a size of is absent: it learns nothing of it."""
+        entries = {e.build_id + "\x1f" + e.key: e for e in self.segments(key)}
+        if not entries:
+            return []
+        builds = ", ".join(sql_str(b) for b in sorted({e.build_id for e in entries.values()}))
+        rows = self.wh.query(
+            f"SELECT build_id, segment_key, published_size FROM {self.wh.database}.partner_views "
+            f"WHERE partner_slug = {sql_str(partner.slug)} AND build_id IN ({builds}) AND published = 1"
+        )
+        sizes = {str(b) + "\x1f" + str(k): int(n) for b, k, n in rows}
+        return [
+            (e, sizes[ref]) for ref, e in sorted(entries.items(), key=lambda kv: kv[1].key) if ref in sizes
+        ]
 
     def _consented(self, entry: CatalogEntry, slug: str) -> str:
-        """SQL condition: credible members of the entry's build consenting to this partner, not
-        suppressed since. Only credible members are exported (docs/threat-model.md, T4): a crafted
-        identifier never reaches a partner, and every guard counts exactly the people in the list."""
-        db, b = self.wh.database, sql_str(entry.build_id)
-        return (
-            f"build_id = {b} AND segment_key = {sql_str(entry.key)} AND credible = 1 "
-            f"AND visitor IN (SELECT visitor FROM {db}.segment_visitors WHERE build_id = {b} "
-            f"AND has(splitByChar(',', purposes), {sql_str('partner:' + slug)})) "
-            f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions)"
+        """SQL condition: the members of the entry's key an export to this partner holds (the same
+        rows its listed size counted: segments/rules.py)."""
+        return f"segment_key = {sql_str(entry.key)} AND " + exportable_sql(
+            self.wh.database, entry.build_id, slug
         )
 
     def _list(self, export_ids: list[str], column: str = "visitor") -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from segments.definitions import InvalidSegments, Segment
 from segments.guards import GuardPolicy, SegmentStats, refusals
 from segments.release import WINDOW, NoisePolicy, Outcome, Release, decide, opendp_noise
-from segments.rules import CinemaInfo, contributions_sql
+from segments.rules import CinemaInfo, contributions_sql, partner_view_sql, worst_person_sql
 from segments.visitor_table import (
     collisions_sql,
     layout,
@@ -59,10 +59,23 @@ class BuiltSegment:
 
 
 @dataclass(frozen=True)
+class BuiltView:
+    """A partner's view of a published segment: the members an export to it would hold."""
+
+    key: str
+    partner: str
+    members: int  # exact: the SCARE's staff only
+    published: bool
+    published_size: int  # the size the partner is told; 0 when not published (not listed)
+    refusal: str
+
+
+@dataclass(frozen=True)
 class BuildReport:
     build_id: str
     built_at: datetime
     segments: tuple[BuiltSegment, ...] = field(default_factory=tuple)
+    views: tuple[BuiltView, ...] = field(default_factory=tuple)
 
     @property
     def published(self) -> list[BuiltSegment]:
@@ -84,8 +97,10 @@ class SegmentBuilder:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         noise: NoisePolicy | None = None,
         draw: Callable[[int], int] | None = None,
+        partners: Callable[[], Sequence[tuple[str, int]]] = tuple,
     ) -> None:
         self.wh = wh
+        self.partners = partners  # the active partners: (slug, their destination's minimum audience)
         self.cinemas = cinemas
         self.definitions = tuple(definitions)
         self.policy = policy
@@ -204,10 +219,91 @@ class SegmentBuilder:
                     refusal="; ".join(why) + ("; stale: privacy budget spent" if o.stale else ""),
                 )
             )
-        self._record_releases(build_id, now, [o for o in outcomes.values() if o.release is not None])
+        made = [o for o in outcomes.values() if o.release is not None]
+        self._record_releases(
+            build_id, now, made, lambda: self._worst_person(build_id, [o.key for o in made])
+        )
         self._record(build_id, now, built, by_id)
+        views = self._views(build_id, now, [b.key for b in built if b.published])
         say(steps, steps, f"done: {sum(b.published for b in built)} published of {len(built)}")
-        return BuildReport(build_id, now, tuple(built))
+        return BuildReport(build_id, now, tuple(built), tuple(views))
+
+    # -- each partner's view of the published segments ---------------------------------------------
+    def _views(self, build_id: str, now: datetime, keys: list[str]) -> list[BuiltView]:
+        """What each active partner may be told of each published segment: the members an export to
+        it would hold (rules.exportable_sql), under the same guards and released the same way as a
+        segment's size (key "<segment key>@<partner>": sticky, thresholded, within the budgets; this
+        build's segment releases are already spent). A view not published is not listed."""
+        partners = list(self.partners())
+        if not partners or not keys:
+            return []
+        db = self.wh.database
+        exact: dict[str, int] = {}
+        contrib: dict[str, dict[int, float]] = {}
+        of: dict[str, tuple[str, str, int]] = {}  # view key -> (segment key, partner, its minimum)
+        for slug, minimum in partners:
+            for key in keys:
+                view = f"{key}@{slug}"
+                exact[view], contrib[view], of[view] = 0, {}, (key, slug, minimum)
+            for key, cinema, share, firsts in self.wh.query(partner_view_sql(db, build_id, slug, keys)):
+                view = f"{key}@{slug}"
+                contrib[view][int(cinema)] = float(share)
+                exact[view] += int(firsts)
+        reasons = {v: refusals(SegmentStats(v, exact[v], contrib[v]), self.policy, of[v][2]) for v in exact}
+
+        def worst(views: list[str]) -> int:
+            return self._worst(build_id, [], [(of[v][0], of[v][1]) for v in views])
+
+        outcomes = decide(
+            exact=exact,
+            eligible={v: all(r.code == "below_k" for r in rs) for v, rs in reasons.items()},
+            history=self._releases(now),
+            person_spent=self._person_spent(now),
+            worst_person=worst,
+            policy=self.noise,
+            k=self.policy.k,
+            now=now,
+            noise=self._draw,
+        )
+        out = []
+        for o in outcomes:
+            key, slug, minimum = of[o.key]
+            floor = max(self.policy.k, minimum)  # the partner's own minimum binds its view too
+            published = o.published and exact[o.key] >= floor and o.size >= self.noise.threshold(floor)
+            why = [str(r) for r in reasons[o.key]]
+            if not published and not why:
+                why.append(f"below_threshold: the noisy size must reach {self.noise.threshold(floor)}")
+            out.append(
+                BuiltView(
+                    key,
+                    slug,
+                    exact[o.key],
+                    published,
+                    o.size if published else 0,
+                    "; ".join(why) + ("; stale: privacy budget spent" if o.stale else ""),
+                )
+            )
+        made = [o for o in outcomes if o.release is not None]
+        self._record_releases(build_id, now, made, lambda: worst([o.key for o in made]))
+        at = now.replace(tzinfo=None)
+        self.wh.insert_rows(
+            "partner_views",
+            (
+                "build_id",
+                "built_at",
+                "segment_key",
+                "partner_slug",
+                "members",
+                "published",
+                "published_size",
+                "refusal",
+            ),
+            [
+                (build_id, at, v.key, v.partner, v.members, int(v.published), v.published_size, v.refusal)
+                for v in out
+            ],
+        )
+        return out
 
     # -- the differentially private releases (segments/release.py) ----------------------------------
     def _draw(self, count: int) -> int:
@@ -238,16 +334,17 @@ class SegmentBuilder:
 
     def _worst_person(self, build_id: str, keys: list[str]) -> int:
         """How many of `keys` the member in the most of them is in (the worst-case person's count)."""
-        if not keys:
+        return self._worst(build_id, keys, [])
+
+    def _worst(self, build_id: str, keys: list[str], views: list[tuple[str, str]]) -> int:
+        if not keys and not views:
             return 0
-        [(worst,)] = self.wh.query(
-            f"SELECT max(n) FROM (SELECT count() AS n FROM {self.wh.database}.segment_members "
-            f"WHERE build_id = {sql_str(build_id)} AND segment_key IN ({', '.join(sql_str(k) for k in keys)}) "
-            "GROUP BY visitor)"
-        )
+        [(worst,)] = self.wh.query(worst_person_sql(self.wh.database, build_id, keys, views))
         return int(worst or 0)
 
-    def _record_releases(self, build_id: str, now: datetime, made: list[Outcome]) -> None:
+    def _record_releases(
+        self, build_id: str, now: datetime, made: list[Outcome], worst: Callable[[], int]
+    ) -> None:
         if not made:
             return
         at = now.replace(tzinfo=None)
@@ -260,9 +357,10 @@ class SegmentBuilder:
                 if o.release
             ],
         )
-        worst = self._worst_person(build_id, [o.key for o in made]) * self.noise.epsilon
         self.wh.insert_rows(
-            "privacy_spend", ("spent_at", "build_id", "person_epsilon"), [(at, build_id, worst)]
+            "privacy_spend",
+            ("spent_at", "build_id", "person_epsilon"),
+            [(at, build_id, worst() * self.noise.epsilon)],
         )
 
     def _record(

@@ -175,3 +175,50 @@ def contributions_sql(db: str, build_id: str) -> str:
         f"FROM {db}.segment_members "
         f"ARRAY JOIN cinemas AS c WHERE build_id = {sql_str(build_id)} GROUP BY segment_key, c"
     )
+
+
+def exportable_sql(db: str, build_id: str, slug: str) -> str:
+    """SQL condition on a build's `segment_members` rows: what an export to partner `slug` holds.
+    Credible members (docs/threat-model.md, T4) whose consent at the build covers that partner, not
+    withdrawn or erased since. The partner's view of a segment (its listed size) and its exports
+    count exactly these rows."""
+    b = sql_str(build_id)
+    return (
+        f"build_id = {b} AND credible = 1 "
+        f"AND visitor IN (SELECT visitor FROM {db}.segment_visitors WHERE build_id = {b} "
+        f"AND has(splitByChar(',', purposes), {sql_str('partner:' + slug)})) "
+        f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions)"
+    )
+
+
+def partner_view_sql(db: str, build_id: str, slug: str, keys: Sequence[str]) -> str:
+    """Per segment key (among `keys`) and cinema: the members an export to `slug` would hold, counted
+    1/n for n cinemas visited, and those whose first cinema this is (as `contributions_sql`)."""
+    return (
+        f"SELECT segment_key, c, sum(1 / length(cinemas)), countIf(c = cinemas[1]) "
+        f"FROM {db}.segment_members ARRAY JOIN cinemas AS c "
+        f"WHERE {exportable_sql(db, build_id, slug)} AND segment_key IN ({_list(keys) or sql_str('')}) "
+        f"GROUP BY segment_key, c"
+    )
+
+
+def worst_person_sql(db: str, build_id: str, keys: Sequence[str], views: Sequence[tuple[str, str]]) -> str:
+    """How many of the releases the member in the most of them is in: segment `keys`, and partner
+    `views` as (segment key, partner slug)."""
+    parts = []
+    if keys:
+        parts.append(
+            f"SELECT visitor FROM {db}.segment_members WHERE build_id = {sql_str(build_id)} "
+            f"AND segment_key IN ({_list(keys)})"
+        )
+    by_slug: dict[str, list[str]] = {}
+    for key, slug in views:
+        by_slug.setdefault(slug, []).append(key)
+    for slug, view_keys in sorted(by_slug.items()):
+        parts.append(
+            f"SELECT visitor FROM {db}.segment_members WHERE {exportable_sql(db, build_id, slug)} "
+            f"AND segment_key IN ({_list(view_keys)})"
+        )
+    if not parts:
+        return "SELECT 0"
+    return f"SELECT max(n) FROM (SELECT visitor, count() AS n FROM ({' UNION ALL '.join(parts)}) GROUP BY visitor)"

@@ -100,9 +100,15 @@ def test_partners_accounts_keys_and_audit(tmp_path, capsys):
     prefix = token.split("_")[1]
     assert run("key", "--slug", "acme", "--formats", "xml") == 2
     assert "formats" in capsys.readouterr().err
+    assert run("key", "--slug", "acme", "--expires", "2027-06-30") == 0
+    assert "expires 2027-06-30T22:00:00+00:00" in capsys.readouterr().out  # the end of that day in Paris
+    assert run("key", "--slug", "acme", "--expires", "2020-01-01") == 2
+    assert "expires: a moment in the future" in capsys.readouterr().err
+    assert run("key", "--slug", "acme", "--expires", "soon") == 2
+    assert "expires: a date YYYY-MM-DD or a number of days" in capsys.readouterr().err
     assert run("list") == 0
     assert (
-        "acme" in (listing := capsys.readouterr().out) and "keys 1 live/1" in listing and token not in listing
+        "acme" in (listing := capsys.readouterr().out) and "keys 2 live/2" in listing and token not in listing
     )
     assert run("revoke", "--prefix", prefix) == 0
     assert run("revoke", "--prefix", prefix) == 2

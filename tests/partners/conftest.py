@@ -129,7 +129,14 @@ def make_world(wh: Any, tmp_path: Any, policy: GuardPolicy, rate: int = 10_000) 
         clock=clock,
     )
     builder = SegmentBuilder(
-        wh, lambda: CINEMAS, SEGMENTS, policy, clock=clock, noise=NoisePolicy(delta=0.5), draw=lambda n: n + 2
+        wh,
+        lambda: CINEMAS,
+        SEGMENTS,
+        policy,
+        clock=clock,
+        noise=NoisePolicy(delta=0.5),
+        draw=lambda n: n + 2,
+        partners=lambda: [(p.slug, p.min_audience) for p in store.all() if p.status == "active"],
     )
     builder.build()
     app = create_partner_api(

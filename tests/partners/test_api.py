@@ -466,3 +466,28 @@ def test_only_credible_members_are_exported(warehouse, tmp_path):
     assert set(all_members(world, "acme", r.get_json()["export"]["export_id"])) == {
         partner_pseudonym(key, v) for v in twice
     }
+
+
+def test_an_expired_key_is_refused_and_says_so(world):
+    from datetime import UTC, datetime
+
+    from partners.keys import new_key
+
+    k = new_key()
+    soon = datetime.now(UTC) + timedelta(days=2)
+    world.store.add_key("acme", k.prefix, k.secret_hash, ("*",), ("json",), expires_at=soon)
+    auth = {"Authorization": f"Bearer {k.token}"}
+    world.clock.now = soon - timedelta(minutes=1)
+    assert world.client.get("/v1/segments", headers=auth).status_code == 200
+    world.clock.now = soon
+    r = world.client.get("/v1/segments", headers=auth)
+    assert r.status_code == 401 and r.get_json()["error"] == "expired_key"
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_every_keyed_answer_carries_the_rate_limit_fields(world):
+    export = create(world, "acme").get_json()["export"]["export_id"]
+    for path in ("/v1/segments", f"/v1/exports/{export}", f"/v1/exports/{export}/members", "/v1/nothing"):
+        r = world.client.get(path, headers=world.auth("acme"))
+        assert r.headers["RateLimit-Policy"] == '"default";q=10000;w=60', path
+        assert r.headers["RateLimit"].startswith('"default";r='), path

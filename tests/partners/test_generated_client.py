@@ -186,3 +186,19 @@ def world_members(world: World) -> list[str]:
         "WHERE has(splitByChar(',', purposes), 'partner:acme')"
     )
     return [str(r[0]) for r in rows]
+
+
+def test_the_documented_pull_and_verification_run_as_written(
+    world: World, served: str, generated: Any
+) -> None:
+    """docs/partners.md's two blocks, run as an agency would paste them."""
+    from tests.doc_blocks import blocks
+
+    doc = blocks("partners.md")
+    scope: dict[str, Any] = {"BASE_URL": served, "TOKEN": world.keys["acme"]}
+    exec(compile(doc["pull"], "docs/partners.md#pull", "exec"), scope)
+    assert len(scope["members"]) == scope["manifest"]["members"] > 0
+    exec(compile(doc["verify"], "docs/partners.md#verify", "exec"), scope)  # raises if it does not verify
+    scope["members"] = scope["members"][1:]
+    with pytest.raises(AssertionError):
+        exec(compile(doc["verify"], "docs/partners.md#verify", "exec"), scope)
