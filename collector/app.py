@@ -31,7 +31,7 @@ from collector.http import Request, Response, status_line, status_of
 from collector.idlimit import NewIdLimit
 from collector.metrics import CollectorMetrics
 from collector.pseudonym import Pseudonymiser, keyed_hash
-from collector.salts import SaltStore, local_day
+from collector.salts import SaltStore, SaltUnavailable, local_day
 from collector.sink import EventSink, SinkFull
 from collector.sites import Site, SiteDirectory
 from collector.syncframe import document as sync_document
@@ -125,9 +125,10 @@ class CollectorApp:
             if path == "/c/check":
                 return self._check(req) if method == "POST" else _post_only()
             if path == "/healthz":
-                ok = self.sink.healthy()
-                body = orjson.dumps({"status": "ok" if ok else "sink_full"})
-                return Response(200 if ok else 503, [("Content-Type", "application/json"), NO_STORE], body)
+                status = self.sink.health()
+                body = orjson.dumps({"status": status})
+                code = 200 if status == "ok" else 503
+                return Response(code, [("Content-Type", "application/json"), NO_STORE], body)
             return Response(404, [("Content-Type", "text/plain; charset=utf-8")], b"not found\n")
         except Exception:  # never a stack trace to the client; never the request data in logs
             route = path if path in ROUTES or path in self.scripts else "(other)"  # never the path as sent
@@ -142,7 +143,7 @@ class CollectorApp:
             site = self.sites.lookup(err.site_key)
         self.metrics.drop(site.cnc_id if site is not None else "unknown", err.reason)
         headers = [("Content-Type", "text/plain; charset=utf-8"), NO_STORE, *evidence.cors(site, origin)]
-        if err.reason == "spool_full":
+        if err.reason in ("spool_full", "storage_unavailable"):
             headers.append(("Retry-After", "5"))
         return Response(status_of(err.reason), headers, f"{err.reason}: {err.detail}\n".encode())
 
@@ -262,7 +263,10 @@ class CollectorApp:
         now, day = self._now()  # second resolution, like the column
         ip = self.client_ip(req)
         ua = req.header("user-agent")
-        salt = self.salts.salt_for(day, site.cinema_id)
+        try:
+            salt = self.salts.salt_for(day, site.cinema_id)
+        except SaltUnavailable as exc:  # a disk error: a counted 503, not a 500
+            raise HitError("storage_unavailable", str(exc)) from None
         decision = self._decide(hit, req, now)
         if (
             decision.pooled

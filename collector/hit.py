@@ -24,6 +24,7 @@ DropReason = Literal[
     "too_many_events",
     "invalid_event",
     "spool_full",
+    "storage_unavailable",
     "too_slow",
     "unsupported_media_type",
 ]

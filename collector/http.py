@@ -60,7 +60,7 @@ def status_of(reason: DropReason) -> int:
             return 415
         case "too_slow":
             return 408
-        case "spool_full":
+        case "spool_full" | "storage_unavailable":
             return 503
         case _:
             assert_never(reason)

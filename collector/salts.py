@@ -4,10 +4,16 @@ Each cinema gets its own random salt each calendar day (Europe/Paris), in `<day>
 shared by all collector processes through files created atomically. Visitor hashes of two cinemas
 are therefore made under independent secrets, and with a day's salts gone, that day's visitor hashes
 cannot be linked to the next day's or recomputed.
+
+A salt file is written whole before it appears (a temporary file, fsync, then a hard link, which
+fails if another process linked its own first) and checked on read: a disk error while creating one
+is a `SaltUnavailable` (the collector's counted 503), and a file that is not a whole salt (left by an
+older version interrupted half-way) is replaced, not a failure for the rest of the day.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -17,6 +23,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
+SIZE = 32
+
+
+class SaltUnavailable(Exception):
+    """The day's salt cannot be read or created now (a disk error): the hit is refused with a 503."""
 
 
 def local_day(now: datetime) -> date:
@@ -43,26 +54,38 @@ class SaltStore:
             if self._day != day:
                 self._day, self._cached = day, {}
             path = self._path(day, site)
-            path.parent.mkdir(exist_ok=True, mode=0o700)
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                salt = b""
-                for _ in range(100):  # another process may be writing it right now
-                    salt = path.read_bytes()
-                    if len(salt) == 32:
-                        break
-                    threading.Event().wait(0.005)
-                if len(salt) != 32:
-                    raise RuntimeError(f"salt file {day}/{path.name} is corrupt") from None
-            else:
-                salt = secrets.token_bytes(32)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(salt)
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                salt = self._read_or_create(path)
+            except OSError as exc:
+                raise SaltUnavailable(f"salt of {day}: {exc.strerror or exc}") from None
             self._cached[site] = salt
             return salt
+
+    def _read_or_create(self, path: Path) -> bytes:
+        path.parent.mkdir(exist_ok=True, mode=0o700)
+        for _ in range(3):
+            try:
+                salt = path.read_bytes()
+            except FileNotFoundError:
+                salt = b""
+            else:
+                if len(salt) == SIZE:
+                    return salt
+                path.unlink(missing_ok=True)  # not a whole salt: no hash was ever made with it
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            try:
+                with open(tmp, "wb") as fh:
+                    fh.write(secrets.token_bytes(SIZE))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                with contextlib.suppress(FileExistsError):  # another process was first: its salt
+                    os.link(tmp, path)  # atomic, and only if no other process was first
+            finally:
+                tmp.unlink(missing_ok=True)
+        salt = path.read_bytes()
+        if len(salt) != SIZE:
+            raise OSError(5, f"salt file {path.parent.name}/{path.name} keeps being damaged")
+        return salt
 
     def destroy_expired(self, now: datetime, max_age_hours: int = 48) -> list[str]:
         """Delete the salts of every day that started more than `max_age_hours` ago."""

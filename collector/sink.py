@@ -17,6 +17,10 @@ class EventSink(Protocol):
 
     def healthy(self) -> bool: ...
 
+    def health(self) -> str:
+        """ "ok", or why not: "spool_full", "disk_error", "drain_stalled", "closed"."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -36,6 +40,9 @@ class InMemorySink:
 
     def healthy(self) -> bool:
         return self.capacity is None or len(self.records) < self.capacity
+
+    def health(self) -> str:
+        return "ok" if self.healthy() else "spool_full"
 
     def close(self) -> None:
         pass

@@ -3,18 +3,49 @@
 A target's `deliver(batch)` either delivers the whole batch (then the checkpoint moves past it) or
 raises; the batch then stays pending and is offered again, marked `recovered`, until it succeeds.
 Targets: the warehouse (embedded mode) and Kafka (production mode).
+
+The loop survives any error (a full disk under its checkpoint, a damaged file, the target down),
+retrying with backoff, and beats a heartbeat file (`HEARTBEAT` in the spool) at every pass that did
+not fail: the collectors' health turns red when it is older than `STALL_SECONDS` while records wait
+(collector/app.py), whether the drainer is stalled, failing or dead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from spool.reader import Batch, SpoolReader
 
 log = logging.getLogger("artaud.spool")
+HEARTBEAT = ".drained"
+STALL_SECONDS = 60.0
+
+
+def beat(root: Path) -> None:
+    """The drainer is alive and not failing (its file's mtime)."""
+    path = root / HEARTBEAT
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        with contextlib.suppress(OSError):
+            path.touch()
+    except OSError:
+        pass
+
+
+def stalled(root: Path, now: float | None = None, seconds: float = STALL_SECONDS) -> bool:
+    """Whether the drainer has not beaten for `seconds` (never beaten: not stalled, not started)."""
+    try:
+        at = (root / HEARTBEAT).stat().st_mtime
+    except OSError:
+        return False
+    return (time.time() if now is None else now) - at > seconds
 
 
 @dataclass
@@ -23,6 +54,8 @@ class DrainStats:
     records: int = 0
     failures: int = 0
     recovered_batches: int = 0
+    uncertain_batches: int = 0
+    last_error: str = ""
 
 
 class DrainLoop:
@@ -47,6 +80,8 @@ class DrainLoop:
             return 0
         if batch.recovered:
             self.drain_stats.recovered_batches += 1
+        if batch.uncertain:
+            self.drain_stats.uncertain_batches += 1
         self.deliver(batch)
         self.reader.commit(batch)
         self.drain_stats.batches += 1
@@ -67,12 +102,23 @@ class DrainLoop:
             try:
                 n = self.step()
                 backoff = 0.5
-            except self.retry_on as exc:
+            except Exception as exc:  # any error: retried, never the end of the loop
                 self.drain_stats.failures += 1
-                log.error("%s: delivery failed, retrying in %.1fs: %s", self.name, backoff, exc)
+                self.drain_stats.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                expected = isinstance(exc, self.retry_on)
+                log.log(
+                    logging.ERROR if expected else logging.CRITICAL,
+                    "%s: %s failed, retrying in %.1fs: %s",
+                    self.name,
+                    "delivery" if expected else "a pass",
+                    backoff,
+                    exc,
+                    exc_info=not expected,
+                )
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
+            beat(self.reader.root)
             if n < self.batch_rows:
                 self._stop.wait(max(0.0, self.batch_seconds - (time.monotonic() - started)))
 

@@ -1,16 +1,23 @@
 """Draining side of the spool: batches with deterministic tokens and a two-step checkpoint.
 
-Per writer directory a `checkpoint` file says how far it was inserted. Before a batch is
-inserted its range is recorded as `pending`; after the insert the checkpoint moves past
-it. After a crash the pending range is re-read byte for byte with the same token, so the
-warehouse can tell whether that exact batch already landed.
+Per writer directory a `checkpoint` file says how far it was delivered. Before a batch is
+delivered its range is recorded as `pending`; after delivery the checkpoint moves past it.
+After a crash the pending range is re-read byte for byte with the same token, so the target
+can tell whether that exact batch already landed.
+
+Damage costs only what it touches. A bad record is skipped up to the next good one
+(spool/frames.py); its bytes go to `quarantine/` and are counted. A checkpoint is written
+atomically with its own checksum and validated on read; one that is missing while its writer's
+data was already drained, or unreadable, is not trusted: the writer's backlog is read again from
+its oldest segment up to where it ended when the checkpoint was found bad (the horizon), each
+batch marked `uncertain`, and the target checks those records by event id. Nothing is lost and
+nothing is stored twice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import logging
 import os
 import shutil
@@ -18,9 +25,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from spool.frames import Corrupt, decode
+from spool import checkpoint
+from spool.frames import FILE_MAGIC, Corrupt, decode, decode_v1
 
 log = logging.getLogger("artaud.spool")
+READ = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class Batch:
     end: int
     payloads: list[bytes]
     recovered: bool  # re-read from a pending range after a crash
+    uncertain: bool = False  # read again after a lost checkpoint: some records may be stored already
 
     @property
     def token(self) -> str:
@@ -39,10 +49,11 @@ class Batch:
 
 def _segments(d: Path) -> list[int]:
     out = []
-    for f in d.iterdir():
-        if f.suffix == ".seg":
-            with contextlib.suppress(ValueError):
-                out.append(int(f.stem))
+    with contextlib.suppress(FileNotFoundError):
+        for f in d.iterdir():
+            if f.suffix == ".seg":
+                with contextlib.suppress(ValueError):
+                    out.append(int(f.stem))
     return sorted(out)
 
 
@@ -71,7 +82,9 @@ class SpoolReader:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self.corrupt_bytes = 0
+        self.corrupt_bytes = 0  # bytes skipped as damage
+        self.quarantined_records = 0  # damaged ranges skipped (one per bad record at most)
+        self.checkpoint_resets = 0  # checkpoints found missing or unreadable, rebuilt uncertain
         self._rr = 0
 
     # -- checkpoints --------------------------------------------------------
@@ -79,17 +92,41 @@ class SpoolReader:
         return self.root / writer / "checkpoint"
 
     def _checkpoint(self, writer: str) -> dict[str, int]:
+        path = self._cp_path(writer)
         try:
-            data = json.loads(self._cp_path(writer).read_text())
-            return {k: int(v) for k, v in data.items()}
+            raw = path.read_bytes()
+        except FileNotFoundError:  # a writer creates its checkpoint with its directory
+            return self._reset(writer, "missing") if _segments(path.parent) else dict(checkpoint.START)
+        cp = checkpoint.parse(raw)
+        return cp if cp is not None else self._reset(writer, "unreadable")
+
+    def _reset(self, writer: str, why: str) -> dict[str, int]:
+        d = self.root / writer
+        segs = _segments(d)
+        last = segs[-1] if segs else 1
+        try:
+            end = (d / f"{last:012d}.seg").stat().st_size
         except FileNotFoundError:
-            return {"segment": 1, "offset": 0}
+            end = 0
+        cp = {"segment": segs[0] if segs else 1, "offset": 0, "horizon_segment": last, "horizon_offset": end}
+        self.checkpoint_resets += 1
+        log.error(
+            "spool %s: checkpoint %s; its backlog is read again from segment %d, each record checked by "
+            "event id up to segment %d at %d",
+            writer,
+            why,
+            cp["segment"],
+            last,
+            end,
+        )
+        self._save(writer, cp)
+        return cp
 
     def _save(self, writer: str, cp: dict[str, int]) -> None:
         path = self._cp_path(writer)
         tmp = path.with_suffix(".tmp")
-        with open(tmp, "w") as fh:
-            json.dump(cp, fh)
+        with open(tmp, "wb") as fh:
+            fh.write(checkpoint.dump(cp))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -98,6 +135,29 @@ class SpoolReader:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+    @staticmethod
+    def _horizon(cp: dict[str, int], segment: int, offset: int) -> dict[str, int]:
+        """The horizon fields to keep in a checkpoint at (segment, offset): none once passed."""
+        if "horizon_segment" not in cp:
+            return {}
+        if (segment, offset) >= (cp["horizon_segment"], cp["horizon_offset"]):
+            return {}
+        return {"horizon_segment": cp["horizon_segment"], "horizon_offset": cp["horizon_offset"]}
+
+    # -- quarantine -----------------------------------------------------------
+    def _quarantine(self, writer: str, seg: int, start: int, data: bytes) -> None:
+        self.quarantined_records += 1
+        self.corrupt_bytes += len(data)
+        log.error(
+            "spool %s/%d: %d damaged byte(s) at %d skipped and quarantined", writer, seg, len(data), start
+        )
+        try:
+            q = self.root / "quarantine"
+            q.mkdir(exist_ok=True)
+            (q / f"{writer}-{seg:012d}-{start}.bad").write_bytes(data)
+        except OSError as exc:  # a full disk: counted and logged, not kept
+            log.error("spool: the damaged bytes could not be quarantined: %s", exc)
 
     # -- reading ------------------------------------------------------------
     def writers(self) -> list[str]:
@@ -122,16 +182,37 @@ class SpoolReader:
                 return batch
         return None
 
+    def _read(self, path: Path, offset: int, size: int) -> tuple[bytes, bool, int]:
+        """(bytes from offset, whether they reach the end of the file, where records start)."""
+        with open(path, "rb") as fh:
+            v2 = fh.read(len(FILE_MAGIC)) == FILE_MAGIC
+            first = len(FILE_MAGIC) if v2 else 0
+            offset = max(offset, first)
+            fh.seek(offset)
+            buf = fh.read(size)
+            at_end = fh.tell() >= os.fstat(fh.fileno()).st_size
+        return buf, at_end, (first if v2 else -1)
+
     def _batch_from(self, writer: str, max_records: int) -> Batch | None:
         d = self.root / writer
         cp = self._checkpoint(writer)
+        horizon = self._horizon(cp, cp["segment"], cp["offset"])
         if "pending_end" in cp:
             path = d / f"{cp['segment']:012d}.seg"
-            with open(path, "rb") as fh:
-                fh.seek(cp["offset"])
-                buf = fh.read(cp["pending_end"] - cp["offset"])
-            payloads, _, _ = decode(buf, 1 << 30)
-            return Batch(writer, cp["segment"], cp["offset"], cp["pending_end"], payloads, True)
+            buf, _, first = self._read(path, cp["offset"], cp["pending_end"] - cp["offset"])
+            if first >= 0:  # the same bytes as before: the same records, less any damaged since
+                got = decode(buf, 1 << 30, final=True)
+                for s, e in got.damage:
+                    self._quarantine(writer, cp["segment"], cp["offset"] + s, buf[s:e])
+                payloads = got.payloads
+            else:
+                try:
+                    payloads, _, _ = decode_v1(buf, 1 << 30)
+                except Corrupt:
+                    payloads = []
+            return Batch(
+                writer, cp["segment"], cp["offset"], cp["pending_end"], payloads, True, bool(horizon)
+            )
         alive = _alive(d)
         while True:
             segs = [s for s in _segments(d) if s >= cp["segment"]]
@@ -141,37 +222,52 @@ class SpoolReader:
                 return None
             seg = segs[0]
             if seg != cp["segment"]:
-                cp = {"segment": seg, "offset": 0}
+                cp = {"segment": seg, "offset": 0, **self._horizon(cp, seg, 0)}
             sealed = len(segs) > 1 or not alive
             path = d / f"{seg:012d}.seg"
-            with open(path, "rb") as fh:
-                fh.seek(cp["offset"])
-                buf = fh.read(64 << 20)
-            try:
-                payloads, used, torn = decode(buf, max_records)
-            except Corrupt as exc:
-                log.error("spool segment %s/%s corrupt (%s); skipping the rest of it", writer, seg, exc)
-                self.corrupt_bytes += len(buf)
-                cp = {"segment": seg, "offset": cp["offset"] + len(buf)}
-                self._save(writer, cp)
-                continue
+            buf, at_end, first = self._read(path, cp["offset"], READ)
+            start = max(cp["offset"], first)
+            horizon = self._horizon(cp, seg, start)
+            if first >= 0:
+                got = decode(buf, max_records, final=sealed and at_end)
+                for s, e in got.damage:
+                    self._quarantine(writer, seg, start + s, buf[s:e])
+                payloads, used, torn = got.payloads, got.consumed, got.waiting
+                if not payloads and got.damage:
+                    cp = {"segment": seg, "offset": start + used, **self._horizon(cp, seg, start + used)}
+                    self._save(writer, cp)
+                    continue
+            else:
+                try:
+                    payloads, used, torn = decode_v1(buf, max_records)
+                except Corrupt as exc:
+                    log.error(
+                        "spool segment %s/%s corrupt (%s); skipping the rest of its read", writer, seg, exc
+                    )
+                    self._quarantine(writer, seg, start, buf)
+                    cp = {"segment": seg, "offset": start + len(buf), **horizon}
+                    self._save(writer, cp)
+                    continue
             if payloads:
-                end = cp["offset"] + used
-                self._save(writer, {"segment": seg, "offset": cp["offset"], "pending_end": end})
-                return Batch(writer, seg, cp["offset"], end, payloads, False)
-            if not sealed:
+                end = start + used
+                self._save(writer, {"segment": seg, "offset": start, "pending_end": end, **horizon})
+                return Batch(writer, seg, start, end, payloads, False, bool(horizon))
+            if not (sealed and at_end):
                 return None
-            if torn:
-                log.error("spool segment %s/%s ends inside a record; %d bytes skipped", writer, seg, len(buf))
-                self.corrupt_bytes += len(buf)
+            if torn and first < 0:
+                self._quarantine(writer, seg, start, buf)
             # sealed and fully read: drop it and move on
             path.unlink(missing_ok=True)
-            cp = {"segment": seg + 1, "offset": 0}
+            cp = {"segment": seg + 1, "offset": 0, **self._horizon(cp, seg + 1, 0)}
             self._save(writer, cp)
 
     def commit(self, batch: Batch) -> None:
-        """The batch is in the warehouse: move the checkpoint past it."""
-        self._save(batch.writer, {"segment": batch.segment, "offset": batch.end})
+        """The batch is delivered: move the checkpoint past it."""
+        cp = self._checkpoint(batch.writer)
+        self._save(
+            batch.writer,
+            {"segment": batch.segment, "offset": batch.end, **self._horizon(cp, batch.segment, batch.end)},
+        )
 
     def backlog_bytes(self) -> int:
         total = 0

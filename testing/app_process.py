@@ -23,10 +23,16 @@ def free_port() -> int:
 
 class ArtaudProcess:
     def __init__(
-        self, data_dir: Path, extra_env: dict[str, str] | None = None, workers: int = 2, command: str = "run"
+        self,
+        data_dir: Path,
+        extra_env: dict[str, str] | None = None,
+        workers: int = 2,
+        command: str = "run",
+        wrapper: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.command = command
+        self.wrapper = wrapper or []  # a command line the service is run under (it execs its args)
         self.port = free_port()
         self.admin_port = free_port()
         self.partners_port = free_port()
@@ -60,7 +66,7 @@ class ArtaudProcess:
     def start(self, timeout: float = 90.0) -> ArtaudProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "artaud.cli", self.command],
+            [*self.wrapper, sys.executable, "-m", "artaud.cli", self.command],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -92,6 +98,11 @@ class ArtaudProcess:
         except OSError:
             return False
         return True
+
+    def inside(self, path: Path) -> Path:
+        """`path` as the service sees it (through its mount namespace, when run under `small_disk`)."""
+        assert self.proc is not None
+        return Path(f"/proc/{self.proc.pid}/root") / path.relative_to("/")
 
     def get_json(self, path: str, admin: bool = True) -> Any:
         base = self.admin_url if admin else self.url
@@ -158,3 +169,11 @@ class ArtaudProcess:
             return self.log_path.read_text(errors="replace")
         except FileNotFoundError:
             return ""
+
+
+def small_disk(directory: Path, size: str) -> list[str]:
+    """A wrapper running the service with a tmpfs of `size` (e.g. "16m") mounted over `directory`,
+    in user and mount namespaces of its own (no privilege needed): a small disk to fill."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = 'mount -t tmpfs -o size="$1",mode=0700 tmpfs "$2" && shift 2 && exec "$@"'
+    return ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh", size, str(directory)]

@@ -67,7 +67,7 @@ class KafkaForwarder(DrainLoop):
     def deliver(self, batch: Batch) -> int:
         producer = self._get_producer()
         headers = [("schema", SCHEMA_VERSION)]
-        if batch.recovered:
+        if batch.recovered or batch.uncertain:  # the ingester checks these by event id
             headers.append(("replay", batch.token.encode()))
         try:
             futures = [
@@ -81,7 +81,7 @@ class KafkaForwarder(DrainLoop):
             self._reset()
             raise
         self.sent += len(batch.payloads)
-        if batch.recovered:
+        if batch.recovered or batch.uncertain:
             self.replayed += len(batch.payloads)
         return len(batch.payloads)
 

@@ -3,7 +3,9 @@
 - a batch carries a deterministic token stored in `ingest_token`; a batch offered again after a crash
   (`recovered`) first asks the warehouse which of its event ids already carry that token;
 - rows flagged as possible replays (re-sent to Kafka after a crash) are checked by event id;
-- a bounded memory of recently stored (cinema, event id) drops client retries;
+- a bounded memory of recently stored (cinema, event id) drops client retries; it is filled from the
+  warehouse's latest events before the first load, so that a retry arriving after a restart of the
+  drainer or the ingester is still recognised;
 - ids count as stored only after the insert succeeded.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from warehouse.backend import Warehouse
@@ -58,10 +60,25 @@ LINK_COLUMNS = ("visitor", "linked", "linked_on")
 
 
 class ExactLoader:
-    def __init__(self, wh: Warehouse) -> None:
+    def __init__(self, wh: Warehouse, warm_rows: int = 500_000) -> None:
         self.wh = wh
-        self.recent = RecentIds()
+        self.recent = RecentIds(per_generation=max(warm_rows, 1))
         self.stats = LoadStats()
+        self._warm_rows = warm_rows
+        self._warmed = warm_rows == 0
+
+    def warm(self) -> int:
+        """Remember the latest stored events (of the last two days, by arrival), as if this process
+        had stored them: retries of them are dropped."""
+        rows = self.wh.query(
+            f"SELECT cinema_id, event_id FROM {self.wh.database}.events "
+            f"WHERE event_date >= {sql_str((datetime.now(UTC).date() - timedelta(days=2)).isoformat())} "
+            f"ORDER BY received_at DESC LIMIT {int(self._warm_rows)}"
+        )
+        for cinema, event_id in reversed(rows):
+            self.recent.add(RecentIds.key(int(cinema), str(event_id)))
+        self._warmed = True
+        return len(rows)
 
     def _day_range(self, rows: Sequence[dict[str, Any]]) -> str:
         days = sorted({str(r["event_date"]) for r in rows})
@@ -104,6 +121,8 @@ class ExactLoader:
         """Insert the rows not stored yet; raises WarehouseError (nothing counted) on failure.
         Consent records go in first, so a stored pooled event never lacks its record (a record
         inserted twice collapses: identical records share one id in a ReplacingMergeTree)."""
+        if not self._warmed:
+            self.warm()
         if consents:
             self.wh.insert_consents(consents)
         if suppressions:  # a suppression inserted twice collapses (ReplacingMergeTree by visitor)

@@ -75,6 +75,8 @@ class SpoolDrainer(DrainLoop):
             d.rows,
             batch.token,
             recovered=batch.recovered,
+            # read again after a lost checkpoint: each record checked by event id
+            maybe_replayed=d.rows if batch.uncertain else (),
             consents=d.consents,
             suppressions=d.suppressions,
             links=d.links,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -60,3 +61,46 @@ def test_the_keyed_hash_is_hmac_sha256_as_cryptography_computes_it():
     mac = hmac.HMAC(key, hashes.SHA256())
     mac.update(b"\x00\x00\x00\x07visitor\x00\x00\x00\x05fp-01")
     assert keyed_hash(key, "visitor", "fp-01", length=64) == mac.finalize().hex()
+
+
+def test_a_half_created_salt_file_is_replaced_not_a_failure_for_the_day(tmp_path):
+    from collector.salts import SaltStore
+
+    day = date(2026, 11, 29)
+    (tmp_path / day.isoformat()).mkdir()
+    (tmp_path / day.isoformat() / "7.salt").write_bytes(b"")  # an older version stopped by ENOSPC
+    salt = SaltStore(tmp_path).salt_for(day, 7)
+    assert len(salt) == 32 and SaltStore(tmp_path).salt_for(day, 7) == salt  # whole, and shared
+    assert sorted(p.name for p in (tmp_path / day.isoformat()).iterdir()) == ["7.salt"]  # no temporary left
+
+
+def test_a_disk_error_while_creating_a_salt_is_a_counted_503_and_passes_when_space_returns(
+    tmp_path, monkeypatch
+):
+    import errno
+
+    from werkzeug.test import Client
+
+    import collector.salts as module
+    from tests.collector.test_app import ORIGIN, UA
+    from tests.conftest import SITE_KEY, make_app
+
+    app = make_app(tmp_path)
+    real = module.os.fsync
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(module.os, "fsync", full)
+    client = Client(app)
+    doc = {"k": SITE_KEY, "e": [{"n": "page_view", "u": f"{ORIGIN}/", "i": "evt-000001"}]}
+    headers = {"Origin": ORIGIN, "User-Agent": UA, "Content-Type": "text/plain"}
+    r = client.post("/c/e", data=json.dumps(doc), headers=headers, environ_base={"REMOTE_ADDR": "10.11.3.4"})
+    assert r.status_code == 503 and r.headers["Retry-After"] and b"storage_unavailable" in r.data
+    assert b'reason="storage_unavailable"' in app.metrics.exposition()
+    assert not list((tmp_path / "salts").rglob("*.salt"))  # nothing half-made left behind
+    monkeypatch.setattr(module.os, "fsync", real)
+    again = client.post(
+        "/c/e", data=json.dumps(doc), headers=headers, environ_base={"REMOTE_ADDR": "10.11.3.4"}
+    )
+    assert again.status_code == 204

@@ -370,3 +370,39 @@ def test_an_erasure_reaches_every_linked_pseudonym_and_queues_the_partners_remov
             break
         time.sleep(0.3)
     assert (left, links) == (0, 0)
+
+
+def test_a_retry_arriving_after_a_restart_is_stored_once(warehouse, tmp_path):
+    """The tag resends a beacon whose answer it did not get; meanwhile the drainer restarted and its
+    memory of recent ids is new: it remembers the warehouse's latest events before its first load."""
+    migrate(warehouse)
+    now = datetime.now(UTC)
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append(records(50, when=now, prefix="retry"))
+    SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 100, 0.01).drain()
+    w.append(records(50, when=now, prefix="retry"))  # the same beacons, again
+    w.append(records(5, when=now, prefix="fresh"))
+    restarted = SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 100, 0.01)
+    restarted.drain()
+    assert count(warehouse) == (55, 55) and restarted.loader.stats.duplicates == 50
+    w.close()
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbled"])
+def test_a_lost_checkpoint_replays_without_storing_anything_twice(warehouse, tmp_path, damage):
+    migrate(warehouse)
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 300, 10)  # small segments: a backlog of several
+    for i in range(40):
+        w.append(records(1, prefix=f"cp{i:03d}"))
+    d = SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 7, 0.01)
+    for _ in range(3):
+        d.step()
+    cp = w.dir / "checkpoint"
+    cp.unlink() if damage == "deleted" else cp.write_bytes(b'{"segment": 1, "offs')
+    again = SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 7, 0.01)
+    again.loader.recent = type(again.loader.recent)()  # no memory at all: only the id check remains
+    again.loader._warmed = True
+    again.drain()
+    assert count(warehouse) == (40, 40) and again.reader.checkpoint_resets == 1
+    assert again.drain_stats.uncertain_batches > 0
+    w.close()
