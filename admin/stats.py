@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from collector.salts import local_day
 from warehouse.backend import Warehouse
 from warehouse.loader import sql_str
 
@@ -22,7 +24,7 @@ def counts_by_cinema(wh: Warehouse) -> list[CinemaCounts]:
     rows = wh.query(
         f"SELECT cinema_id, uniqExact(event_id), uniqExactIf(event_id, track = 'exempt'), "
         f"uniqExactIf(event_id, track = 'pooled'), uniqExactIf(event_id, is_bot = 1), "
-        f"uniqExactIf(visitor, event_date = today()) "
+        f"uniqExactIf(visitor, event_date = toDate({sql_str(local_day(datetime.now(UTC)).isoformat())})) "
         f"FROM {wh.database}.events GROUP BY cinema_id ORDER BY cinema_id"
     )
     return [CinemaCounts(*(int(v) for v in r)) for r in rows]

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from artaud import wiring
-from collector.salts import SaltStore
+from collector.salts import SaltStore, local_day
 from config.rotation import RotationPolicy, due
 from config.settings import Settings
 from controlplane.store import ControlPlane
@@ -69,7 +69,9 @@ def scheduler(
     sched.add_job(lambda: rotate_keys(settings, wh), "interval", hours=1, id="rotate-keys", next_run_time=now)
     if wh is not None:
         sched.add_job(
-            lambda: retention.enforce(wh, date.today(), settings.privacy.event_retention_months),
+            lambda: retention.enforce(
+                wh, local_day(datetime.now(UTC)), settings.privacy.event_retention_months
+            ),
             "cron",
             hour=3,
             id="retention",

@@ -216,6 +216,11 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
             "insert_errors": ds.failures,
             "backlog_bytes": reader.backlog_bytes(),
             "corrupt_bytes": reader.corrupt_bytes,
+            "quarantined_records": reader.quarantined_records,
+            "checkpoint_resets": reader.checkpoint_resets,
+            "uncertain_batches": ds.uncertain_batches,
+            "drain_failures": ds.failures,
+            "last_drain_error": ds.last_error,
         }
 
     admin = sup.console(cp, wh, status)

@@ -148,6 +148,7 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
             settings.spool.max_bytes,
             settings.spool.segment_bytes,
             settings.spool.fsync_interval_ms,
+            settings.spool.reserve_bytes,
         ),
         pseudonymiser=RefreshingPseudonymiser(following_pseudonymiser(ring), c.site_refresh_seconds),
         salts=SaltStore(salts_dir(settings)),

@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +20,7 @@ from collector.agents import Agent
 from collector.films import film_ref
 from collector.hit import RawHit
 from collector.pseudonym import Pseudonymiser, keyed_hash
+from collector.salts import local_day
 from collector.urls import clean_url, host_of, scrub
 from consent.decision import POLICY_VERSION, Decision
 from consent.proof import tcf_summary
@@ -31,7 +32,9 @@ SCHEMA_VERSION = 1
 
 @lru_cache(maxsize=8)
 def _stamps(when: datetime) -> tuple[str, str]:
-    return when.strftime("%Y-%m-%d %H:%M:%S"), when.strftime("%Y-%m-%d")
+    """The UTC second of an instant, and the cinemas' day it falls in (Europe/Paris): the day of its
+    salt, so that one device is one visitor a day (not two between Paris and UTC midnight)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), local_day(when).isoformat()
 
 
 @dataclass(frozen=True)

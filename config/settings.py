@@ -61,6 +61,14 @@ class Spool(_Section):
     max_bytes: int = Field(ge=1_048_576)
     segment_bytes: int = Field(ge=4096)
     fsync_interval_ms: int = Field(ge=1, le=5000)
+    reserve_bytes: int = Field(ge=65_536)
+
+    @model_validator(mode="after")
+    def _segments_fit(self) -> Spool:
+        # a spool smaller than a few segments fills before its first segment is sealed and drained
+        if self.max_bytes < 4 * self.segment_bytes:
+            raise ValueError("spool.max_bytes must hold at least 4 segments (4 × spool.segment_bytes)")
+        return self
 
 
 class Consent(_Section):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from collector.salts import local_day
 from segments.definitions import InvalidSegments, Segment
 from segments.guards import GuardPolicy, SegmentStats, refusals
 from segments.release import WINDOW, NoisePolicy, Outcome, Release, decide, opendp_noise
@@ -131,7 +132,7 @@ class SegmentBuilder:
         self.check_versions()
         instant = self.clock()
         now = instant.replace(microsecond=0)
-        today: date = now.date()
+        today: date = local_day(now)  # the cinemas' day, as event_date
         build_id = new_build_id(instant)
         db = self.wh.database
         cinemas = list(self.cinemas())

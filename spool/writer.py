@@ -51,10 +51,18 @@ class SpoolWriter:
     """One per process. `append` returns once the bytes are in the OS (safe against a
     crash of this process); a background thread fsyncs every `fsync_interval_ms`."""
 
-    def __init__(self, root: Path, max_bytes: int, segment_bytes: int, fsync_interval_ms: int = 200) -> None:
+    def __init__(
+        self,
+        root: Path,
+        max_bytes: int,
+        segment_bytes: int,
+        fsync_interval_ms: int = 200,
+        reserve_bytes: int = 0,
+    ) -> None:
         self.root = root
         self.max_bytes = max_bytes
         self.segment_bytes = segment_bytes
+        self.reserve_bytes = reserve_bytes  # free space left on the disk for the drainer
         root.mkdir(parents=True, exist_ok=True)
         # The directory appears under its `w-` name only once its lock is held: a reader that finds a
         # `w-` directory without a held lock takes its writer for dead and removes it when empty.
@@ -79,7 +87,9 @@ class SpoolWriter:
         self._fsync_failing = False
         self._stall_at, self._stalled = -1e9, False
         self._total = spool_bytes(root)
-        self._total_at = time.monotonic()
+        self._total_at = -1e9
+        self._free = 0
+        self._current_total()
         try:
             self._roll()
         except OSError as exc:  # a full disk at start: the first append tries again
@@ -116,7 +126,17 @@ class SpoolWriter:
         if now - self._total_at > 0.25:
             self._total = spool_bytes(self.root)
             self._total_at = now
+            try:
+                st = os.statvfs(self.root)
+                self._free = st.f_bavail * st.f_frsize
+            except OSError:
+                self._free = 0
         return self._total
+
+    def _room(self, size: int) -> bool:
+        """Whether `size` more bytes leave the disk its reserve (the free space is re-read at most
+        every 0.25 s, and counted down by what this process appends meanwhile)."""
+        return self._free - size >= self.reserve_bytes
 
     def append(self, records: Sequence[bytes]) -> None:
         data = encode(records)
@@ -125,6 +145,14 @@ class SpoolWriter:
                 raise SinkFull("spool is closed")
             if self._current_total() + len(data) > self.max_bytes:
                 raise SinkFull("spool is full")
+            if not self._room(len(data)):
+                # seal the segment now, so that the drainer can delete it once drained, and the disk
+                # frees itself (a segment is deleted only once a newer one exists)
+                if self._fd >= 0 and self._size > len(FILE_MAGIC) and self._free >= 65536:
+                    with contextlib.suppress(OSError):
+                        self._roll()
+                self._failed_at = time.monotonic()
+                raise SinkFull("the spool's disk is almost full")
             try:
                 full = self._size + len(data) > self.segment_bytes and self._size > len(FILE_MAGIC)
                 if self._fd < 0 or self._broken or full:
@@ -138,6 +166,7 @@ class SpoolWriter:
                 raise SinkFull("short write to the spool")
             self._size += written
             self._total += written
+            self._free -= written
             self._dirty = True
 
     def _write_failed(self, exc: OSError) -> None:
@@ -164,7 +193,7 @@ class SpoolWriter:
             return "closed"
         if self._fsync_failing or time.monotonic() - self._failed_at < ERROR_HOLD_SECONDS:
             return "disk_error"
-        if self._current_total() + 65536 > self.max_bytes:
+        if self._current_total() + 65536 > self.max_bytes or not self._room(65536):
             return "spool_full"
         now = time.monotonic()
         if now - self._stall_at > 1.0:

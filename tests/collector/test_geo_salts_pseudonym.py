@@ -104,3 +104,41 @@ def test_a_disk_error_while_creating_a_salt_is_a_counted_503_and_passes_when_spa
         "/c/e", data=json.dumps(doc), headers=headers, environ_base={"REMOTE_ADDR": "10.11.3.4"}
     )
     assert again.status_code == 204
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 7, 14, 20, 0, tzinfo=UTC),  # summer: Paris midnight is 22:00 UTC
+        datetime(2026, 3, 28, 21, 0, tzinfo=UTC),  # the spring change (29 March, 01:00 UTC)
+        datetime(2026, 10, 24, 20, 0, tzinfo=UTC),  # the autumn change (25 October, 01:00 UTC)
+    ],
+)
+def test_one_device_is_one_visitor_a_day_across_paris_midnight_and_daylight_saving(tmp_path, start):
+    """Events, salts and per-day counts share one day, the cinemas' (Europe/Paris): a device hitting
+    every 10 minutes for 7 hours around midnight is one exempt visitor per event_date."""
+    from werkzeug.test import Client
+
+    from collector.sink import InMemorySink
+    from tests.collector.test_app import ORIGIN, UA
+    from tests.conftest import SITE_KEY, make_app
+
+    sink = InMemorySink()
+    seen: dict[str, set[str]] = {}
+    for k in range(42):
+        at = start + timedelta(minutes=10 * k)
+        app = make_app(tmp_path, sink, clock=at.timestamp())  # one salt store: the processes share it
+        doc = {"k": SITE_KEY, "e": [{"n": "page_view", "u": f"{ORIGIN}/", "i": f"evt-{k:06d}"}]}
+        r = Client(app).post(
+            "/c/e",
+            data=json.dumps(doc),
+            headers={"Origin": ORIGIN, "User-Agent": UA, "Content-Type": "text/plain"},
+            environ_base={"REMOTE_ADDR": "10.11.3.4"},
+        )
+        assert r.status_code == 204
+        event = next(e for e in map(json.loads, sink.records) if e.get("event_id") == f"evt-{k:06d}")
+        assert event["event_date"] == local_day(at).isoformat(), at
+        seen.setdefault(event["event_date"], set()).add(event["visitor"])
+    assert len(seen) == 2 and all(len(v) == 1 for v in seen.values()), seen
+    first, second = seen.values()
+    assert first != second  # a new day, a new salt: not linkable

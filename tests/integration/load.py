@@ -15,6 +15,7 @@ class AckLoad:
         self.acked: set[str] = set()
         self.sent = 0
         self.refused_503 = 0
+        self.other: dict[int, int] = {}  # any other status: never expected (a 500 is a bug)
         self.errors = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -48,6 +49,8 @@ class AckLoad:
                     self.acked.add(eid)
                 elif status == 503:
                     self.refused_503 += 1
+                else:
+                    self.other[status] = self.other.get(status, 0) + 1
         client.close()
 
     def wait_for(self, n: int, timeout: float = 60.0) -> None:

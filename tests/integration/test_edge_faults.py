@@ -149,3 +149,29 @@ def test_the_supervisor_killed_alone_leaves_no_collector_behind(tmp_path: Path) 
             second.start(timeout=30)
     finally:
         again.stop()
+
+
+def test_a_failed_start_up_tears_down_the_collector_it_started(tmp_path: Path) -> None:
+    """The counters cannot listen (their port is taken), which is found after the collector was
+    launched: the start-up fails and no collector is left acknowledging hits alone."""
+    import socket as sockets
+
+    blocker = sockets.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    svc = ArtaudProcess(tmp_path / "data")
+    svc.metrics_port = blocker.getsockname()[1]
+    svc.env["ARTAUD_COLLECTOR__METRICS_PORT"] = str(svc.metrics_port)
+    try:
+        with contextlib.suppress(RuntimeError):  # it may look ready for an instant, or not at all
+            svc.start(timeout=60)
+        assert svc.proc is not None and svc.proc.wait(60) != 0
+        assert "in use" in svc.log()
+        t0 = time.monotonic()
+        while (listening(svc.port) or collector_pids(svc.port)) and time.monotonic() - t0 < 5:
+            time.sleep(0.05)
+        report({"test": "failed_start_up", "collector_gone_after_s": round(time.monotonic() - t0, 3)})
+        assert not listening(svc.port) and collector_pids(svc.port) == []
+    finally:
+        blocker.close()
+        svc.kill9()

@@ -406,3 +406,54 @@ def test_a_lost_checkpoint_replays_without_storing_anything_twice(warehouse, tmp
     assert count(warehouse) == (40, 40) and again.reader.checkpoint_resets == 1
     assert again.drain_stats.uncertain_batches > 0
     w.close()
+
+
+def test_a_migration_interrupted_after_any_statement_is_finished_by_the_next_start(warehouse):
+    """kill -9 after each statement of every migration (its statements applied up to there, its
+    version not recorded): the next `migrate` finishes it, and the schema is the one of a clean run."""
+    from warehouse.migrate import _qualify, statements
+
+    wh = warehouse
+    db = wh.database
+
+    def schema() -> list[tuple[str, str, str]]:
+        rows = wh.query(
+            f"SELECT table, name, type FROM system.columns WHERE database = '{db}' ORDER BY table, name"
+        )
+        return [(str(t), str(n), str(ty)) for t, n, ty in rows]
+
+    migrate(wh)
+    clean = schema()
+    every = load_migrations()
+    cuts = [(m, i) for m in every for i in range(1, len(statements(m.up)) + 1)]
+    assert len(cuts) >= len(every)
+    for m, i in cuts:
+        rollback_all(wh)
+        migrate_until = [x for x in every if x.version < m.version]
+        for x in migrate_until:
+            for st in statements(x.up):
+                wh.execute(_qualify(st, db))
+        wh.execute(
+            f"CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, name String, applied_at DateTime) ENGINE = TinyLog"
+        )
+        for x in migrate_until:
+            wh.execute(
+                f"INSERT INTO {db}.schema_migrations (version, name, applied_at) SELECT {x.version}, '{x.name}', now()"
+            )
+        for st in statements(m.up)[:i]:  # the interrupted migration: up to statement i
+            wh.execute(_qualify(st, db))
+        migrate(wh)  # the next start
+        assert schema() == clean, f"interrupted in {m.version:04d}_{m.name} after statement {i}"
+        assert applied(wh) == [x.version for x in every]
+
+
+def test_retention_refuses_to_drop_anything_when_the_clock_is_implausibly_ahead(warehouse, tmp_path):
+    migrate(warehouse)
+    w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
+    w.append(records(3, when=datetime(2024, 1, 5, tzinfo=UTC), prefix="old"))
+    w.append(records(4, when=datetime(2026, 11, 1, tzinfo=UTC), prefix="new"))
+    SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 100, 0.01).drain()
+    assert enforce(warehouse, date(2031, 6, 1), 25) == []  # a clock years ahead: nothing dropped
+    assert count(warehouse) == (7, 7)
+    assert enforce(warehouse, date(2026, 11, 29), 25) == ["202401"]
+    w.close()
