@@ -171,9 +171,12 @@ class ArtaudProcess:
             return ""
 
 
-def small_disk(directory: Path, size: str) -> list[str]:
+def small_disk(directory: Path, size: str, keeper: Path | None = None) -> list[str]:
     """A wrapper running the service with a tmpfs of `size` (e.g. "16m") mounted over `directory`,
-    in user and mount namespaces of its own (no privilege needed): a small disk to fill."""
+    in user and mount namespaces of its own (no privilege needed): a small disk to fill. With
+    `keeper`, a process that outlives the service holds the namespace (its pid written there), so
+    that the disk can still be read through /proc/<pid>/root after the service stopped."""
     directory.mkdir(parents=True, exist_ok=True)
-    script = 'mount -t tmpfs -o size="$1",mode=0700 tmpfs "$2" && shift 2 && exec "$@"'
+    keep = f'setsid sleep 3600 & echo $! > "{keeper}" && ' if keeper is not None else ""
+    script = f'mount -t tmpfs -o size="$1",mode=0700 tmpfs "$2" && {keep}shift 2 && exec "$@"'
     return ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh", size, str(directory)]

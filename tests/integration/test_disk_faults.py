@@ -8,6 +8,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import os
+import shutil
+import signal
 import threading
 import time
 import urllib.error
@@ -186,3 +189,65 @@ def test_bad_bytes_and_a_garbled_checkpoint_in_a_backlog_cost_only_the_damaged_r
     print(json.dumps(figures))
     assert figures["duplicated"] == 0 and len(lost) <= damaged, figures
     assert figures["quarantined_files"] == damaged, figures
+
+
+def test_a_full_data_directory_under_load_loses_nothing_and_recovers_alone(tmp_path: Path) -> None:
+    """The whole data directory (spool, salts, the embedded ClickHouse) on a 400 MiB disk, kept full
+    for 4 s under load: inserts fail as well as appends; everything acknowledged is stored once."""
+    data = tmp_path / "data"
+    keeper = tmp_path / "keeper.pid"  # holds the small disk after the service stopped, to count
+    svc = ArtaudProcess(
+        data,
+        {"ARTAUD_SPOOL__SEGMENT_BYTES": str(1 << 20), "ARTAUD_SPOOL__RESERVE_BYTES": str(8 << 20)},
+        wrapper=small_disk(data, "400m", keeper),
+    ).start()
+    site = svc.sites()[0]
+    load = AckLoad(svc.url, site["site_key"], site["domains"][0], "whole").start()
+    figures: dict[str, object] = {}
+    try:
+        load.wait_for(1000)
+        filler = Filler(svc.inside(data) / "filler")
+        refused_before = load.refused_503
+        time.sleep(4)
+        status, why = health(svc)
+        figures["health_while_full"] = f"{status} {why}"
+        figures["answered_503_while_full"] = load.refused_503 - refused_before
+        acked_while_full = len(load.acked)
+        filler.stop()
+        figures["filled_bytes"] = filler.written
+        figures["seconds_to_green"] = round(wait_until(lambda: health(svc) == (200, "ok"), 90), 1)
+        load.wait_for(acked_while_full + 1000)
+
+        def delivered() -> bool:
+            counts = svc.get_json("/api/v1/events/count?id_prefix=whole-")
+            return sum(int(v["rows"]) for v in counts.values()) >= acked_while_full
+
+        figures["seconds_to_deliver"] = round(wait_until(delivered, 120), 1)
+    finally:
+        acked = load.stop()
+        with contextlib.suppress(Exception):
+            svc.stop()
+    holder = int(keeper.read_text())
+    try:
+        copy = tmp_path / "copy"  # the embedded ClickHouse's files, copied out of the small disk
+        shutil.copytree(
+            Path(f"/proc/{holder}/root") / data.relative_to("/") / "chdb", copy / "chdb", symlinks=True
+        )
+        for link in [p for p in (copy / "chdb").rglob("*") if p.is_symlink()]:  # absolute, inside it
+            target = os.readlink(link)
+            if target.startswith(str(data / "chdb")):
+                link.unlink()
+                link.symlink_to(str(copy / "chdb") + target[len(str(data / "chdb")) :])
+        got = [g for g in stored_ids(copy) if g.startswith("whole-")]
+    finally:
+        os.kill(holder, signal.SIGKILL)
+    figures |= {
+        "acknowledged": len(acked),
+        "stored": len(set(got)),
+        "duplicated": len(got) - len(set(got)),
+        "lost": len(acked - set(got)),
+        "other_statuses": load.other,
+    }
+    print(json.dumps(figures))
+    assert status == 503 and figures["answered_503_while_full"], figures
+    assert figures["duplicated"] == 0 and figures["lost"] == 0 and load.other == {}, figures
