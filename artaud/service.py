@@ -21,7 +21,8 @@ from artaud.demo import seed_demo
 from artaud.httpd import serve
 from artaud.jobs import scheduler
 from artaud.lifeline import Busy, InstanceLock
-from artaud.workers import prepare_metrics_dir, start_collector, stop_collector, wait_port
+from artaud.watchdog import beat_dir, replace_stalled
+from artaud.workers import descendants, prepare_metrics_dir, start_collector, stop_collector, wait_port
 from collector.metrics import CollectorMetrics
 from collector.snippet import snippet
 from config.settings import Settings
@@ -176,6 +177,21 @@ def _keys(settings: Settings, cp: ControlPlane) -> None:
     )
 
 
+def _watch_workers(settings: Settings, proc: subprocess.Popen[bytes]) -> Callable[[], None]:
+    """The supervisor's tick: every 2 s, a worker silent for `collector.worker_stall_seconds` is
+    killed (granian replaces it: artaud/watchdog.py)."""
+    last = [time.monotonic()]
+    beats = beat_dir(settings.data_dir)
+
+    def tick() -> None:
+        if time.monotonic() - last[0] < 2.0 or proc.poll() is not None:
+            return
+        last[0] = time.monotonic()
+        replace_stalled(beats, descendants(proc.pid), settings.collector.worker_stall_seconds)
+
+    return tick
+
+
 def _collector_alive(proc: subprocess.Popen[bytes]) -> Callable[[], str | None]:
     return lambda: None if proc.poll() is None else f"the collector exited with code {proc.returncode}"
 
@@ -231,7 +247,7 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
         proc = sup.collector()
         counters = sup.metrics()
         _banner(sup, cp, created)
-        code = sup.wait(_collector_alive(proc))
+        code = sup.wait(_collector_alive(proc), _watch_workers(s, proc))
     finally:
         if proc is not None:
             stop_collector(proc)
@@ -292,7 +308,7 @@ def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
             f"artaud collector on {s.collector.public_url}, forwarding to Kafka {k.bootstrap_servers} "
             f"topic {k.topic}"
         )
-        code = sup.wait(_collector_alive(proc))
+        code = sup.wait(_collector_alive(proc), _watch_workers(s, proc))
     finally:
         if proc is not None:
             stop_collector(proc)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from artaud.lifeline import InstanceLock, die_with_parent
+from artaud.watchdog import beat_dir, start_beating
 from collector.agents import AgentClassifier
 from collector.app import CollectorApp, CollectorConfig
 from collector.geo import CidrTable, NoRegion, RegionResolver
@@ -171,7 +172,10 @@ def collector_rsgi(settings: Settings | None = None) -> RsgiCollector:
     WORKER_LOCKS.append(InstanceLock(settings.data_dir / WORKERS_LOCK, shared=True).acquire(wait=10))
     app = collector_app(settings)
     c = settings.collector
-    return RsgiCollector(app, c.max_body_bytes, c.body_timeout_ms / 1000)
+    beats = beat_dir(settings.data_dir)
+    return RsgiCollector(
+        app, c.max_body_bytes, c.body_timeout_ms / 1000, on_loop=lambda loop: start_beating(beats, loop)
+    )
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:

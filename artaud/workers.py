@@ -44,6 +44,9 @@ def collector_command(settings: Settings) -> list[str]:
         str(c.header_timeout_ms),
         "--backpressure",
         str(c.max_requests_per_worker),
+        "--respawn-failed-workers",  # a worker the watchdog killed is replaced (artaud/watchdog.py)
+        "--respawn-interval",
+        "1",
         "--no-ws",
         "--log-level",
         "warning",
@@ -51,7 +54,7 @@ def collector_command(settings: Settings) -> list[str]:
     ]
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -72,7 +75,7 @@ def _descendants(pid: int) -> list[int]:
 
 def stop_collector(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
     """SIGTERM the collector server (it stops its workers); SIGKILL any straggler."""
-    workers = _descendants(proc.pid) if os.path.isdir("/proc") else []
+    workers = descendants(proc.pid) if os.path.isdir("/proc") else []
     if proc.poll() is None:
         proc.terminate()
         try:

@@ -40,9 +40,9 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def descendants(pid: int) -> list[int]:
-    from artaud.workers import _descendants
+    from artaud.workers import descendants
 
-    return _descendants(pid)
+    return descendants(pid)
 
 
 def accepted(collector: ArtaudProcess) -> int:

@@ -16,6 +16,7 @@ request, as `asyncio.timeout` arms, costs more than the hit itself saves).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from collector.app import CollectorApp
@@ -42,10 +43,17 @@ async def _read(protocol: Any, limit: int) -> bytes:
 
 
 class RsgiCollector:
-    def __init__(self, app: CollectorApp, max_body: int, body_timeout: float) -> None:
+    def __init__(
+        self,
+        app: CollectorApp,
+        max_body: int,
+        body_timeout: float,
+        on_loop: Callable[[asyncio.AbstractEventLoop], None] | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.body_timeout = body_timeout
+        self.on_loop = on_loop  # called with the worker's event loop when granian starts it
         self._reading: dict[asyncio.Task[Any], float] = {}  # reads in progress -> deadline
         self._overdue: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
@@ -83,6 +91,10 @@ class RsgiCollector:
         finally:
             self._reading.pop(task, None)
             self._overdue.discard(task)
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self.on_loop is not None:
+            self.on_loop(loop)
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":

@@ -47,6 +47,7 @@ class Collector(_Section):
     new_ids_per_network_hour: int = Field(ge=0, le=1_000_000)
     header_timeout_ms: int = Field(ge=100, le=60_000)
     body_timeout_ms: int = Field(ge=100, le=60_000)
+    worker_stall_seconds: int = Field(ge=2, le=3600)
     max_requests_per_worker: int = Field(ge=8, le=65_536)
 
     @field_validator("public_url")

@@ -175,3 +175,49 @@ def test_a_failed_start_up_tears_down_the_collector_it_started(tmp_path: Path) -
     finally:
         blocker.close()
         svc.kill9()
+
+
+def test_a_frozen_worker_is_replaced_and_the_service_keeps_answering(tmp_path: Path) -> None:
+    """SIGSTOP one collector worker: the connections that land on it would hang while `/healthz`,
+    answered by the other, stays green. It stops beating; the supervisor kills it and granian starts
+    another (artaud/watchdog.py)."""
+    from artaud.workers import descendants
+    from tests.integration.client import HitClient
+
+    svc = ArtaudProcess(tmp_path / "data", {"ARTAUD_COLLECTOR__WORKER_STALL_SECONDS": "3"}).start()
+    try:
+        assert svc.proc is not None
+        [server] = [p for p in descendants(svc.proc.pid) if descendants(p)]  # the granian server
+        workers = descendants(server)
+        assert len(workers) == 2
+        victim = workers[0]
+        os.kill(victim, signal.SIGSTOP)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 30:
+            fresh = [p for p in descendants(server) if p != victim]
+            if victim not in descendants(server) and len(fresh) == 2:
+                break
+            time.sleep(0.1)
+        replaced_after = time.monotonic() - t0
+        assert victim not in descendants(server) and len(descendants(server)) == 2, descendants(server)
+        site = svc.sites()[0]
+        host = site["domains"][0]
+        statuses = []
+        for i in range(100):  # new connections, spread over both workers
+            client = HitClient(svc.url)
+            status, _ = client.beacon(
+                site["site_key"], host, [{"n": "page_view", "u": f"https://{host}/", "i": f"fz-{i:06d}"}]
+            )
+            statuses.append(status)
+            client.close()
+        report(
+            {
+                "test": "frozen_worker",
+                "replaced_after_s": round(replaced_after, 1),
+                "answered_204": statuses.count(204),
+            }
+        )
+        assert statuses == [204] * 100
+        assert "sent no beat" in svc.log()
+    finally:
+        svc.stop()
