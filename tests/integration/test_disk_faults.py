@@ -251,3 +251,59 @@ def test_a_full_data_directory_under_load_loses_nothing_and_recovers_alone(tmp_p
     print(json.dumps(figures))
     assert status == 503 and figures["answered_503_while_full"], figures
     assert figures["duplicated"] == 0 and figures["lost"] == 0 and load.other == {}, figures
+
+
+def test_retries_across_a_restart_a_deleted_checkpoint_and_a_half_created_salt_store_each_hit_once(
+    tmp_path: Path,
+) -> None:
+    """Against the real service: the tag resends beacons whose answers it lost while the service
+    restarted; a checkpoint is deleted under a backlog; a cinema's salt file of the day was left
+    empty by an interrupted creation. Every acknowledged hit is stored once; the cinema answers 204."""
+    from datetime import UTC, datetime
+
+    from collector.salts import local_day
+    from tests.integration.client import HitClient
+
+    data = tmp_path / "data"
+    env = {"ARTAUD_WAREHOUSE__BATCH_ROWS": "50", "ARTAUD_WAREHOUSE__BATCH_SECONDS": "1"}
+    svc = ArtaudProcess(data, env).start()
+    site = svc.sites()[0]
+    host = site["domains"][0]
+
+    def send(ids: list[str]) -> set[str]:
+        client = HitClient(svc.url)
+        ok = set()
+        for eid in ids:
+            status, _ = client.beacon(
+                site["site_key"], host, [{"n": "page_view", "u": f"https://{host}/", "i": eid}]
+            )
+            if status == 204:
+                ok.add(eid)
+        client.close()
+        return ok
+
+    first = send([f"again-{i:05d}" for i in range(600)])
+    svc.kill9()  # a backlog is left (a slow drain): delete a checkpoint under it
+    cps = [d / "checkpoint" for d in (data / "spool").glob("w-*") if (d / "checkpoint").exists()]
+    assert cps
+    cps[0].unlink()
+    today = local_day(datetime.now(UTC)).isoformat()
+    salts = data / "secrets" / "salts" / today
+    for salt in salts.glob("*.salt"):
+        salt.write_bytes(b"")  # as an older version left it, interrupted by a full disk
+    svc.start()
+    again = send([f"again-{i:05d}" for i in range(600)])  # the same beacons, resent
+    fresh = send([f"after-{i:05d}" for i in range(100)])
+    assert svc.stop() == 0
+    got = [g for g in stored_ids(data) if g.startswith(("again-", "after-"))]
+    figures = {
+        "acknowledged_before": len(first),
+        "resent_acknowledged": len(again),
+        "fresh_acknowledged": len(fresh),
+        "stored": len(set(got)),
+        "duplicated": len(got) - len(set(got)),
+        "lost": len((first | again | fresh) - set(got)),
+    }
+    print(json.dumps(figures))
+    assert len(first) == len(again) == 600 and len(fresh) == 100, figures
+    assert figures["duplicated"] == 0 and figures["lost"] == 0 and figures["stored"] == 700, figures

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collector.sink import SinkFull
-from spool.frames import HEADER, MAGIC, V1_HEADER, decode, encode
+from spool.frames import FILE_MAGIC, HEADER, MAGIC, V1_HEADER, decode, encode
 from spool.reader import SpoolReader
 from spool.writer import SpoolWriter, spool_bytes
 
@@ -309,3 +309,24 @@ def test_a_reader_never_removes_a_writer_that_is_starting(tmp_path, monkeypatch)
     w.append([b"x"])
     w.close()
     assert [d.name.startswith("w-") for d in root.iterdir()] == [True]
+
+
+def test_a_byte_flipped_inside_a_pending_range_costs_only_its_record(tmp_path):
+    """A batch was read (its range recorded as pending) when the process died; a byte of that range
+    rots before the restart: the range is read again less the damaged record, which is quarantined."""
+    w = writer(tmp_path)
+    w.append([b"r0", b"r1", b"r2", b"r3"])
+    w.close()
+    r = SpoolReader(tmp_path)
+    pending = r.next_batch(10)
+    assert pending is not None and pending.payloads == [b"r0", b"r1", b"r2", b"r3"]  # no commit: a crash
+    seg = next(w.dir.glob("*.seg"))
+    raw = bytearray(seg.read_bytes())
+    raw[len(FILE_MAGIC) + 2 * (HEADER.size + 2) - 1] ^= 1  # the last byte of r1
+    seg.write_bytes(bytes(raw))
+    again = SpoolReader(tmp_path)
+    b = again.next_batch(10)
+    assert b is not None and b.recovered and b.token == pending.token
+    assert b.payloads == [b"r0", b"r2", b"r3"] and again.quarantined_records == 1
+    again.commit(b)
+    assert again.next_batch(10) is None
