@@ -54,7 +54,9 @@ SCRIPT = [
     ("Content-Type", "application/javascript; charset=utf-8"),
     ("Cache-Control", "public, max-age=3600"),
 ]
-ROUTES = frozenset({"/c/e", "/c/p.gif", "/c/w", "/c/s", "/c/check", "/healthz"})
+ROUTES = frozenset({"/c/e", "/c/p.gif", "/c/w", "/c/s", "/c/check", "/healthz", "/readyz"})
+# what `/readyz` still answers 200 to: hits are taken (into the spool) while the drain is stalled
+READY = frozenset({"ok", "drain_stalled"})
 # what a body may be: the tag's text/plain (sendBeacon, fetch with a string body), JSON from a server
 BODY_TYPES = ("text/plain", "application/json")
 
@@ -124,11 +126,13 @@ class CollectorApp:
                 return Response(200, SCRIPT, self.scripts[path])
             if path == "/c/check":
                 return self._check(req) if method == "POST" else _post_only()
-            if path == "/healthz":
+            if path in ("/healthz", "/readyz"):
+                # /healthz: everything is well (for monitoring); /readyz: hits can be taken now (for a
+                # load balancer: a stalled drain still leaves room in the spool)
                 status = self.sink.health()
                 body = orjson.dumps({"status": status})
-                code = 200 if status == "ok" else 503
-                return Response(code, [("Content-Type", "application/json"), NO_STORE], body)
+                ok = status == "ok" if path == "/healthz" else status in READY
+                return Response(200 if ok else 503, [("Content-Type", "application/json"), NO_STORE], body)
             return Response(404, [("Content-Type", "text/plain; charset=utf-8")], b"not found\n")
         except Exception:  # never a stack trace to the client; never the request data in logs
             route = path if path in ROUTES or path in self.scripts else "(other)"  # never the path as sent

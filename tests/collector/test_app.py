@@ -130,6 +130,7 @@ def test_full_sink_answers_503_with_retry_after_and_counts(tmp_path: Path):
     assert r.status_code == 503 and r.headers["Retry-After"]
     assert app.metrics.value("artaud_hits_dropped_total", cinema="0000001", reason="spool_full") == 1
     assert c.get("/healthz").status_code == 503
+    assert c.get("/readyz").status_code == 503 and c.get("/readyz").json == {"status": "spool_full"}
 
 
 def test_pooled_track_needs_consent_and_an_id(app, sink):

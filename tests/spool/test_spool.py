@@ -330,3 +330,19 @@ def test_a_byte_flipped_inside_a_pending_range_costs_only_its_record(tmp_path):
     assert b.payloads == [b"r0", b"r2", b"r3"] and again.quarantined_records == 1
     again.commit(b)
     assert again.next_batch(10) is None
+
+
+def test_health_is_red_when_the_drainer_stops_beating_while_hits_are_still_taken(tmp_path):
+    from collector.app import READY
+    from spool.drain import HEARTBEAT, beat
+
+    w = writer(tmp_path)
+    assert w.health() == "ok"  # no drainer has beaten yet: starting, not stalled
+    beat(tmp_path)
+    assert w.health() == "ok"
+    old = __import__("time").time() - 120
+    os.utime(tmp_path / HEARTBEAT, (old, old))
+    w._stall_at = -1e9  # the check is cached for a second
+    assert w.health() == "drain_stalled" and not w.healthy() and w.health() in READY
+    w.append([b"still taken"])
+    w.close()
