@@ -21,7 +21,7 @@ from artaud.demo import seed_demo
 from artaud.httpd import serve
 from artaud.jobs import scheduler
 from artaud.lifeline import Busy, InstanceLock
-from artaud.watchdog import beat_dir, replace_stalled
+from artaud.watchdog import Watchdog, beat_dir
 from artaud.workers import descendants, prepare_metrics_dir, start_collector, stop_collector, wait_port
 from collector.metrics import CollectorMetrics
 from collector.snippet import snippet
@@ -181,13 +181,13 @@ def _watch_workers(settings: Settings, proc: subprocess.Popen[bytes]) -> Callabl
     """The supervisor's tick: every 2 s, a worker silent for `collector.worker_stall_seconds` is
     killed (granian replaces it: artaud/watchdog.py)."""
     last = [time.monotonic()]
-    beats = beat_dir(settings.data_dir)
+    dog = Watchdog(beat_dir(settings.data_dir), settings.collector.worker_stall_seconds)
 
     def tick() -> None:
         if time.monotonic() - last[0] < 2.0 or proc.poll() is not None:
             return
         last[0] = time.monotonic()
-        replace_stalled(beats, descendants(proc.pid), settings.collector.worker_stall_seconds)
+        dog.check(descendants(proc.pid))
 
     return tick
 

@@ -91,14 +91,20 @@ class SpoolReader:
     def _cp_path(self, writer: str) -> Path:
         return self.root / writer / "checkpoint"
 
-    def _checkpoint(self, writer: str) -> dict[str, int]:
+    def _checkpoint(self, writer: str, repair: bool = True) -> dict[str, int]:
+        """The writer's checkpoint; one missing or unreadable is rebuilt (`_reset`), or, with
+        `repair` False (a reader of the backlog's size, on another thread), taken as the start."""
         path = self._cp_path(writer)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:  # a writer creates its checkpoint with its directory
-            return self._reset(writer, "missing") if _segments(path.parent) else dict(checkpoint.START)
+            if not repair or not _segments(path.parent):
+                return dict(checkpoint.START)
+            return self._reset(writer, "missing")
         cp = checkpoint.parse(raw)
-        return cp if cp is not None else self._reset(writer, "unreadable")
+        if cp is None:
+            return self._reset(writer, "unreadable") if repair else dict(checkpoint.START)
+        return cp
 
     def _reset(self, writer: str, why: str) -> dict[str, int]:
         d = self.root / writer
@@ -147,15 +153,17 @@ class SpoolReader:
 
     # -- quarantine -----------------------------------------------------------
     def _quarantine(self, writer: str, seg: int, start: int, data: bytes) -> None:
+        target = self.root / "quarantine" / f"{writer}-{seg:012d}-{start}.bad"
+        if target.exists():  # the same range read again (a pending batch retried): counted once
+            return
         self.quarantined_records += 1
         self.corrupt_bytes += len(data)
         log.error(
             "spool %s/%d: %d damaged byte(s) at %d skipped and quarantined", writer, seg, len(data), start
         )
         try:
-            q = self.root / "quarantine"
-            q.mkdir(exist_ok=True)
-            (q / f"{writer}-{seg:012d}-{start}.bad").write_bytes(data)
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(data)
         except OSError as exc:  # a full disk: counted and logged, not kept
             log.error("spool: the damaged bytes could not be quarantined: %s", exc)
 
@@ -199,7 +207,11 @@ class SpoolReader:
         horizon = self._horizon(cp, cp["segment"], cp["offset"])
         if "pending_end" in cp:
             path = d / f"{cp['segment']:012d}.seg"
-            buf, _, first = self._read(path, cp["offset"], cp["pending_end"] - cp["offset"])
+            try:
+                buf, _, first = self._read(path, cp["offset"], cp["pending_end"] - cp["offset"])
+            except FileNotFoundError:  # removed by hand: nothing to re-read, the checkpoint moves on
+                log.error("spool %s: segment %d of a pending batch is missing", writer, cp["segment"])
+                return Batch(writer, cp["segment"], cp["offset"], cp["pending_end"], [], True, bool(horizon))
             if first >= 0:  # the same bytes as before: the same records, less any damaged since
                 got = decode(buf, 1 << 30, final=True)
                 for s, e in got.damage:
@@ -269,10 +281,18 @@ class SpoolReader:
             {"segment": batch.segment, "offset": batch.end, **self._horizon(cp, batch.segment, batch.end)},
         )
 
+    def check(self) -> int:
+        """Validate every writer's checkpoint now, rebuilding those found missing or unreadable;
+        returns how many were rebuilt (the drainer's first pass does the same, writer by writer)."""
+        before = self.checkpoint_resets
+        for name in self.writers():
+            self._checkpoint(name)
+        return self.checkpoint_resets - before
+
     def backlog_bytes(self) -> int:
         total = 0
         for name in self.writers():
-            cp = self._checkpoint(name)
+            cp = self._checkpoint(name, repair=False)
             for seg in _segments(self.root / name):
                 if seg < cp["segment"]:
                     continue

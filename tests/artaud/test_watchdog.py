@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from artaud.watchdog import replace_stalled, stalled
+from artaud.watchdog import Watchdog, stalled
 
 
 def test_a_worker_is_stalled_only_once_it_beat_and_then_stopped(tmp_path):
@@ -17,6 +17,11 @@ def test_a_worker_is_stalled_only_once_it_beat_and_then_stopped(tmp_path):
         beat.touch()
         os.utime(beat, (now - age, now - age))
     assert stalled(tmp_path, [101, 102, 103], seconds=10, now=now) == [102]  # 103 never beat: starting
+    seen: dict[int, float] = {}
+    assert stalled(tmp_path, [101, 102, 103], seconds=10, now=now, first_seen=seen) == [102]
+    assert stalled(tmp_path, [103], seconds=10, now=now + 29, first_seen=seen) == []  # starting...
+    assert stalled(tmp_path, [103], seconds=10, now=now + 31, first_seen=seen) == [103]  # ...frozen
+    assert seen == {103: now}  # the workers gone are forgotten
 
 
 def test_the_stalled_worker_is_killed_and_the_beats_of_the_dead_forgotten(tmp_path):
@@ -26,7 +31,7 @@ def test_the_stalled_worker_is_killed_and_the_beats_of_the_dead_forgotten(tmp_pa
         (tmp_path / f"{worker.pid}.beat").touch()
         os.utime(tmp_path / f"{worker.pid}.beat", (old, old))
         (tmp_path / "999999.beat").touch()  # a worker gone since
-        assert replace_stalled(tmp_path, [worker.pid], seconds=10) == [worker.pid]
+        assert Watchdog(tmp_path, 10).check([worker.pid]) == [worker.pid]
         assert worker.wait(5) == -9
         assert list(tmp_path.glob("*.beat")) == []
     finally:

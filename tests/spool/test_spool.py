@@ -217,7 +217,8 @@ def test_a_lost_or_garbled_checkpoint_replays_the_backlog_as_uncertain_only_up_t
     else:
         cp.write_bytes(cp.read_bytes().replace(b'"offset":', b'"offset":1'))
     r = SpoolReader(tmp_path)
-    assert r.backlog_bytes() > 0  # the reader finds the damage here
+    assert r.backlog_bytes() > 0 and r.checkpoint_resets == 0  # reading the size repairs nothing
+    assert r.check() == 1  # the reader finds the damage here
     w.append([b"new"])  # written after: certain
     again, uncertain = [], []
     while (b := r.next_batch(5)) is not None:
