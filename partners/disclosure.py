@@ -80,19 +80,3 @@ def error_body(code: str, hint: str = "") -> tuple[int, bytes]:
     answer = ERRORS[code]
     message = f"{answer.message}: {hint}" if hint else answer.message
     return answer.status, json.dumps({"error": code, "message": message}, ensure_ascii=False).encode()
-
-
-@dataclass(frozen=True)
-class View:
-    """A partner's view of one segment at one build: the members it could export, released."""
-
-    segment_key: str
-    partner_slug: str
-    published: bool
-    size: int  # the released size (0 when not published)
-
-
-def listed(views: list[View], allowed: set[str]) -> list[View]:
-    """The segments a partner sees: those whose view of theirs is published. A segment the partner
-    cannot export is absent, not listed at zero (which would say more than nothing)."""
-    return [v for v in views if v.published and v.segment_key in allowed]

@@ -88,14 +88,15 @@ class ExportService:
         self.window = timedelta(days=window_days)
 
     # -- what a partner may see ---------------------------------------------------
-    def segments(self, key: ApiKey) -> list[CatalogEntry]:
-        return [e for e in latest(self.wh) if e.published and key.allows_segment(e.key)]
-
     def listing(self, partner: Partner, key: ApiKey) -> list[tuple[CatalogEntry, int]]:
         """The segments the partner sees, each with the size it may be told: the published segments
         in the key's scope whose latest build published this partner's view (segments/builder.py).
         A segment it could not be told a size of is absent: it learns nothing of it."""
-        entries = {e.build_id + "\x1f" + e.key: e for e in self.segments(key)}
+        entries = {
+            e.build_id + "\x1f" + e.key: e
+            for e in latest(self.wh)
+            if e.published and key.allows_segment(e.key)
+        }
         if not entries:
             return []
         builds = ", ".join(sql_str(b) for b in sorted({e.build_id for e in entries.values()}))

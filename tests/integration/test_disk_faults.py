@@ -75,6 +75,57 @@ def wait_until(check, timeout: float) -> float:  # type: ignore[no-untyped-def]
     return time.monotonic() - start
 
 
+def tally(acked: set[str], got: list[str], **more: object) -> dict[str, object]:
+    """The ledger of a fault: acknowledged, stored once, duplicated, lost (plus `more`), printed."""
+    figures = {
+        "acknowledged": len(acked),
+        "stored": len(set(got)),
+        "duplicated": len(got) - len(set(got)),
+        "lost": len(acked - set(got)),
+        **more,
+    }
+    print(json.dumps(figures))
+    return figures
+
+
+def full_under_load(
+    svc: ArtaudProcess, disk: Path, prefix: str, seconds: float = 4
+) -> tuple[dict[str, object], set[str], AckLoad]:
+    """A load of beacons with ids `<prefix>-…`; `disk` (as the service sees it) kept full for
+    `seconds`, then freed: health must be red while full and turn green by itself, hits must be taken
+    again and delivered without a restart. Returns the figures, the acknowledged ids and the load;
+    the service is stopped."""
+    site = svc.sites()[0]
+    load = AckLoad(svc.url, site["site_key"], site["domains"][0], prefix).start()
+    figures: dict[str, object] = {}
+    try:
+        load.wait_for(1000)
+        filler = Filler(svc.inside(disk) / "filler")
+        refused_before = load.refused_503
+        time.sleep(seconds)  # the disk stays full under load
+        status, why = health(svc)
+        figures["health_while_full"] = f"{status} {why}"
+        assert status == 503 and why in ("disk_error", "spool_full"), figures
+        figures["answered_503_while_full"] = load.refused_503 - refused_before
+        assert load.refused_503 > refused_before, figures
+        acked_while_full = len(load.acked)
+        filler.stop()
+        figures["filled_bytes"] = filler.written
+        figures["seconds_to_green"] = round(wait_until(lambda: health(svc) == (200, "ok"), 90), 1)
+        load.wait_for(acked_while_full + 1000)  # accepting again, without a restart
+
+        def delivered() -> bool:  # delivery resumed by itself: what was acknowledged until the disk
+            counts = svc.get_json(f"/api/v1/events/count?id_prefix={prefix}-")  # was freed, live
+            return sum(int(v["rows"]) for v in counts.values()) >= acked_while_full
+
+        figures["seconds_to_deliver"] = round(wait_until(delivered, 120), 1)
+    finally:
+        acked = load.stop()
+        with contextlib.suppress(Exception):
+            svc.stop()
+    return figures, acked, load
+
+
 def test_a_full_spool_disk_under_load_loses_nothing_and_recovers_alone(tmp_path: Path) -> None:
     data = tmp_path / "data"
     svc = ArtaudProcess(
@@ -82,43 +133,9 @@ def test_a_full_spool_disk_under_load_loses_nothing_and_recovers_alone(tmp_path:
         {"ARTAUD_SPOOL__SEGMENT_BYTES": str(1 << 20), "ARTAUD_SPOOL__RESERVE_BYTES": str(2 << 20)},
         wrapper=small_disk(data / "spool", "16m"),
     ).start()
-    site = svc.sites()[0]
-    load = AckLoad(svc.url, site["site_key"], site["domains"][0], "full").start()
-    figures: dict[str, object] = {}
-    try:
-        load.wait_for(1000)
-        filler = Filler(svc.inside(data / "spool") / "filler")
-        refused_before = load.refused_503
-        time.sleep(4)  # the disk stays full under load
-        status, why = health(svc)
-        figures["health_while_full"] = f"{status} {why}"
-        assert status == 503 and why in ("disk_error", "spool_full")
-        figures["answered_503_while_full"] = load.refused_503 - refused_before
-        assert load.refused_503 > refused_before
-        acked_while_full = len(load.acked)
-        filler.stop()
-        figures["filled_bytes"] = filler.written
-        figures["seconds_to_green"] = round(wait_until(lambda: health(svc) == (200, "ok"), 60), 1)
-        load.wait_for(acked_while_full + 1000)  # accepting again, without a restart
-
-        def delivered() -> bool:  # delivery resumed by itself: what was acknowledged until the disk
-            counts = svc.get_json("/api/v1/events/count?id_prefix=full-")  # was freed is stored, live
-            return sum(int(v["rows"]) for v in counts.values()) >= acked_while_full
-
-        figures["seconds_to_deliver"] = round(wait_until(delivered, 90), 1)
-    finally:
-        acked = load.stop()
-        with contextlib.suppress(Exception):
-            svc.stop()
+    figures, acked, load = full_under_load(svc, data / "spool", "full")
     got = [g for g in stored_ids(data) if g.startswith("full-")]
-    figures |= {
-        "acknowledged": len(acked),
-        "stored": len(set(got)),
-        "duplicated": len(got) - len(set(got)),
-        "lost": len(acked - set(got)),
-        "other_statuses": load.other,
-    }
-    print(json.dumps(figures))
+    figures = tally(acked, got, **figures, other_statuses=load.other)
     assert figures["duplicated"] == 0 and figures["lost"] == 0 and load.other == {}, figures
 
 
@@ -177,17 +194,9 @@ def test_bad_bytes_and_a_garbled_checkpoint_in_a_backlog_cost_only_the_damaged_r
     svc.start()
     assert svc.stop() == 0
     got = [g for g in stored_ids(data) if g.startswith("rot-")]
-    lost = acked - set(got)
-    figures = {
-        "acknowledged": len(acked),
-        "records_damaged": damaged,
-        "stored": len(set(got)),
-        "duplicated": len(got) - len(set(got)),
-        "lost": len(lost),
-        "quarantined_files": len(list((data / "spool" / "quarantine").glob("*.bad"))),
-    }
-    print(json.dumps(figures))
-    assert figures["duplicated"] == 0 and len(lost) <= damaged, figures
+    quarantined = len(list((data / "spool" / "quarantine").glob("*.bad")))
+    figures = tally(acked, got, records_damaged=damaged, quarantined_files=quarantined)
+    assert figures["duplicated"] == 0 and int(figures["lost"]) <= damaged, figures
     assert figures["quarantined_files"] == damaged, figures
 
 
@@ -201,32 +210,7 @@ def test_a_full_data_directory_under_load_loses_nothing_and_recovers_alone(tmp_p
         {"ARTAUD_SPOOL__SEGMENT_BYTES": str(1 << 20), "ARTAUD_SPOOL__RESERVE_BYTES": str(8 << 20)},
         wrapper=small_disk(data, "400m", keeper),
     ).start()
-    site = svc.sites()[0]
-    load = AckLoad(svc.url, site["site_key"], site["domains"][0], "whole").start()
-    figures: dict[str, object] = {}
-    try:
-        load.wait_for(1000)
-        filler = Filler(svc.inside(data) / "filler")
-        refused_before = load.refused_503
-        time.sleep(4)
-        status, why = health(svc)
-        figures["health_while_full"] = f"{status} {why}"
-        figures["answered_503_while_full"] = load.refused_503 - refused_before
-        acked_while_full = len(load.acked)
-        filler.stop()
-        figures["filled_bytes"] = filler.written
-        figures["seconds_to_green"] = round(wait_until(lambda: health(svc) == (200, "ok"), 90), 1)
-        load.wait_for(acked_while_full + 1000)
-
-        def delivered() -> bool:
-            counts = svc.get_json("/api/v1/events/count?id_prefix=whole-")
-            return sum(int(v["rows"]) for v in counts.values()) >= acked_while_full
-
-        figures["seconds_to_deliver"] = round(wait_until(delivered, 120), 1)
-    finally:
-        acked = load.stop()
-        with contextlib.suppress(Exception):
-            svc.stop()
+    figures, acked, load = full_under_load(svc, data, "whole")
     holder = int(keeper.read_text())
     try:
         copy = tmp_path / "copy"  # the embedded ClickHouse's files, copied out of the small disk
@@ -241,15 +225,7 @@ def test_a_full_data_directory_under_load_loses_nothing_and_recovers_alone(tmp_p
         got = [g for g in stored_ids(copy) if g.startswith("whole-")]
     finally:
         os.kill(holder, signal.SIGKILL)
-    figures |= {
-        "acknowledged": len(acked),
-        "stored": len(set(got)),
-        "duplicated": len(got) - len(set(got)),
-        "lost": len(acked - set(got)),
-        "other_statuses": load.other,
-    }
-    print(json.dumps(figures))
-    assert status == 503 and figures["answered_503_while_full"], figures
+    figures = tally(acked, got, **figures, other_statuses=load.other)
     assert figures["duplicated"] == 0 and figures["lost"] == 0 and load.other == {}, figures
 
 
@@ -296,14 +272,12 @@ def test_retries_across_a_restart_a_deleted_checkpoint_and_a_half_created_salt_s
     fresh = send([f"after-{i:05d}" for i in range(100)])
     assert svc.stop() == 0
     got = [g for g in stored_ids(data) if g.startswith(("again-", "after-"))]
-    figures = {
-        "acknowledged_before": len(first),
-        "resent_acknowledged": len(again),
-        "fresh_acknowledged": len(fresh),
-        "stored": len(set(got)),
-        "duplicated": len(got) - len(set(got)),
-        "lost": len((first | again | fresh) - set(got)),
-    }
-    print(json.dumps(figures))
+    figures = tally(
+        first | again | fresh,
+        got,
+        acknowledged_before=len(first),
+        resent_acknowledged=len(again),
+        fresh_acknowledged=len(fresh),
+    )
     assert len(first) == len(again) == 600 and len(fresh) == 100, figures
     assert figures["duplicated"] == 0 and figures["lost"] == 0 and figures["stored"] == 700, figures
