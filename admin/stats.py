@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from collector.salts import local_day
-from warehouse.backend import Warehouse
-from warehouse.loader import sql_str
+from artaud.collector.salts import local_day
+from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.loader import sql_str
 
 
 @dataclass(frozen=True)

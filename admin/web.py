@@ -9,13 +9,13 @@ from typing import Any
 
 from flask import Flask, jsonify, redirect, render_template_string, request
 
-from admin.stats import counts_by_cinema, counts_for_prefix, recent_events
-from collector.snippet import gtm_snippet, snippet
-from controlplane.store import ControlPlane
-from segments.builder import SegmentBuilder
-from segments.catalog import latest
-from segments.definitions import InvalidSegments
-from warehouse.backend import Warehouse, WarehouseError
+from artaud.admin.stats import counts_by_cinema, counts_for_prefix, recent_events
+from artaud.collector.snippet import gtm_snippet, snippet
+from artaud.controlplane.store import ControlPlane
+from artaud.segments.builder import SegmentBuilder
+from artaud.segments.catalog import latest
+from artaud.segments.definitions import InvalidSegments
+from artaud.warehouse.backend import Warehouse, WarehouseError
 
 PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Audience mutualisée Art &amp; Essai — console</title>
@@ -162,7 +162,7 @@ def create_admin(
     def erasure() -> Any:
         from datetime import UTC, datetime
 
-        from warehouse.erasure import BadPseudonym, erase
+        from artaud.warehouse.erasure import BadPseudonym, erase
 
         doc = request.get_json(silent=True)
         visitor = doc.get("visitor") if isinstance(doc, dict) else None
@@ -260,7 +260,7 @@ def create_admin(
 
     @app.get("/api/v1/consent")
     def consent() -> Any:
-        from warehouse.proof import consent_behind
+        from artaud.warehouse.proof import consent_behind
 
         events = request.args.getlist("event_id")
         visitor = request.args.get("visitor", "")

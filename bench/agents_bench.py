@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collector.agents import _BOT, full_parse, heuristic  # noqa: E402
+from artaud.collector.agents import _BOT, full_parse, heuristic  # noqa: E402
 
 # the hand-written list the collector used before (kept here as the baseline only)
 OLD = re.compile(

@@ -22,15 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collector.agents import AgentClassifier  # noqa: E402
-from collector.app import CollectorApp, CollectorConfig  # noqa: E402
-from collector.geo import CidrTable  # noqa: E402
-from collector.http import Request  # noqa: E402
-from collector.metrics import CollectorMetrics  # noqa: E402
-from collector.pseudonym import Pseudonymiser  # noqa: E402
-from collector.salts import SaltStore  # noqa: E402
-from collector.sites import Site, StaticSites  # noqa: E402
-from spool.writer import SpoolWriter  # noqa: E402
+from artaud.collector.agents import AgentClassifier  # noqa: E402
+from artaud.collector.app import CollectorApp, CollectorConfig  # noqa: E402
+from artaud.collector.geo import CidrTable  # noqa: E402
+from artaud.collector.http import Request  # noqa: E402
+from artaud.collector.metrics import CollectorMetrics  # noqa: E402
+from artaud.collector.pseudonym import Pseudonymiser  # noqa: E402
+from artaud.collector.salts import SaltStore  # noqa: E402
+from artaud.collector.sites import Site, StaticSites  # noqa: E402
+from artaud.spool.writer import SpoolWriter  # noqa: E402
 
 KEY = "sk_benchsite00001"
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"

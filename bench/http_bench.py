@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from testing.app_process import ArtaudProcess, free_port  # noqa: E402
+from artaud_devkit.testing.app_process import ArtaudProcess, free_port  # noqa: E402
 
 NGINX_CONF = """
 worker_processes 2;

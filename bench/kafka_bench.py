@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from http_bench import BEACON_LUA, NGINX_CONF, wrk  # noqa: E402
 
-from testing.app_process import ArtaudProcess, free_port  # noqa: E402
-from testing.kafka_broker import KafkaBroker  # noqa: E402
-from testing.servers import ClickHouseServer  # noqa: E402
-from testing.stack import Stack  # noqa: E402
+from artaud_devkit.testing.app_process import ArtaudProcess, free_port  # noqa: E402
+from artaud_devkit.testing.kafka_broker import KafkaBroker  # noqa: E402
+from artaud_devkit.testing.servers import ClickHouseServer  # noqa: E402
+from artaud_devkit.testing.stack import Stack  # noqa: E402
 
 
 def peak_rss_mb(pid: int) -> float:

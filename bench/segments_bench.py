@@ -35,17 +35,17 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-from controlplane.partner_store import PartnerStore  # noqa: E402
-from controlplane.store import ControlPlane  # noqa: E402
-from partners.exports import ExportService, PartnerKey  # noqa: E402
-from partners.keys import new_key  # noqa: E402
-from segments.builder import BuildReport, SegmentBuilder  # noqa: E402
-from segments.catalog import drop_old_snapshots  # noqa: E402
-from segments.definitions import load_segments  # noqa: E402
-from segments.guards import GuardPolicy  # noqa: E402
-from segments.rules import CinemaInfo  # noqa: E402
-from warehouse.backend import ChdbWarehouse, ServerWarehouse, Warehouse  # noqa: E402
-from warehouse.migrate import migrate  # noqa: E402
+from artaud.controlplane.partner_store import PartnerStore  # noqa: E402
+from artaud.controlplane.store import ControlPlane  # noqa: E402
+from artaud.partners.exports import ExportService, PartnerKey  # noqa: E402
+from artaud.partners.keys import new_key  # noqa: E402
+from artaud.segments.builder import BuildReport, SegmentBuilder  # noqa: E402
+from artaud.segments.catalog import drop_old_snapshots  # noqa: E402
+from artaud.segments.definitions import load_segments  # noqa: E402
+from artaud.segments.guards import GuardPolicy  # noqa: E402
+from artaud.segments.rules import CinemaInfo  # noqa: E402
+from artaud.warehouse.backend import ChdbWarehouse, ServerWarehouse, Warehouse  # noqa: E402
+from artaud.warehouse.migrate import migrate  # noqa: E402
 
 TODAY = date(2026, 11, 24)
 CINEMAS = 366
@@ -270,7 +270,7 @@ def main() -> int:
                 finally:
                     wh.close()
             else:
-                from testing.servers import ClickHouseServer
+                from artaud_devkit.testing.servers import ClickHouseServer
 
                 server = ClickHouseServer().start()
                 try:

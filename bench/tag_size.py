@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from collector.tag import module_scripts, tag_script  # noqa: E402
-from consent.decision import Policy  # noqa: E402
+from artaud.collector.tag import module_scripts, tag_script  # noqa: E402
+from artaud.consent.decision import Policy  # noqa: E402
 
 BUDGET = 2048
 PEERS = {

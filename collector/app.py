@@ -22,23 +22,23 @@ from typing import Any
 
 import orjson
 
-from collector import evidence, minimise
-from collector.agents import AgentClassifier, bot_reason
-from collector.events import Edge, build_events, consent_record, link_records, suppression_record
-from collector.geo import RegionResolver, network_prefix
-from collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_sync, parse_withdrawal
-from collector.http import Request, Response, status_line, status_of
-from collector.idlimit import NewIdLimit
-from collector.metrics import CollectorMetrics
-from collector.pseudonym import Pseudonymiser, keyed_hash
-from collector.salts import SaltStore, SaltUnavailable, local_day
-from collector.sink import EventSink, SinkFull
-from collector.sites import Site, SiteDirectory
-from collector.syncframe import document as sync_document
-from collector.syncs import StaticSyncs, SyncDirectory
-from collector.tag import DEFAULT_TAG_WAIT_MS, module_scripts, tag_script
-from consent.decision import Decision, Policy, Signals, decide
-from partners.sync import targets as sync_targets
+from artaud.collector import evidence, minimise
+from artaud.collector.agents import AgentClassifier, bot_reason
+from artaud.collector.events import Edge, build_events, consent_record, link_records, suppression_record
+from artaud.collector.geo import RegionResolver, network_prefix
+from artaud.collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_sync, parse_withdrawal
+from artaud.collector.http import Request, Response, status_line, status_of
+from artaud.collector.idlimit import NewIdLimit
+from artaud.collector.metrics import CollectorMetrics
+from artaud.collector.pseudonym import Pseudonymiser, keyed_hash
+from artaud.collector.salts import SaltStore, SaltUnavailable, local_day
+from artaud.collector.sink import EventSink, SinkFull
+from artaud.collector.sites import Site, SiteDirectory
+from artaud.collector.syncframe import document as sync_document
+from artaud.collector.syncs import StaticSyncs, SyncDirectory
+from artaud.collector.tag import DEFAULT_TAG_WAIT_MS, module_scripts, tag_script
+from artaud.consent.decision import Decision, Policy, Signals, decide
+from artaud.partners.sync import targets as sync_targets
 
 log = logging.getLogger("artaud.collector")
 

@@ -15,17 +15,17 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from collector import minimise
-from collector.agents import Agent
-from collector.films import film_ref
-from collector.hit import RawHit
-from collector.pseudonym import Pseudonymiser, keyed_hash
-from collector.salts import local_day
-from collector.urls import clean_url, host_of, scrub
-from consent.decision import POLICY_VERSION, Decision
-from consent.proof import tcf_summary
-from consent.tcf import TCFError, decode
-from consent.tcf_policy import TcfPolicy
+from artaud.collector import minimise
+from artaud.collector.agents import Agent
+from artaud.collector.films import film_ref
+from artaud.collector.hit import RawHit
+from artaud.collector.pseudonym import Pseudonymiser, keyed_hash
+from artaud.collector.salts import local_day
+from artaud.collector.urls import clean_url, host_of, scrub
+from artaud.consent.decision import POLICY_VERSION, Decision
+from artaud.consent.proof import tcf_summary
+from artaud.consent.tcf import TCFError, decode
+from artaud.consent.tcf_policy import TcfPolicy
 
 SCHEMA_VERSION = 1
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from collector.hit import HitError
-from collector.sites import Site
-from collector.urls import host_of
+from artaud.collector.hit import HitError
+from artaud.collector.sites import Site
+from artaud.collector.urls import host_of
 
 
 def origin_host(origin: str) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from collector.hit import DropReason
+from artaud.collector.hit import DropReason
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from collector.hit import DropReason
+from artaud.collector.hit import DropReason
 
 Track = Literal["exempt", "pooled"]
 

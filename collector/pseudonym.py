@@ -54,7 +54,7 @@ class RefreshingPseudonymiser(Pseudonymiser):
     so a rotation made by the supervisor's job reaches every collector worker within `ttl`."""
 
     def __init__(self, loader: Callable[[], Pseudonymiser], ttl: float) -> None:
-        from collector.refresh import Refreshing
+        from artaud.collector.refresh import Refreshing
 
         self._current = Refreshing(loader, ttl, "pooled keys", background=True)
 

@@ -19,9 +19,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from collector.app import CollectorApp
-from collector.hit import HitError
-from collector.http import Request, Response
+from artaud.collector.app import CollectorApp
+from artaud.collector.hit import HitError
+from artaud.collector.http import Request, Response
 
 SWEEP_SECONDS = 0.25
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from collector.refresh import Refreshing
+from artaud.collector.refresh import Refreshing
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from consent.decision import Policy
+from artaud.consent.decision import Policy
 
 # what the tag loads on demand (`collector/static/m/<name>.src.js`): the IAB TCF reader, the JSON-LD
 # film reader, a ticketing iframe's side of the bridge, the partner ID sync, the installation check
@@ -35,13 +35,13 @@ def tag_script(policy: Policy, wait_ms: int = DEFAULT_TAG_WAIT_MS) -> bytes:
     """The tag as served: the minified build with the settings it needs to decide, in the browser,
     whether it may store an identifier (the collector decides the track again), and how long a page
     load's hits may wait for the consent tool's answer."""
-    tag = resources.files("collector").joinpath("static/tag.js").read_bytes()
+    tag = resources.files("artaud.collector").joinpath("static/tag.js").read_bytes()
     assert tag.count(b"ARTAUD_CFG") == 1, "tag.js must name ARTAUD_CFG exactly once"
     return _configured(tag, _cfg(policy, wait_ms))
 
 
 def module_scripts(policy: Policy, wait_ms: int = DEFAULT_TAG_WAIT_MS) -> dict[str, bytes]:
     """The tag's modules as served (`/c/m/<name>.js`), configured like the tag."""
-    static = resources.files("collector").joinpath("static/m")
+    static = resources.files("artaud.collector").joinpath("static/m")
     cfg = _cfg(policy, wait_ms)
     return {name: _configured(static.joinpath(f"{name}.js").read_bytes(), cfg) for name in MODULES}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from collector import minimise
+from artaud.collector import minimise
 
 
 @dataclass(frozen=True)

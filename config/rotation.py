@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from config.keyring import KeyMeta
+from artaud.config.keyring import KeyMeta
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ class SettingsError(Exception):
 
 
 def _defaults() -> dict[str, Any]:
-    text = resources.files("config").joinpath("defaults.toml").read_text(encoding="utf-8")
+    text = resources.files("artaud.config").joinpath("defaults.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

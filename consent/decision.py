@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from consent.cmp import CMP_SOURCES, parse_cmp_state
-from consent.tcf import TCFError, decode
-from consent.tcf_policy import TcfPolicy, expired, pooled_and_partners
+from artaud.consent.cmp import CMP_SOURCES, parse_cmp_state
+from artaud.consent.tcf import TCFError, decode
+from artaud.consent.tcf_policy import TcfPolicy, expired, pooled_and_partners
 
 _PARTNER = re.compile(r"^partner:[a-z0-9][a-z0-9_-]{0,62}$")
 POLICY_VERSION = "2026-11-1"

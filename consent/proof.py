@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from consent.decision import Decision, Policy, Signals, decide
-from consent.tcf import TCString
-from consent.tcf_policy import TcfPolicy, pooled_and_partners
+from artaud.consent.decision import Decision, Policy, Signals, decide
+from artaud.consent.tcf import TCString
+from artaud.consent.tcf_policy import TcfPolicy, pooled_and_partners
 
 
 def _ids(ids: frozenset[int] | set[int]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from consent.tcf import TCString
+from artaud.consent.tcf import TCString
 
 NOT_ALLOWED, REQUIRE_CONSENT, REQUIRE_LI = 0, 1, 2
 

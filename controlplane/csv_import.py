@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from controlplane.model import Cinema, InvalidCinema, make_cinema
+from artaud.controlplane.model import Cinema, InvalidCinema, make_cinema
 
 _ALIASES = {
     "cnc_id": ("n auto", "no auto", "numero auto", "n° auto", "cnc_id", "cnc", "cineid", "n auto cnc"),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, inspect, select, text
 
-from controlplane import schema
+from artaud.controlplane import schema
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
-from controlplane import schema
+from artaud.controlplane import schema
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 FORMATS = frozenset({"csv", "json", "jsonl"})

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 
-from controlplane import schema
-from controlplane.migrations import migrate
-from controlplane.model import Cinema
+from artaud.controlplane import schema
+from artaud.controlplane.migrations import migrate
+from artaud.controlplane.model import Cinema
 
 
 class DuplicateCinema(ValueError):

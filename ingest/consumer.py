@@ -24,11 +24,11 @@ from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from ingest.metrics import IngestMetrics
-from ingest.state import OffsetStateStore, RangeState
-from transport.schema import PoisonMessage, decode_event
-from warehouse.backend import WarehouseError
-from warehouse.loader import ExactLoader
+from artaud.ingest.metrics import IngestMetrics
+from artaud.ingest.state import OffsetStateStore, RangeState
+from artaud.transport.schema import PoisonMessage, decode_event
+from artaud.warehouse.backend import WarehouseError
+from artaud.warehouse.loader import ExactLoader
 
 log = logging.getLogger("artaud.ingester")
 

@@ -36,7 +36,7 @@ class ControlPlaneStateStore:
     """The control plane's SQL database (shared by every ingester of the group, transactional)."""
 
     def __init__(self, cp: object) -> None:
-        from controlplane.store import ControlPlane
+        from artaud.controlplane.store import ControlPlane
 
         assert isinstance(cp, ControlPlane)
         self.cp = cp

@@ -21,7 +21,7 @@ from typing import Any
 
 import pycountry
 
-from segments.definitions import Segment
+from artaud.segments.definitions import Segment
 
 IAB_AUDIENCE_TAXONOMY_1_1 = 4  # OpenRTB segtax of the IAB Audience Taxonomy 1.1
 # the CNC's Art et Essai categories, by the size of the cinema's urban unit

@@ -19,18 +19,18 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from flask import Flask, Response, g, request
 
-from controlplane.partner_store import ApiKey, Partner, PartnerStore
-from partners import disclosure
-from partners import formats as fmts
-from partners import keys as apikeys
-from partners.activation import Activation
-from partners.cursor import BadCursor
-from partners.exports import MAX_PAGE, ExportRefused, ExportService, manifest_of
-from partners.manifest import public_pem
-from partners.openapi import openapi
-from partners.ratelimit import RateLimiter
-from partners.sync import SyncUrlError, check_sync_url
-from warehouse.backend import WarehouseError
+from artaud.controlplane.partner_store import ApiKey, Partner, PartnerStore
+from artaud.partners import disclosure
+from artaud.partners import formats as fmts
+from artaud.partners import keys as apikeys
+from artaud.partners.activation import Activation
+from artaud.partners.cursor import BadCursor
+from artaud.partners.exports import MAX_PAGE, ExportRefused, ExportService, manifest_of
+from artaud.partners.manifest import public_pem
+from artaud.partners.openapi import openapi
+from artaud.partners.ratelimit import RateLimiter
+from artaud.partners.sync import SyncUrlError, check_sync_url
+from artaud.warehouse.backend import WarehouseError
 
 KINDS = ("members", "added", "removed")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -28,15 +28,15 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from controlplane.partner_store import ApiKey, ExportRecord, Partner, PartnerStore
-from partners import cursor as cursors
-from partners.manifest import canonical, sign
-from partners.pseudonyms import NO_QUERY_LOG, pseudonym_sql
-from segments.catalog import CatalogEntry, latest
-from segments.guards import GuardPolicy, Refusal, SegmentStats, additions, overlap, refusals
-from segments.rules import exportable_sql
-from warehouse.backend import Warehouse
-from warehouse.loader import sql_str
+from artaud.controlplane.partner_store import ApiKey, ExportRecord, Partner, PartnerStore
+from artaud.partners import cursor as cursors
+from artaud.partners.manifest import canonical, sign
+from artaud.partners.pseudonyms import NO_QUERY_LOG, pseudonym_sql
+from artaud.segments.catalog import CatalogEntry, latest
+from artaud.segments.guards import GuardPolicy, Refusal, SegmentStats, additions, overlap, refusals
+from artaud.segments.rules import exportable_sql
+from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.loader import sql_str
 
 CHUNK = 50_000
 MAX_PAGE = 1_000_000

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from partners.pseudonyms import partner_pseudonym
+from artaud.partners.pseudonyms import partner_pseudonym
 
 PLACEHOLDER = "{xid}"
 MAX_URL = 512

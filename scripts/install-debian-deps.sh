@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that testing/servers.py, testing/kafka_broker.py, testing/browser.py and
+# Installs the Debian packages that devkit/testing/servers.py, devkit/testing/kafka_broker.py, devkit/testing/browser.py and
 # the benchmarks use: clickhouse-server and clickhouse-client (Debian's 18.16), postgresql, nginx-light,
 # wrk, chromium (the tag's browser tests), and Java 17 + Maven (to fetch and run Apache Kafka from
 # Maven Central).

@@ -8,5 +8,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 echo "==> installing Python packages into .venv"
+# artaud (the production distribution) and devkit/ (test harness, simulator), both editable. Strict mode
+# links each module into build/__editable__.*, which mypy can read (the default finder hook it cannot);
+# after adding or removing a module, run this script again.
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+.venv/bin/python -m pip install --quiet -e '.[dev]' -e ./devkit --config-settings editable_mode=strict

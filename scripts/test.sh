@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-debian-deps.sh
 bash scripts/setup-python.sh
 echo "==> Apache Kafka broker jars (Maven Central, cached in ~/.cache/artaud)"
-.venv/bin/python -c "from testing.kafka_broker import libs_dir; print(libs_dir())"
+.venv/bin/python -c "from artaud_devkit.testing.kafka_broker import libs_dir; print(libs_dir())"
 echo "==> from npm: the IAB's TCF libraries, tarteaucitron.js, Klaro, terser (tests/js/package.json)"
 (cd tests/js && npm ci --silent --no-audit --no-fund)
 echo "==> ruff"

@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from collector.salts import local_day
-from segments.definitions import InvalidSegments, Segment
-from segments.guards import GuardPolicy, SegmentStats, refusals
-from segments.release import WINDOW, NoisePolicy, Outcome, Release, decide, opendp_noise
-from segments.rules import CinemaInfo, contributions_sql, partner_view_sql, worst_person_sql
-from segments.visitor_table import (
+from artaud.collector.salts import local_day
+from artaud.segments.definitions import InvalidSegments, Segment
+from artaud.segments.guards import GuardPolicy, SegmentStats, refusals
+from artaud.segments.release import WINDOW, NoisePolicy, Outcome, Release, decide, opendp_noise
+from artaud.segments.rules import CinemaInfo, contributions_sql, partner_view_sql, worst_person_sql
+from artaud.segments.visitor_table import (
     collisions_sql,
     layout,
     shared_pass_sqls,
@@ -27,8 +27,8 @@ from segments.visitor_table import (
     values_table_sql,
     visitors_sql,
 )
-from warehouse.backend import Warehouse, WarehouseError
-from warehouse.loader import sql_str
+from artaud.warehouse.backend import Warehouse, WarehouseError
+from artaud.warehouse.loader import sql_str
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 BUILD_COLUMNS = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from warehouse.backend import Warehouse
-from warehouse.loader import sql_str
+from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.loader import sql_str
 
 
 @dataclass(frozen=True)

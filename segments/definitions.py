@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from collector.hit import EVENT_NAMES
+from artaud.collector.hit import EVENT_NAMES
 
 CATEGORIES = frozenset({"A", "B", "C", "D", "E"})
 LABELS = frozenset({"RD", "JP", "PR"})
@@ -179,7 +179,7 @@ def parse_segments(doc: dict[str, Any]) -> tuple[Segment, ...]:
 def load_segments(path: Path | None = None) -> tuple[Segment, ...]:
     """The definitions in `path`, or the shipped defaults (config/segments.toml)."""
     if path is None:
-        text = resources.files("config").joinpath("segments.toml").read_text(encoding="utf-8")
+        text = resources.files("artaud.config").joinpath("segments.toml").read_text(encoding="utf-8")
         where = "config/segments.toml"
     else:
         try:

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from segments.definitions import Segment
-from warehouse.loader import sql_str
+from artaud.segments.definitions import Segment
+from artaud.warehouse.loader import sql_str
 
 
 @dataclass(frozen=True)

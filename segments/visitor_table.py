@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from segments.definitions import Segment
-from segments.rules import (
+from artaud.segments.definitions import Segment
+from artaud.segments.rules import (
     CINEMA_DAY,
     EPOCH,
     FLAGS,
@@ -39,7 +39,7 @@ from segments.rules import (
     participating,
     shared_targets,
 )
-from warehouse.loader import sql_str
+from artaud.warehouse.loader import sql_str
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from spool.reader import Batch, SpoolReader
+from artaud.spool.reader import Batch, SpoolReader
 
 log = logging.getLogger("artaud.spool")
 HEARTBEAT = ".drained"

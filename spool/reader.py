@@ -25,8 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from spool import checkpoint
-from spool.frames import FILE_MAGIC, Corrupt, decode, decode_v1
+from artaud.spool import checkpoint
+from artaud.spool.frames import FILE_MAGIC, Corrupt, decode, decode_v1
 
 log = logging.getLogger("artaud.spool")
 READ = 64 << 20

@@ -19,10 +19,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from collector.sink import SinkFull
-from spool import checkpoint
-from spool.drain import stalled
-from spool.frames import FILE_MAGIC, encode
+from artaud.collector.sink import SinkFull
+from artaud.spool import checkpoint
+from artaud.spool.drain import stalled
+from artaud.spool.frames import FILE_MAGIC, encode
 
 log = logging.getLogger("artaud.spool")
 ERROR_HOLD_SECONDS = 2.0  # health stays red this long after a failed append

@@ -4,21 +4,36 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from collector.agents import AgentClassifier
-from collector.app import CollectorApp, CollectorConfig
-from collector.geo import CidrTable
-from collector.metrics import CollectorMetrics
-from collector.pseudonym import Pseudonymiser
-from collector.salts import SaltStore
-from collector.sink import InMemorySink
-from collector.sites import Site, StaticSites
+from artaud.collector.agents import AgentClassifier
+from artaud.collector.app import CollectorApp, CollectorConfig
+from artaud.collector.geo import CidrTable
+from artaud.collector.metrics import CollectorMetrics
+from artaud.collector.pseudonym import Pseudonymiser
+from artaud.collector.salts import SaltStore
+from artaud.collector.sink import InMemorySink
+from artaud.collector.sites import Site, StaticSites
 
 os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+ROOT = Path(__file__).resolve().parent.parent
+# the repository's source folders ship as artaud.<folder> (runtime/ is artaud itself, devkit/ is
+# artaud_devkit); the working directory is on sys.path under `python -m pytest`, so a stray
+# `import collector` would load a second copy of a module under another name
+SOURCE_FOLDERS = frozenset(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()) - {"tests"}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    stray = sorted(name for name in sys.modules if name.split(".")[0] in SOURCE_FOLDERS)
+    if stray:
+        print(f"\nmodules imported outside the artaud namespace: {', '.join(stray[:10])}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 SITE_KEY = "sk_testcinema0001"
 OTHER_KEY = "sk_testcinema0002"
@@ -60,7 +75,7 @@ def app(tmp_path: Path, sink: InMemorySink) -> CollectorApp:
 @pytest.fixture(scope="session")
 def clickhouse_server() -> Iterator[object]:
     """One real ClickHouse server (Debian's 18.16) for the whole session."""
-    from testing.servers import ClickHouseServer
+    from artaud_devkit.testing.servers import ClickHouseServer
 
     server = ClickHouseServer().start()
     yield server
@@ -70,7 +85,7 @@ def clickhouse_server() -> Iterator[object]:
 @pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
 def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
     """The same tests on embedded ClickHouse (chdb 26.x) and on the ClickHouse 18.16 server."""
-    from warehouse.backend import ChdbWarehouse, ServerWarehouse
+    from artaud.warehouse.backend import ChdbWarehouse, ServerWarehouse
 
     db = "t_" + secrets.token_hex(4)
     if request.param == "chdb":

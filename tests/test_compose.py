@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from artaud.cli import build_parser
-from config.settings import load
+from artaud.config.settings import load
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

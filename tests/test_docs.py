@@ -32,7 +32,7 @@ def test_readme_commands_exist():
 
 
 def test_every_refusal_reason_is_documented():
-    from collector.hit import DROP_REASONS
+    from artaud.collector.hit import DROP_REASONS
 
     doc = (ROOT / "docs" / "collector.md").read_text()
     for reason in DROP_REASONS:
@@ -48,7 +48,7 @@ def test_webmaster_docs_in_french_and_english_carry_the_same_tested_code():
 
 
 def test_the_documented_snippets_are_the_ones_the_console_prints():
-    from collector.snippet import gtm_snippet, snippet
+    from artaud.collector.snippet import gtm_snippet, snippet
     from tests.doc_blocks import block
 
     assert block("snippet") == snippet("https://collecte.scare.example", "sk_VotreCleDeSite")
@@ -73,14 +73,13 @@ def test_the_example_pages_carry_the_documented_declarations_and_snippet():
 
 def test_the_code_the_segments_doc_names_exists():
     """docs/segments.md explains the build by naming its functions and constants: each must exist."""
-    import segments.rules
-    import segments.visitor_table
+    from artaud.segments import rules, visitor_table
 
     doc = (ROOT / "docs" / "segments.md").read_text()
     named = set(re.findall(r"`(?:rules\.)?([a-z_]+_sqls?|[A-Z_]{4,})`", doc))
     assert {"table_sql", "shared_pass_sqls", "split_pass_sqls", "members_sql", "VISITOR_KEY"} <= named
     for name in named:
-        assert hasattr(segments.visitor_table, name) or hasattr(segments.rules, name), name
+        assert hasattr(visitor_table, name) or hasattr(rules, name), name
 
 
 def test_every_test_the_docs_cite_exists():

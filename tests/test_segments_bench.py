@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from warehouse.backend import ChdbWarehouse
+from artaud.warehouse.backend import ChdbWarehouse
 
 _spec = importlib.util.spec_from_file_location(
     "segments_bench", Path(__file__).resolve().parents[1] / "bench" / "segments_bench.py"

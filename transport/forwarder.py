@@ -14,9 +14,9 @@ from typing import Any
 
 from kafka.errors import KafkaError
 
-from spool.drain import DrainLoop
-from spool.reader import Batch, SpoolReader
-from transport.schema import SCHEMA_VERSION, message_key
+from artaud.spool.drain import DrainLoop
+from artaud.spool.reader import Batch, SpoolReader
+from artaud.transport.schema import SCHEMA_VERSION, message_key
 
 log = logging.getLogger("artaud.forwarder")
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from warehouse.columns import COLUMNS, CONSENT_COLUMNS, CONSENT_TYPES, DEFAULTS, TYPES, consent_row
+from artaud.warehouse.columns import COLUMNS, CONSENT_COLUMNS, CONSENT_TYPES, DEFAULTS, TYPES, consent_row
 
 
 class WarehouseError(Exception):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from warehouse.backend import Warehouse
-from warehouse.loader import SUPPRESSION_COLUMNS, sql_str
+from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.loader import SUPPRESSION_COLUMNS, sql_str
 
 _POOLED = re.compile(r"^p\d{1,5}\.[0-9A-Za-z]{1,64}$")
 TABLES = ("events", "segment_members", "segment_visitors", "export_lists")

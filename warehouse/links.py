@@ -3,7 +3,7 @@ key: once it is destroyed, its pseudonyms must not be linkable to anyone, so the
 
 from __future__ import annotations
 
-from warehouse.backend import Warehouse
+from artaud.warehouse.backend import Warehouse
 
 
 def forget(wh: Warehouse, version: int) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from warehouse.backend import Warehouse
+from artaud.warehouse.backend import Warehouse
 
 
 class RecentIds:

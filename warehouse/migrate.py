@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from warehouse.backend import Warehouse
+from artaud.warehouse.backend import Warehouse
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -21,7 +21,7 @@ class SqlMigration:
 
 def load_migrations() -> list[SqlMigration]:
     out = []
-    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+    for entry in resources.files("artaud.warehouse").joinpath("migrations").iterdir():
         m = _NAME.match(entry.name)
         if not m:
             continue

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from warehouse.backend import Warehouse
-from warehouse.loader import sql_str
+from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.loader import sql_str
 
 RECORD_FIELDS = (
     "consent_id",

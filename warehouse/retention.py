@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from warehouse.backend import Warehouse
+from artaud.warehouse.backend import Warehouse
 
 log = logging.getLogger("artaud.retention")
 MAX_AHEAD_DAYS = 35

@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 
-from spool.drain import DrainLoop
-from spool.reader import Batch, SpoolReader
-from warehouse.backend import Warehouse, WarehouseError
-from warehouse.loader import ExactLoader
+from artaud.spool.drain import DrainLoop
+from artaud.spool.reader import Batch, SpoolReader
+from artaud.warehouse.backend import Warehouse, WarehouseError
+from artaud.warehouse.loader import ExactLoader
 
 log = logging.getLogger("artaud.writer")
 

@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from admin.web import create_admin
-from controlplane.model import make_cinema
-from controlplane.store import ControlPlane
-from segments.builder import SegmentBuilder
-from segments.definitions import load_segments
-from segments.guards import GuardPolicy
-from segments.release import NoisePolicy
-from segments.rules import CinemaInfo
+from artaud.admin.web import create_admin
+from artaud.controlplane.model import make_cinema
+from artaud.controlplane.store import ControlPlane
+from artaud.segments.builder import SegmentBuilder
+from artaud.segments.definitions import load_segments
+from artaud.segments.guards import GuardPolicy
+from artaud.segments.release import NoisePolicy
+from artaud.segments.rules import CinemaInfo
+from artaud.warehouse.backend import ChdbWarehouse
+from artaud.warehouse.migrate import migrate
 from tests.warehouse.helpers import records
-from warehouse.backend import ChdbWarehouse
-from warehouse.migrate import migrate
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_a_cinema_page_prints_its_own_snippet_ready_to_paste(client):
     nothing to guess (docs/webmasters.md, section 1), the GTM variant beside it."""
     from html import unescape
 
-    from collector.snippet import gtm_snippet, snippet
+    from artaud.collector.snippet import gtm_snippet, snippet
 
     key = client.get("/api/v1/sites").get_json()[0]["site_key"]
     page = unescape(client.get("/cinemas/9990001").get_data(as_text=True))
@@ -136,11 +136,11 @@ def test_erasures_from_the_console(client):
 
 
 def test_an_unavailable_warehouse_is_a_503(client, monkeypatch):
-    from warehouse.backend import WarehouseError
+    from artaud.warehouse.backend import WarehouseError
 
     def down(*_args, **_kwargs):
         raise WarehouseError("unreachable")
 
-    monkeypatch.setattr("admin.web.latest", down)
+    monkeypatch.setattr("artaud.admin.web.latest", down)
     r = client.get("/api/v1/segments")
     assert r.status_code == 503 and r.get_json()["error"]

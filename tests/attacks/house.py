@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collector.films import film_ref
-from collector.pseudonym import Pseudonymiser
-from config.keyring import KeyRing
-from partners.pseudonyms import partner_pseudonym
-from testing.app_process import ArtaudProcess
-from testing.faketime import shifted_env
+from artaud.collector.films import film_ref
+from artaud.collector.pseudonym import Pseudonymiser
+from artaud.config.keyring import KeyRing
+from artaud.partners.pseudonyms import partner_pseudonym
+from artaud_devkit.testing.app_process import ArtaudProcess
+from artaud_devkit.testing.faketime import shifted_env
 from tests.integration.client import HitClient, call, cli
 
 # (cnc, category, labels): three Recherche & Découverte cinemas, three Jeune Public ones

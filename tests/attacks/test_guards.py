@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from controlplane import schema
-from controlplane.store import ControlPlane
+from artaud.controlplane import schema
+from artaud.controlplane.store import ControlPlane
 from tests.attacks.house import VISITORS, Film, House
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from partners.manifest import verify
+from artaud.partners.manifest import verify
 from tests.attacks.house import House
 
 pytestmark = pytest.mark.slow

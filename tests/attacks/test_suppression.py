@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from collector.pseudonym import Pseudonymiser
+from artaud.collector.pseudonym import Pseudonymiser
 from tests.attacks.house import House, raw_id
 from tests.integration.client import call
 

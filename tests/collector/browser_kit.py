@@ -9,11 +9,11 @@ import time
 import uuid
 from typing import Any
 
-from collector.snippet import STUB
-from consent.proof import tcf_summary
-from consent.tcf import decode
-from consent.tcf_policy import TcfPolicy
-from testing.app_process import ArtaudProcess
+from artaud.collector.snippet import STUB
+from artaud.consent.proof import tcf_summary
+from artaud.consent.tcf import decode
+from artaud.consent.tcf_policy import TcfPolicy
+from artaud_devkit.testing.app_process import ArtaudProcess
 
 CINEMA = "9990001"  # demo cinema "Le Méliès": melies.example, billetterie-melies.example
 HOST, TICKETING = "melies.example", "billetterie-melies.example"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from testing.app_process import ArtaudProcess
-from testing.browser import PageServer, chromium
+from artaud_devkit.testing.app_process import ArtaudProcess
+from artaud_devkit.testing.browser import PageServer, chromium
 from tests.collector.browser_kit import BANNER_PATHS, CINEMA, PARTNER_VENDOR, SCARE_VENDOR
 
 JS = Path(__file__).resolve().parents[1] / "js"

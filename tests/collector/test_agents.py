@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from collector.agents import AgentClassifier, full_parse, heuristic
+from artaud.collector.agents import AgentClassifier, full_parse, heuristic
 
 CASES = [
     (
@@ -96,7 +96,7 @@ def test_at_least_95_percent_of_a_public_crawler_list_is_flagged_and_no_real_bro
 
 
 def test_the_reason_names_the_robot_in_the_user_agent():
-    from collector.agents import bot_reason
+    from artaud.collector.agents import bot_reason
 
     assert (
         bot_reason("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)") == "Googlebot"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from werkzeug.test import Client
 
-from collector.app import GIF
-from collector.http import Request
-from collector.sink import InMemorySink
+from artaud.collector.app import GIF
+from artaud.collector.http import Request
+from artaud.collector.sink import InMemorySink
 from tests.conftest import OTHER_KEY, SITE_KEY, SUSPENDED_KEY, make_app
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"

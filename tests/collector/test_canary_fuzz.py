@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.test import Client
 
-from collector.sink import InMemorySink
+from artaud.collector.sink import InMemorySink
 from tests.conftest import SITE_KEY, make_app
 
 HOST = "cinema-test.example"

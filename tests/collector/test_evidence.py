@@ -8,9 +8,9 @@ import json
 import pytest
 from werkzeug.test import Client
 
-from collector import evidence
-from collector.hit import HitError
-from collector.sites import Site
+from artaud.collector import evidence
+from artaud.collector.hit import HitError
+from artaud.collector.sites import Site
 from tests.collector.test_app import ORIGIN, UA, records
 from tests.conftest import SITE_KEY
 

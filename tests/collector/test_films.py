@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.films import film_ref, normalise
+from artaud.collector.films import film_ref, normalise
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from collector.geo import CidrTable, network_prefix
-from collector.pseudonym import Pseudonymiser, keyed_hash
-from collector.salts import SaltStore, local_day
+from artaud.collector.geo import CidrTable, network_prefix
+from artaud.collector.pseudonym import Pseudonymiser, keyed_hash
+from artaud.collector.salts import SaltStore, local_day
 
 
 def test_cidr_lookup():
@@ -55,7 +55,7 @@ def test_the_keyed_hash_is_hmac_sha256_as_cryptography_computes_it():
 
     from cryptography.hazmat.primitives import hashes, hmac
 
-    from collector.pseudonym import keyed_hash
+    from artaud.collector.pseudonym import keyed_hash
 
     key = s.token_bytes(32)
     mac = hmac.HMAC(key, hashes.SHA256())
@@ -64,7 +64,7 @@ def test_the_keyed_hash_is_hmac_sha256_as_cryptography_computes_it():
 
 
 def test_a_half_created_salt_file_is_replaced_not_a_failure_for_the_day(tmp_path):
-    from collector.salts import SaltStore
+    from artaud.collector.salts import SaltStore
 
     day = date(2026, 11, 29)
     (tmp_path / day.isoformat()).mkdir()
@@ -81,7 +81,7 @@ def test_a_disk_error_while_creating_a_salt_is_a_counted_503_and_passes_when_spa
 
     from werkzeug.test import Client
 
-    import collector.salts as module
+    import artaud.collector.salts as module
     from tests.collector.test_app import ORIGIN, UA
     from tests.conftest import SITE_KEY, make_app
 
@@ -119,7 +119,7 @@ def test_one_device_is_one_visitor_a_day_across_paris_midnight_and_daylight_savi
     every 10 minutes for 7 hours around midnight is one exempt visitor per event_date."""
     from werkzeug.test import Client
 
-    from collector.sink import InMemorySink
+    from artaud.collector.sink import InMemorySink
     from tests.collector.test_app import ORIGIN, UA
     from tests.conftest import SITE_KEY, make_app
 

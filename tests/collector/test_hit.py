@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collector.hit import DROP_REASONS, HitError, parse_beacon, parse_query
+from artaud.collector.hit import DROP_REASONS, HitError, parse_beacon, parse_query
 
 KEY = "sk_abcdefgh1234"
 

@@ -7,9 +7,9 @@ import json
 
 from werkzeug.test import Client
 
-from collector.app import CollectorConfig
-from collector.idlimit import NewIdLimit
-from collector.sink import InMemorySink
+from artaud.collector.app import CollectorConfig
+from artaud.collector.idlimit import NewIdLimit
+from artaud.collector.sink import InMemorySink
 from tests.collector.test_app import ORIGIN, UA, records
 from tests.conftest import SITE_KEY, make_app
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collector import minimise
-from collector.films import film_ref
-from collector.hit import parse_event, show_start
-from collector.urls import clean_url
+from artaud.collector import minimise
+from artaud.collector.films import film_ref
+from artaud.collector.hit import parse_event, show_start
+from artaud.collector.urls import clean_url
 
 ALLOWED = frozenset({"film", "seance"})
 

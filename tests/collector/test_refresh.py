@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from collector.refresh import Refreshing
+from artaud.collector.refresh import Refreshing
 
 
 def wait_for(cond, timeout=5.0):

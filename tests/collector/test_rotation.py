@@ -9,8 +9,8 @@ from pathlib import Path
 
 from werkzeug.test import Client
 
-from collector.pseudonym import Pseudonymiser
-from collector.sink import InMemorySink
+from artaud.collector.pseudonym import Pseudonymiser
+from artaud.collector.sink import InMemorySink
 from tests.collector.test_app import ORIGIN, UA
 from tests.conftest import SITE_KEY, make_app
 from tests.tcf_strings import tc_strings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collector.syncframe import document
+from artaud.collector.syncframe import document
 from tests.sync_frames import images
 
 

@@ -8,9 +8,9 @@ import re
 import subprocess
 from pathlib import Path
 
-from collector.tag import MODULES, module_scripts, tag_script
-from consent.decision import Policy
-from consent.tcf_policy import TcfPolicy
+from artaud.collector.tag import MODULES, module_scripts, tag_script
+from artaud.consent.decision import Policy
+from artaud.consent.tcf_policy import TcfPolicy
 
 STATIC = Path(__file__).resolve().parents[2] / "collector" / "static"
 JS = Path(__file__).resolve().parents[1] / "js"

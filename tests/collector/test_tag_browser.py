@@ -23,11 +23,11 @@ from urllib.parse import quote
 
 import pytest
 
-from collector.app import GIF
-from collector.pseudonym import Pseudonymiser
-from config.keyring import KeyRing
-from partners.pseudonyms import partner_pseudonym
-from testing.app_process import ArtaudProcess, free_port
+from artaud.collector.app import GIF
+from artaud.collector.pseudonym import Pseudonymiser
+from artaud.config.keyring import KeyRing
+from artaud.partners.pseudonyms import partner_pseudonym
+from artaud_devkit.testing.app_process import ArtaudProcess, free_port
 from tests.collector.browser_kit import (
     HOST,
     PARTNER_VENDOR,

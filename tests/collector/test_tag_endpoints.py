@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 from werkzeug.test import Client
 
-from collector.tag import MODULES
-from consent.proof import tcf_summary
-from consent.tcf import decode
+from artaud.collector.tag import MODULES
+from artaud.consent.proof import tcf_summary
+from artaud.consent.tcf import decode
 from tests.collector.test_app import ORIGIN, UA, beacon, consent_records, records
 from tests.conftest import SITE_KEY
 from tests.tcf_strings import tc_strings

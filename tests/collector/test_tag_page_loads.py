@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from collector.snippet import STUB, gtm_snippet, snippet
-from testing.app_process import ArtaudProcess
-from testing.browser import DELAY, PageServer
+from artaud.collector.snippet import STUB, gtm_snippet, snippet
+from artaud_devkit.testing.app_process import ArtaudProcess
+from artaud_devkit.testing.browser import DELAY, PageServer
 from tests.collector.browser_kit import (
     HOST,
     SCARE_VENDOR,

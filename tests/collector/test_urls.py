@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collector.urls import clean_path, clean_url, host_of, redact_text
+from artaud.collector.urls import clean_path, clean_url, host_of, redact_text
 
 ALLOWED = frozenset({"film", "seance"})
 

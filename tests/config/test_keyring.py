@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config.keyring import MASTER_ENV, KeyError_, KeyRing
+from artaud.config.keyring import MASTER_ENV, KeyError_, KeyRing
 
 
 def test_key_is_generated_once_encrypted_and_stable(tmp_path):
@@ -51,7 +51,7 @@ def test_rotation_and_destruction(tmp_path):
 
 
 def test_current_keys_decrypt_only_when_a_version_changes(tmp_path, caplog):
-    from config.keyring import CurrentKeys
+    from artaud.config.keyring import CurrentKeys
 
     ring = KeyRing(tmp_path, env={})
     current = CurrentKeys(ring)

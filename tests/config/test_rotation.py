@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from config.keyring import KeyMeta
-from config.rotation import RotationPolicy, due
+from artaud.config.keyring import KeyMeta
+from artaud.config.rotation import RotationPolicy, due
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 
@@ -29,11 +29,11 @@ def test_a_key_rotates_when_its_newest_version_is_older_than_its_period():
 
 
 def test_the_job_rotates_destroys_after_the_grace_and_forgets_the_links(tmp_path):
+    from artaud.config.settings import load
     from artaud.jobs import rotate_keys
+    from artaud.warehouse.backend import ChdbWarehouse
+    from artaud.warehouse.migrate import migrate
     from artaud.wiring import POOLED_KEY, keyring
-    from config.settings import load
-    from warehouse.backend import ChdbWarehouse
-    from warehouse.migrate import migrate
 
     settings = load(env={"ARTAUD_PATHS__DATA_DIR": str(tmp_path), "ARTAUD_PRIVACY__KEY_GRACE_DAYS": "30"})
     ring = keyring(settings)

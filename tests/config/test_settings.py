@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import SettingsError, load
+from artaud.config.settings import SettingsError, load
 
 
 def test_defaults_load_and_derive_the_control_url():

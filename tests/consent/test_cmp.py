@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.cmp import parse_cmp_state
-from consent.decision import Policy, Signals, decide
+from artaud.consent.cmp import parse_cmp_state
+from artaud.consent.decision import Policy, Signals, decide
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consent.decision import Policy, Signals, decide, parse_purposes
+from artaud.consent.decision import Policy, Signals, decide, parse_purposes
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from consent.proof import relevant_vendors, tcf_summary
-from consent.tcf import decode
-from consent.tcf_policy import TcfPolicy
+from artaud.consent.proof import relevant_vendors, tcf_summary
+from artaud.consent.tcf import decode
+from artaud.consent.tcf_policy import TcfPolicy
 from tests.tcf_strings import tc_strings
 
 POLICY = TcfPolicy(scare_vendor_id=755, partner_vendor_ids={"acme": 12, "zenith": 0})
@@ -55,9 +55,9 @@ def test_two_people_deciding_alike_on_one_day_have_the_same_summary():
 def test_a_record_decides_again_as_the_string_did(reference):
     from collections import Counter
 
-    from consent.decision import Policy
-    from consent.proof import decide_again, read_tcf_summary
-    from consent.tcf_policy import pooled_and_partners
+    from artaud.consent.decision import Policy
+    from artaud.consent.proof import decide_again, read_tcf_summary
+    from artaud.consent.tcf_policy import pooled_and_partners
 
     restricted = Counter(v for r in reference for x in r["publisherRestrictions"] for v in x["vendors"])  # type: ignore[attr-defined]
     a, b, c = (v for v, _ in restricted.most_common(3))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consent.tcf import TCFError, decode
+from artaud.consent.tcf import TCFError, decode
 
 # Two real-shaped strings produced by @iabtechlabtcf/core (see tests/js/tcf_reference.mjs).
 CORE_ONLY = "CQuIxQAQuIxQAEsADFENCWFgAG8AAELAAAqIAJB2vwAGAgAhwAIABgAA"

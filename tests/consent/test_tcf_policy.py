@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from consent.decision import Policy, Signals, decide
-from consent.tcf_policy import TcfPolicy
+from artaud.consent.decision import Policy, Signals, decide
+from artaud.consent.tcf_policy import TcfPolicy
 
 POLICY = Policy(
     tcf=TcfPolicy(pooled_purposes=(1, 3, 4), scare_vendor_id=0, partner_vendor_ids={"acme": 5, "bravo": 12})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consent.tcf import decode
+from artaud.consent.tcf import decode
 from tests.conftest import TCF_REFERENCE_COUNT as N
 
 

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from controlplane.migrations import migrate
-from controlplane.store import ControlPlane
+from artaud.controlplane.migrations import migrate
+from artaud.controlplane.store import ControlPlane
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    from testing.servers import PostgresServer
+    from artaud_devkit.testing.servers import PostgresServer
 
     with PostgresServer() as pg:
         yield pg.dsn

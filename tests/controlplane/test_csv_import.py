@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from controlplane.csv_import import parse_cinema_csv
+from artaud.controlplane.csv_import import parse_cinema_csv
 
 CNC_LIKE = """\ufeffN° auto;Nom de l'établissement;Commune;Catégorie;Labels;Site web
 0750012;Le Champo;Paris;A;Recherche et Découverte, Patrimoine et Répertoire;lechampo.example

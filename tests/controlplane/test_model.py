@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from collector.sites import Site
-from controlplane.model import InvalidCinema, make_cinema, normalise_domain
+from artaud.collector.sites import Site
+from artaud.controlplane.model import InvalidCinema, make_cinema, normalise_domain
 
 
 def test_a_valid_cinema_is_normalised():

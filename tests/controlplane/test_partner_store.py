@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from controlplane.partner_store import ExportRecord, PartnerError, PartnerStore
+from artaud.controlplane.partner_store import ExportRecord, PartnerError, PartnerStore
 
 
 def test_accounts_keys_and_revocation(cp):

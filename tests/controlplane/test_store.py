@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
-from controlplane.migrations import MIGRATIONS, applied, migrate
-from controlplane.model import make_cinema
-from controlplane.store import DuplicateCinema
+from artaud.controlplane.migrations import MIGRATIONS, applied, migrate
+from artaud.controlplane.model import make_cinema
+from artaud.controlplane.store import DuplicateCinema
 
 
 def test_migrations_are_recorded_and_reversible(cp):

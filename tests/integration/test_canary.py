@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
-from testing.app_process import ArtaudProcess
+from artaud.warehouse.backend import ChdbWarehouse
+from artaud_devkit.testing.app_process import ArtaudProcess
 from tests.integration.client import HitClient
-from warehouse.backend import ChdbWarehouse
 
 pytestmark = pytest.mark.slow
 

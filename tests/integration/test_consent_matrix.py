@@ -15,13 +15,13 @@ from urllib.parse import urlencode
 
 import pytest
 
-from consent.decision import Policy
-from consent.proof import decide_again
-from consent.tcf_policy import TcfPolicy
-from testing.app_process import ArtaudProcess
+from artaud.consent.decision import Policy
+from artaud.consent.proof import decide_again
+from artaud.consent.tcf_policy import TcfPolicy
+from artaud.warehouse.backend import ChdbWarehouse
+from artaud_devkit.testing.app_process import ArtaudProcess
 from tests.integration.client import HitClient
 from tests.tcf_strings import tc_strings
-from warehouse.backend import ChdbWarehouse
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """The disk faults of issue 22 against the real service (`artaud run` on the embedded defaults, under
 load): what was acknowledged, stored once, duplicated, lost, and whether the service recovered
 alone. The small disk is a tmpfs mounted over the spool in namespaces of the service's own
-(testing/app_process.py `small_disk`), filled from outside through /proc/<pid>/root."""
+(devkit/testing/app_process.py `small_disk`), filled from outside through /proc/<pid>/root."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.app_process import ArtaudProcess, small_disk
+from artaud_devkit.testing.app_process import ArtaudProcess, small_disk
 from tests.integration.load import AckLoad
 from tests.integration.test_embedded_service import stored_ids
 
@@ -141,7 +141,7 @@ def test_a_full_spool_disk_under_load_loses_nothing_and_recovers_alone(tmp_path:
 
 def frames_after(seg: Path, offset: int) -> list[tuple[int, int]]:
     """(start, end) of each whole record of a segment from `offset` on."""
-    from spool.frames import FILE_MAGIC, HEADER
+    from artaud.spool.frames import FILE_MAGIC, HEADER
 
     buf = seg.read_bytes()
     pos, out = max(offset, len(FILE_MAGIC)), []
@@ -159,7 +159,7 @@ def test_bad_bytes_and_a_garbled_checkpoint_in_a_backlog_cost_only_the_damaged_r
 ) -> None:
     """kill -9 under load leaves an undrained backlog; in it, one payload byte is flipped, one record
     header zeroed, and a checkpoint garbled; the restarted service delivers everything else, once."""
-    from spool import checkpoint
+    from artaud.spool import checkpoint
 
     data = tmp_path / "data"
     # a slow drain (one batch of 50 a second) keeps a backlog to damage
@@ -237,7 +237,7 @@ def test_retries_across_a_restart_a_deleted_checkpoint_and_a_half_created_salt_s
     empty by an interrupted creation. Every acknowledged hit is stored once; the cinema answers 204."""
     from datetime import UTC, datetime
 
-    from collector.salts import local_day
+    from artaud.collector.salts import local_day
     from tests.integration.client import HitClient
 
     data = tmp_path / "data"

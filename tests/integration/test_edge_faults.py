@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.app_process import ArtaudProcess
+from artaud_devkit.testing.app_process import ArtaudProcess
 
 pytestmark = pytest.mark.slow
 
@@ -180,7 +180,7 @@ def test_a_failed_start_up_tears_down_the_collector_it_started(tmp_path: Path) -
 def test_a_frozen_worker_is_replaced_and_the_service_keeps_answering(tmp_path: Path) -> None:
     """SIGSTOP one collector worker: the connections that land on it would hang while `/healthz`,
     answered by the other, stays green. It stops beating; the supervisor kills it and granian starts
-    another (artaud/watchdog.py)."""
+    another (runtime/watchdog.py)."""
     from artaud.workers import descendants
     from tests.integration.client import HitClient
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from simulator.run import SimConfig, simulate
-from testing.app_process import ArtaudProcess
+from artaud.warehouse.backend import ChdbWarehouse
+from artaud_devkit.simulator.run import SimConfig, simulate
+from artaud_devkit.testing.app_process import ArtaudProcess
 from tests.integration.client import HitClient
-from warehouse.backend import ChdbWarehouse
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from testing.kafka_broker import KafkaBroker
-from testing.servers import ClickHouseServer
-from testing.stack import Stack
+from artaud_devkit.testing.kafka_broker import KafkaBroker
+from artaud_devkit.testing.servers import ClickHouseServer
+from artaud_devkit.testing.stack import Stack
 from tests.integration.client import HitClient
 from tests.integration.load import AckLoad
 

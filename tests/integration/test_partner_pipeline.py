@@ -14,14 +14,14 @@ from urllib.parse import quote
 
 import pytest
 
-from collector.pseudonym import Pseudonymiser
-from config.keyring import KeyRing
-from partners.pseudonyms import partner_pseudonym
-from simulator.run import SimConfig, simulate
-from testing.app_process import ArtaudProcess
+from artaud.collector.pseudonym import Pseudonymiser
+from artaud.config.keyring import KeyRing
+from artaud.partners.pseudonyms import partner_pseudonym
+from artaud.warehouse.backend import ChdbWarehouse
+from artaud_devkit.simulator.run import SimConfig, simulate
+from artaud_devkit.testing.app_process import ArtaudProcess
 from tests.integration.client import HitClient, call, cli
 from tests.sync_frames import handed
-from warehouse.backend import ChdbWarehouse
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from simulator.run import SimConfig, simulate
-from testing.app_process import ArtaudProcess
+from artaud_devkit.simulator.run import SimConfig, simulate
+from artaud_devkit.testing.app_process import ArtaudProcess
 from tests.integration.client import HitClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]

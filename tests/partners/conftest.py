@@ -13,19 +13,19 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from controlplane.partner_store import PartnerStore
-from controlplane.store import ControlPlane
-from partners.activation import Activation
-from partners.api import create_partner_api
-from partners.exports import ExportService, PartnerKey
-from partners.keys import new_key
-from partners.ratelimit import RateLimiter
-from segments.builder import SegmentBuilder
-from segments.definitions import Segment
-from segments.guards import GuardPolicy
-from segments.release import NoisePolicy
+from artaud.controlplane.partner_store import PartnerStore
+from artaud.controlplane.store import ControlPlane
+from artaud.partners.activation import Activation
+from artaud.partners.api import create_partner_api
+from artaud.partners.exports import ExportService, PartnerKey
+from artaud.partners.keys import new_key
+from artaud.partners.ratelimit import RateLimiter
+from artaud.segments.builder import SegmentBuilder
+from artaud.segments.definitions import Segment
+from artaud.segments.guards import GuardPolicy
+from artaud.segments.release import NoisePolicy
+from artaud.warehouse.migrate import migrate
 from tests.segments.helpers import CINEMAS, TODAY, event
-from warehouse.migrate import migrate
 
 NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 18, tzinfo=UTC)
 SEGMENTS = (

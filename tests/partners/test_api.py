@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from partners.manifest import verify
-from partners.pseudonyms import partner_pseudonym
-from segments.guards import GuardPolicy
+from artaud.partners.manifest import verify
+from artaud.partners.pseudonyms import partner_pseudonym
+from artaud.segments.guards import GuardPolicy
+from artaud.warehouse.erasure import erase
 from tests.partners.conftest import NOW, add_consenting, later
-from warehouse.erasure import erase
 
 ACME_ONLY = {f"p1.v{i:04d}" for i in range(0, 210)}  # consent covers acme
 OTHER_ONLY = {f"p1.v{i:04d}" for i in [*range(0, 120), *range(210, 270)]}
@@ -101,7 +101,7 @@ def test_every_call_is_audited_refused_or_not(world):
 
 
 def test_anonymous_callers_cannot_grow_the_audit_log_without_bound(world):
-    from partners.api import ANONYMOUS_AUDIT_PER_MINUTE
+    from artaud.partners.api import ANONYMOUS_AUDIT_PER_MINUTE
 
     before = len(world.store.audit_entries(100_000))
     for i in range(ANONYMOUS_AUDIT_PER_MINUTE * 3):
@@ -118,7 +118,7 @@ def test_a_suspended_partner_is_refused(world):
 
 
 def test_rate_limited_calls_get_429_with_retry_after(warehouse, tmp_path):
-    from segments.guards import GuardPolicy
+    from artaud.segments.guards import GuardPolicy
     from tests.partners.conftest import make_world
 
     w = make_world(warehouse, tmp_path, GuardPolicy(k=50, credible_days=1), rate=3)
@@ -286,7 +286,7 @@ def test_expired_exports_are_refused(world):
 # -- guards on exports ------------------------------------------------------------------------------
 def export_for_new_partner(world, slug: str, name: str, **account) -> object:
     """A new partner account with a key for every segment, asking for an art-et-essai export."""
-    from partners.keys import new_key
+    from artaud.partners.keys import new_key
 
     world.store.add(slug, name, **account)
     k = new_key()
@@ -367,7 +367,7 @@ def test_erased_visitors_are_removals_in_the_next_delta(world):
 
 
 def test_an_unavailable_warehouse_is_a_clear_503_not_a_stack_trace(world, monkeypatch):
-    from warehouse.backend import WarehouseError
+    from artaud.warehouse.backend import WarehouseError
 
     def down(*_args, **_kwargs):
         raise WarehouseError("ClickHouse server 127.0.0.1:9000 unreachable")
@@ -394,7 +394,7 @@ def test_two_partners_lists_of_one_segment_do_not_line_up_by_position(world):
 
 
 def test_a_partner_key_rotation_withdraws_the_old_lists_and_the_next_delta_drops_them(world):
-    from partners.manifest import verify
+    from artaud.partners.manifest import verify
 
     first = create(world, "acme").get_json()
     old_list = all_members(world, "acme", first["export"]["export_id"])
@@ -420,7 +420,7 @@ def test_a_partner_key_rotation_withdraws_the_old_lists_and_the_next_delta_drops
 def test_export_records_are_kept_for_the_window_and_no_export_outlives_them(world):
     from datetime import datetime, timedelta
 
-    from segments.catalog import drop_old_snapshots
+    from artaud.segments.catalog import drop_old_snapshots
     from tests.segments.helpers import TODAY
 
     world.service.window = timedelta(days=20)  # shorter than the partner's 30-day export life
@@ -471,7 +471,7 @@ def test_only_credible_members_are_exported(warehouse, tmp_path):
 def test_an_expired_key_is_refused_and_says_so(world):
     from datetime import UTC, datetime
 
-    from partners.keys import new_key
+    from artaud.partners.keys import new_key
 
     k = new_key()
     soon = datetime.now(UTC) + timedelta(days=2)

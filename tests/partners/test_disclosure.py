@@ -14,9 +14,9 @@ import json
 import re
 from typing import Any
 
-from partners.exports import ExportRefused
-from partners.keys import new_key
-from segments.catalog import latest
+from artaud.partners.exports import ExportRefused
+from artaud.partners.keys import new_key
+from artaud.segments.catalog import latest
 from tests.partners.conftest import World, add_consenting, later
 from tests.segments.helpers import event
 

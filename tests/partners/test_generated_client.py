@@ -21,8 +21,8 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from artaud.httpd import serve
-from partners.manifest import verify
-from partners.openapi import openapi
+from artaud.partners.manifest import verify
+from artaud.partners.openapi import openapi
 from tests.partners.conftest import World, add_consenting, later
 
 

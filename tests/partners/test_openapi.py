@@ -14,13 +14,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from segments.guards import GuardPolicy
+from artaud.segments.guards import GuardPolicy
 from tests.partners.conftest import make_world
 
 
 @pytest.fixture
 def world_app(tmp_path):
-    from warehouse.backend import ChdbWarehouse
+    from artaud.warehouse.backend import ChdbWarehouse
 
     wh = ChdbWarehouse(tmp_path / "chdb", "artaud")
     world = make_world(wh, tmp_path, GuardPolicy(k=50, credible_days=1))

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partners.pseudonyms import partner_pseudonym
-from partners.sync import PLACEHOLDER, SyncPartner, SyncUrlError, check_sync_url, origin, targets
+from artaud.partners.pseudonyms import partner_pseudonym
+from artaud.partners.sync import PLACEHOLDER, SyncPartner, SyncUrlError, check_sync_url, origin, targets
 
 KEYS = {"demo-agency": b"d" * 32, "other-agency": b"o" * 32}
 ENTRIES = [

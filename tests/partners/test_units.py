@@ -10,11 +10,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partners import cursor as cursors
-from partners.keys import hash_token, matches, new_key, prefix_of
-from partners.manifest import canonical, sign, signing_key, verify
-from partners.pseudonyms import partner_pseudonym
-from partners.ratelimit import RateLimiter
+from artaud.partners import cursor as cursors
+from artaud.partners.keys import hash_token, matches, new_key, prefix_of
+from artaud.partners.manifest import canonical, sign, signing_key, verify
+from artaud.partners.pseudonyms import partner_pseudonym
+from artaud.partners.ratelimit import RateLimiter
 
 
 def test_keys_are_shown_once_and_stored_as_hashes():
@@ -107,13 +107,13 @@ def test_rate_limit_fields_say_where_the_bucket_stands():
     ],
 )
 def test_one_rule_picks_the_format(fmt, accept, chosen):
-    from partners.formats import choose
+    from artaud.partners.formats import choose
 
     assert choose(fmt, accept) == chosen
 
 
 def test_an_unknown_format_or_an_accept_allowing_none_is_refused():
-    from partners.formats import NotAcceptable, choose
+    from artaud.partners.formats import NotAcceptable, choose
 
     with pytest.raises(NotAcceptable):
         choose(None, "image/png")
@@ -125,7 +125,7 @@ def test_the_three_formats_carry_the_same_pseudonyms_and_gzip_round_trips():
     import gzip
     import json
 
-    from partners.formats import gzipped, render, wants_gzip
+    from artaud.partners.formats import gzipped, render, wants_gzip
 
     rows = [f"x{i:040x}" for i in range(12_345)]
     page = json.loads(b"".join(render("json", iter(rows), "abc")))
@@ -140,8 +140,8 @@ def test_the_three_formats_carry_the_same_pseudonyms_and_gzip_round_trips():
 
 
 def test_each_segment_is_described_with_its_own_id_geography_and_seller_descriptors():
-    from partners.activation import Activation
-    from segments.definitions import Segment
+    from artaud.partners.activation import Activation
+    from artaud.segments.definitions import Segment
 
     defs = [
         Segment("region", 1, "Région", per="region", iab=(477,)),

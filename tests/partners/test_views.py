@@ -3,7 +3,7 @@ would hold), released with noise like a segment's size, or not the segment at al
 
 from __future__ import annotations
 
-from partners.keys import new_key
+from artaud.partners.keys import new_key
 from tests.partners.conftest import World, add_consenting, later
 
 # the world's consent (tests/partners/conftest.py): 210 of the 300 consent to acme, 180 to other

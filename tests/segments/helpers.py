@@ -6,7 +6,7 @@ import itertools
 from datetime import date, timedelta
 from typing import Any
 
-from segments.rules import CinemaInfo
+from artaud.segments.rules import CinemaInfo
 
 TODAY = date(2026, 11, 24)
 _ids = itertools.count()

@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from segments.builder import SegmentBuilder
-from segments.catalog import drop_old_snapshots, latest
-from segments.definitions import InvalidSegments, Segment, load_segments
-from segments.guards import GuardPolicy
-from segments.release import NoisePolicy
-from segments.rules import members_sql
-from segments.visitor_table import collisions_sql, layout
+from artaud.segments.builder import SegmentBuilder
+from artaud.segments.catalog import drop_old_snapshots, latest
+from artaud.segments.definitions import InvalidSegments, Segment, load_segments
+from artaud.segments.guards import GuardPolicy
+from artaud.segments.release import NoisePolicy
+from artaud.segments.rules import members_sql
+from artaud.segments.visitor_table import collisions_sql, layout
+from artaud.warehouse.migrate import migrate
 from tests.segments.helpers import CINEMAS, TODAY, event
-from warehouse.migrate import migrate
 
 NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 18, tzinfo=UTC)
 FILM = "perfect-days~wim-wenders"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segments.definitions import InvalidSegments, Segment, load_segments, parse_segments
+from artaud.segments.definitions import InvalidSegments, Segment, load_segments, parse_segments
 
 
 def test_the_shipped_defaults():

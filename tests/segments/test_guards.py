@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from segments.guards import (
+from artaud.segments.guards import (
     GuardPolicy,
     SegmentStats,
     additions,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from segments.release import NoisePolicy, Release, decide, opendp_noise
+from artaud.segments.release import NoisePolicy, Release, decide, opendp_noise
 
 NOW = datetime(2026, 11, 29, 5, tzinfo=UTC)
 POLICY = NoisePolicy(epsilon=1.0, delta=1e-6, budget_segment=5.0, budget_person=8.0)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from segments.definitions import Segment
-from segments.rules import shared_targets
+from artaud.segments.definitions import Segment
+from artaud.segments.rules import shared_targets
 from tests.segments.helpers import CINEMAS
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from segments.definitions import Segment
-from segments.rules import FLAGS, VISITOR_KEY, event_condition
-from segments.visitor_table import (
+from artaud.segments.definitions import Segment
+from artaud.segments.rules import FLAGS, VISITOR_KEY, event_condition
+from artaud.segments.visitor_table import (
     collisions_sql,
     layout,
     shared_pass_sqls,

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from collector.hit import parse_beacon, parse_query
-from consent.decision import Signals, decide
-from simulator.traffic import SimSite, Visitor, consent_fields, make_visitor, next_request
+from artaud.collector.hit import parse_beacon, parse_query
+from artaud.consent.decision import Signals, decide
+from artaud_devkit.simulator.traffic import SimSite, Visitor, consent_fields, make_visitor, next_request
 
 SITE = SimSite("sk_simulated00001", "9990001", ("melies.example",))
 

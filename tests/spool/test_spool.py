@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collector.sink import SinkFull
-from spool.frames import FILE_MAGIC, HEADER, MAGIC, V1_HEADER, decode, encode
-from spool.reader import SpoolReader
-from spool.writer import SpoolWriter, spool_bytes
+from artaud.collector.sink import SinkFull
+from artaud.spool.frames import FILE_MAGIC, HEADER, MAGIC, V1_HEADER, decode, encode
+from artaud.spool.reader import SpoolReader
+from artaud.spool.writer import SpoolWriter, spool_bytes
 
 
 def writer(tmp_path, **kw):
@@ -112,7 +112,7 @@ def test_acknowledged_appends_survive_kill_9(tmp_path):
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path.insert(0, {os.getcwd()!r})
-        from spool.writer import SpoolWriter
+        from artaud.spool.writer import SpoolWriter
         w = SpoolWriter(__import__("pathlib").Path({str(tmp_path)!r}), 10 << 20, 1 << 20, 5000)
         for i in range(500):
             w.append([str(i).encode()])
@@ -236,7 +236,7 @@ def test_a_lost_or_garbled_checkpoint_replays_the_backlog_as_uncertain_only_up_t
 def test_a_failed_or_short_write_is_rolled_back_answered_as_full_and_counted(tmp_path, monkeypatch):
     import errno
 
-    import spool.writer as module
+    import artaud.spool.writer as module
 
     w = writer(tmp_path)
     w.append([b"before"])
@@ -266,7 +266,7 @@ def test_a_failed_or_short_write_is_rolled_back_answered_as_full_and_counted(tmp
 
 
 def test_the_fsync_thread_outlives_an_io_error_and_health_says_so(tmp_path, monkeypatch):
-    import spool.writer as module
+    import artaud.spool.writer as module
 
     w = writer(tmp_path, fsync_interval_ms=5)
     real = os.fsync
@@ -334,8 +334,8 @@ def test_a_byte_flipped_inside_a_pending_range_costs_only_its_record(tmp_path):
 
 
 def test_health_is_red_when_the_drainer_stops_beating_while_hits_are_still_taken(tmp_path):
-    from collector.app import READY
-    from spool.drain import HEARTBEAT, beat
+    from artaud.collector.app import READY
+    from artaud.spool.drain import HEARTBEAT, beat
 
     w = writer(tmp_path)
     assert w.health() == "ok"  # no drainer has beaten yet: starting, not stalled

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from kafka.errors import KafkaTimeoutError
 
-from spool.reader import SpoolReader
-from spool.writer import SpoolWriter
+from artaud.spool.reader import SpoolReader
+from artaud.spool.writer import SpoolWriter
+from artaud.transport.forwarder import KafkaForwarder
 from tests.warehouse.helpers import records
-from transport.forwarder import KafkaForwarder
 
 
 class Future:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from artaud.transport.schema import PoisonMessage, decode_event, message_key
 from tests.warehouse.helpers import records
-from transport.schema import PoisonMessage, decode_event, message_key
 
 
 def test_a_collector_event_decodes_and_is_keyed_by_cinema():
@@ -60,7 +60,7 @@ def test_fuzz_decode_only_ever_raises_poison(value):
 def test_a_suppression_travels_the_topic():
     from datetime import UTC, datetime
 
-    from collector.events import suppression_record
+    from artaud.collector.events import suppression_record
 
     rec = suppression_record("p1.abc", 7, datetime(2026, 11, 24, 9, tzinfo=UTC))
     assert decode_event(json.dumps(rec).encode()) == rec

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from collector.agents import Agent
-from collector.events import Edge, build_events
-from collector.hit import RawEvent, RawHit
-from collector.pseudonym import Pseudonymiser
-from consent.decision import Signals, decide
+from artaud.collector.agents import Agent
+from artaud.collector.events import Edge, build_events
+from artaud.collector.hit import RawEvent, RawHit
+from artaud.collector.pseudonym import Pseudonymiser
+from artaud.consent.decision import Signals, decide
 
 
 def records(n: int, cinema: int = 1, when: datetime | None = None, prefix: str = "evt") -> list[bytes]:

@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from spool.reader import SpoolReader
-from spool.writer import SpoolWriter
+from artaud.spool.reader import SpoolReader
+from artaud.spool.writer import SpoolWriter
+from artaud.warehouse.migrate import applied, load_migrations, migrate, rollback_all
+from artaud.warehouse.retention import cutoff_partition, enforce, expired_partitions
+from artaud.warehouse.writer import SpoolDrainer
 from tests.warehouse.helpers import records
-from warehouse.migrate import applied, load_migrations, migrate, rollback_all
-from warehouse.retention import cutoff_partition, enforce, expired_partitions
-from warehouse.writer import SpoolDrainer
 
 
 def count(wh) -> tuple[int, int]:
@@ -121,7 +121,7 @@ class FailingOnce:
     def insert_events(self, rows, token):
         if not self.failed:
             self.failed = True
-            from warehouse.backend import WarehouseError
+            from artaud.warehouse.backend import WarehouseError
 
             raise WarehouseError("connection reset")
         self.wh.insert_events(rows, token)
@@ -133,7 +133,7 @@ class FailingOnce:
 def test_a_failed_insert_is_retried_without_loss_or_duplicate(warehouse, tmp_path):
     import pytest
 
-    from warehouse.backend import WarehouseError
+    from artaud.warehouse.backend import WarehouseError
 
     migrate(warehouse)
     w = SpoolWriter(tmp_path / "spool", 10 << 20, 1 << 20, 10)
@@ -150,7 +150,7 @@ def test_a_failed_insert_is_retried_without_loss_or_duplicate(warehouse, tmp_pat
 def test_replayed_rows_already_stored_are_skipped_even_in_large_batches(warehouse, tmp_path):
     import orjson
 
-    from warehouse.loader import ExactLoader
+    from artaud.warehouse.loader import ExactLoader
 
     migrate(warehouse)
     rows = [orjson.loads(p) for p in records(2500, prefix="replay")]
@@ -164,7 +164,7 @@ def test_replayed_rows_already_stored_are_skipped_even_in_large_batches(warehous
 def test_consent_records_and_pooled_events_land_together(warehouse, tmp_path):
     import orjson
 
-    from warehouse.writer import decode_rows
+    from artaud.warehouse.writer import decode_rows
 
     migrate(warehouse)
     rec = {
@@ -188,7 +188,7 @@ def test_consent_records_and_pooled_events_land_together(warehouse, tmp_path):
     assert (len(rows), len(consents), len(suppressions), bad) == (0, 1, 0, 2)
     SpoolDrainer(SpoolReader(tmp_path / "spool"), warehouse, 100, 0.01).drain()
     db = warehouse.database
-    from warehouse.proof import consent_behind
+    from artaud.warehouse.proof import consent_behind
 
     proofs = consent_behind(warehouse, event_ids=[e["event_id"] for e in events])
     assert [(p.event_id, p.record["source"], p.record["signal"]) for p in proofs] == [
@@ -208,8 +208,8 @@ def test_no_tc_string_stays_in_consent_records_written_before_the_proof_change(w
 
     import orjson
 
-    from warehouse.columns import LEGACY_TCF_SIGNAL
-    from warehouse.migrate import _qualify, statements
+    from artaud.warehouse.columns import LEGACY_TCF_SIGNAL
+    from artaud.warehouse.migrate import _qualify, statements
 
     migrate(warehouse)
     db = warehouse.database
@@ -285,8 +285,8 @@ def test_no_tc_string_stays_in_consent_records_written_before_the_proof_change(w
 def test_withdrawals_drain_into_suppressions_once(warehouse, tmp_path):
     import orjson
 
-    from collector.events import suppression_record
-    from warehouse.writer import decode_rows
+    from artaud.collector.events import suppression_record
+    from artaud.warehouse.writer import decode_rows
 
     migrate(warehouse)
     rec = suppression_record("p1.withdrawn", 1, datetime(2026, 11, 23, 12, tzinfo=UTC))
@@ -305,7 +305,7 @@ def test_withdrawals_drain_into_suppressions_once(warehouse, tmp_path):
 def test_erasure_suppresses_then_deletes_everywhere(warehouse):
     import time
 
-    from warehouse.erasure import BadPseudonym, erase
+    from artaud.warehouse.erasure import BadPseudonym, erase
 
     migrate(warehouse)
     rows = [json.loads(r) for r in records(3, prefix="erase")]
@@ -338,7 +338,7 @@ def test_an_erasure_reaches_every_linked_pseudonym_and_queues_the_partners_remov
     partners received of them is queued for removal before it leaves the export records."""
     import time
 
-    from warehouse.erasure import erase, same_person
+    from artaud.warehouse.erasure import erase, same_person
 
     migrate(warehouse)
     db = warehouse.database
@@ -411,7 +411,7 @@ def test_a_lost_checkpoint_replays_without_storing_anything_twice(warehouse, tmp
 def test_a_migration_interrupted_after_any_statement_is_finished_by_the_next_start(warehouse):
     """kill -9 after each statement of every migration (its statements applied up to there, its
     version not recorded): the next `migrate` finishes it, and the schema is the one of a clean run."""
-    from warehouse.migrate import _qualify, statements
+    from artaud.warehouse.migrate import _qualify, statements
 
     wh = warehouse
     db = wh.database

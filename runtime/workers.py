@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from config.settings import Settings
+from artaud.config.settings import Settings
 
 
 def prepare_metrics_dir(data_dir: Path) -> Path:
@@ -44,7 +44,7 @@ def collector_command(settings: Settings) -> list[str]:
         str(c.header_timeout_ms),
         "--backpressure",
         str(c.max_requests_per_worker),
-        "--respawn-failed-workers",  # a worker the watchdog killed is replaced (artaud/watchdog.py)
+        "--respawn-failed-workers",  # a worker the watchdog killed is replaced (runtime/watchdog.py)
         "--respawn-interval",
         "1",
         "--no-ws",

@@ -8,33 +8,33 @@ import signal
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from artaud.collector.agents import AgentClassifier
+from artaud.collector.app import CollectorApp, CollectorConfig
+from artaud.collector.geo import CidrTable, NoRegion, RegionResolver
+from artaud.collector.metrics import CollectorMetrics
+from artaud.collector.pseudonym import Pseudonymiser, RefreshingPseudonymiser
+from artaud.collector.rsgi import RsgiCollector
+from artaud.collector.salts import SaltStore
+from artaud.collector.sites import RefreshingSites, Site
+from artaud.collector.syncs import RefreshingSyncs
+from artaud.config.keyring import CurrentKeys, KeyRing
+from artaud.config.settings import Settings, load
+from artaud.consent.decision import Policy
+from artaud.consent.tcf_policy import TcfPolicy
+from artaud.controlplane.partner_store import PartnerStore
+from artaud.controlplane.store import ControlPlane
 from artaud.lifeline import InstanceLock, die_with_parent
+from artaud.partners.exports import ExportService, PartnerKey
+from artaud.partners.manifest import signing_key
+from artaud.partners.sync import SyncPartner
+from artaud.segments.builder import SegmentBuilder
+from artaud.segments.definitions import Segment, load_segments
+from artaud.segments.guards import GuardPolicy
+from artaud.segments.release import NoisePolicy
+from artaud.segments.rules import CinemaInfo
+from artaud.spool.writer import SpoolWriter
+from artaud.warehouse.backend import ChdbWarehouse, ServerWarehouse, Warehouse
 from artaud.watchdog import beat_dir, start_beating
-from collector.agents import AgentClassifier
-from collector.app import CollectorApp, CollectorConfig
-from collector.geo import CidrTable, NoRegion, RegionResolver
-from collector.metrics import CollectorMetrics
-from collector.pseudonym import Pseudonymiser, RefreshingPseudonymiser
-from collector.rsgi import RsgiCollector
-from collector.salts import SaltStore
-from collector.sites import RefreshingSites, Site
-from collector.syncs import RefreshingSyncs
-from config.keyring import CurrentKeys, KeyRing
-from config.settings import Settings, load
-from consent.decision import Policy
-from consent.tcf_policy import TcfPolicy
-from controlplane.partner_store import PartnerStore
-from controlplane.store import ControlPlane
-from partners.exports import ExportService, PartnerKey
-from partners.manifest import signing_key
-from partners.sync import SyncPartner
-from segments.builder import SegmentBuilder
-from segments.definitions import Segment, load_segments
-from segments.guards import GuardPolicy
-from segments.release import NoisePolicy
-from segments.rules import CinemaInfo
-from spool.writer import SpoolWriter
-from warehouse.backend import ChdbWarehouse, ServerWarehouse, Warehouse
 
 POOLED_KEY = "pooled-visitor"
 
@@ -70,7 +70,7 @@ def regions(settings: Settings) -> RegionResolver:
     if path == "demo":
         from importlib import resources
 
-        with resources.as_file(resources.files("config").joinpath("demo_regions.csv")) as demo:
+        with resources.as_file(resources.files("artaud.config").joinpath("demo_regions.csv")) as demo:
             return CidrTable.from_csv(demo)
     return CidrTable.from_csv(Path(path))
 

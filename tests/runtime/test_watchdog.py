@@ -1,4 +1,4 @@
-"""The workers' watchdog, on files (artaud/watchdog.py): which workers are stalled, what is killed."""
+"""The workers' watchdog, on files (runtime/watchdog.py): which workers are stalled, what is killed."""
 
 from __future__ import annotations
 

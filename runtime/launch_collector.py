@@ -1,4 +1,4 @@
-"""Exec granian for the collector, tied to the supervisor's life (`artaud/lifeline.py`).
+"""Exec granian for the collector, tied to the supervisor's life (`runtime/lifeline.py`).
 
 The kernel sends SIGKILL to the collector server if the supervisor dies (even of SIGKILL), and the
 workers, tied to the server, die with it. Not SIGTERM: granian's graceful stop raced with its

@@ -2,7 +2,7 @@
 
 - `die_with_parent`: the kernel signals this process when the one that started it dies, whatever
   killed it (`PR_SET_PDEATHSIG`; Linux). The collector's granian server is started through
-  `artaud/launch_collector.py`, which sets it against the supervisor; each granian worker sets it
+  `runtime/launch_collector.py`, which sets it against the supervisor; each granian worker sets it
   against the granian server when it builds its app (`artaud.wiring.collector_rsgi`). A supervisor
   killed with `kill -9` takes the server with it, and the server its workers: no half-service keeps
   acknowledging hits that nothing drains.

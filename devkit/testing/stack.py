@@ -8,17 +8,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from testing.app_process import ArtaudProcess
-from testing.kafka_broker import KafkaBroker
-from testing.servers import ClickHouseServer
+from artaud_devkit.testing.app_process import ArtaudProcess
+from artaud_devkit.testing.kafka_broker import KafkaBroker
+from artaud_devkit.testing.servers import ClickHouseServer
 
 
 class Stack:
     def __init__(
         self, root: Path, broker: KafkaBroker, clickhouse: ClickHouseServer, partitions: int = 4
     ) -> None:
+        from artaud.controlplane.store import ControlPlane
         from artaud.demo import seed_demo
-        from controlplane.store import ControlPlane
 
         self.root = root
         self.broker = broker

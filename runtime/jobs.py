@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from artaud import wiring
-from collector.salts import SaltStore, local_day
-from config.rotation import RotationPolicy, due
-from config.settings import Settings
-from controlplane.store import ControlPlane
-from segments.catalog import drop_old_snapshots
-from warehouse import links, retention
-from warehouse.backend import Warehouse
+from artaud.collector.salts import SaltStore, local_day
+from artaud.config.rotation import RotationPolicy, due
+from artaud.config.settings import Settings
+from artaud.controlplane.store import ControlPlane
+from artaud.segments.catalog import drop_old_snapshots
+from artaud.warehouse import links, retention
+from artaud.warehouse.backend import Warehouse
 
 log = logging.getLogger("artaud.jobs")
 

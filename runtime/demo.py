@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from controlplane.model import Cinema, make_cinema
-from controlplane.store import ControlPlane
+from artaud.controlplane.model import Cinema, make_cinema
+from artaud.controlplane.store import ControlPlane
 
 DEMO = (
     dict(

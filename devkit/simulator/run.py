@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
-from simulator.traffic import SimRequest, SimSite, Visitor, make_visitor, next_request
+from artaud_devkit.simulator.traffic import SimRequest, SimSite, Visitor, make_visitor, next_request
 
 
 @dataclass(frozen=True)

@@ -15,27 +15,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from admin.web import create_admin
 from artaud import wiring
+from artaud.admin.web import create_admin
+from artaud.collector.metrics import CollectorMetrics
+from artaud.collector.snippet import snippet
+from artaud.config.settings import Settings
+from artaud.controlplane.partner_store import PartnerStore
+from artaud.controlplane.store import ControlPlane
 from artaud.demo import seed_demo
 from artaud.httpd import serve
 from artaud.jobs import scheduler
 from artaud.lifeline import Busy, InstanceLock
+from artaud.partners.activation import Activation
+from artaud.partners.api import create_partner_api
+from artaud.segments.definitions import InvalidSegments, load_segments
+from artaud.spool.drain import DrainLoop
+from artaud.spool.reader import SpoolReader
+from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.migrate import migrate
+from artaud.warehouse.writer import SpoolDrainer
 from artaud.watchdog import Watchdog, beat_dir
 from artaud.workers import descendants, prepare_metrics_dir, start_collector, stop_collector, wait_port
-from collector.metrics import CollectorMetrics
-from collector.snippet import snippet
-from config.settings import Settings
-from controlplane.partner_store import PartnerStore
-from controlplane.store import ControlPlane
-from partners.activation import Activation
-from partners.api import create_partner_api
-from segments.definitions import InvalidSegments, load_segments
-from spool.drain import DrainLoop
-from spool.reader import SpoolReader
-from warehouse.backend import Warehouse
-from warehouse.migrate import migrate
-from warehouse.writer import SpoolDrainer
 
 log = logging.getLogger("artaud.service")
 
@@ -143,7 +143,7 @@ class Supervisor:
         return serve(c.metrics_host, c.metrics_port, app, "metrics")
 
     def claim(self) -> InstanceLock:
-        """This data directory for this process alone (`artaud/lifeline.py`)."""
+        """This data directory for this process alone (`runtime/lifeline.py`)."""
         lock = InstanceLock(self.settings.data_dir / wiring.RUN_LOCK)
         try:
             return lock.acquire()
@@ -179,7 +179,7 @@ def _keys(settings: Settings, cp: ControlPlane) -> None:
 
 def _watch_workers(settings: Settings, proc: subprocess.Popen[bytes]) -> Callable[[], None]:
     """The supervisor's tick: every 2 s, a worker silent for `collector.worker_stall_seconds` is
-    killed (granian replaces it: artaud/watchdog.py)."""
+    killed (granian replaces it: runtime/watchdog.py)."""
     last = [time.monotonic()]
     dog = Watchdog(beat_dir(settings.data_dir), settings.collector.worker_stall_seconds)
 
@@ -275,8 +275,8 @@ def _stop_drain(loop: DrainLoop) -> None:
 
 def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
     """`artaud collector` (production): granian workers append to the spool; the spool goes to Kafka."""
-    from transport.forwarder import KafkaForwarder, make_producer
-    from transport.topics import BrokerUnreachable, ensure_topics
+    from artaud.transport.forwarder import KafkaForwarder, make_producer
+    from artaud.transport.topics import BrokerUnreachable, ensure_topics
 
     s = settings
     if s.transport.mode != "kafka":
@@ -327,11 +327,11 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
     from kafka.errors import KafkaError
     from prometheus_client import start_http_server
 
-    from ingest.consumer import Ingester, dead_letter_producer
-    from ingest.metrics import IngestMetrics
-    from ingest.state import ControlPlaneStateStore
-    from transport.topics import BrokerUnreachable, ensure_topics
-    from warehouse.loader import ExactLoader
+    from artaud.ingest.consumer import Ingester, dead_letter_producer
+    from artaud.ingest.metrics import IngestMetrics
+    from artaud.ingest.state import ControlPlaneStateStore
+    from artaud.transport.topics import BrokerUnreachable, ensure_topics
+    from artaud.warehouse.loader import ExactLoader
 
     s = settings
     logging.getLogger("artaud.ingester").setLevel(logging.INFO)

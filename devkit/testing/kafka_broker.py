@@ -17,8 +17,8 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 
-from testing.app_process import free_port
-from testing.servers import ServerProcess, ServiceError
+from artaud_devkit.testing.app_process import free_port
+from artaud_devkit.testing.servers import ServerProcess, ServiceError
 
 POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
 VERSION = "4.1.1"

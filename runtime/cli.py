@@ -8,13 +8,15 @@ import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
+from importlib.metadata import entry_points
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from config.settings import Settings, SettingsError, load
+from artaud.config.settings import Settings, SettingsError, load
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings a command runs with (also for plugin commands)."""
     if getattr(args, "data_dir", None):
         os.environ["ARTAUD_PATHS__DATA_DIR"] = str(args.data_dir)
     return load()
@@ -29,13 +31,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         "ingester": run_ingester,
         "scheduler": run_scheduler,
     }
-    return role[args.command](_settings(args))
+    return role[args.command](settings_of(args))
 
 
 def cmd_kafka_init(args: argparse.Namespace) -> int:
-    from transport.topics import ensure_topics
+    from artaud.transport.topics import ensure_topics
 
-    k = _settings(args).kafka
+    k = settings_of(args).kafka
     created = ensure_topics(
         k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor
     )
@@ -43,28 +45,13 @@ def cmd_kafka_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
-    from simulator.run import SimConfig, simulate
-
-    s = _settings(args)
-    cfg = SimConfig(
-        collector_url=args.url or s.collector.public_url,
-        admin_url=args.admin_url or f"http://{s.admin.host}:{s.admin.port}",
-        rate=args.rate,
-        duration=args.duration,
-        seed=args.seed,
-        concurrency=args.concurrency,
-    )
-    return simulate(cfg)
-
-
 def cmd_cinemas(args: argparse.Namespace) -> int:
     from artaud import wiring
-    from controlplane.csv_import import parse_cinema_csv
-    from controlplane.model import InvalidCinema, make_cinema
-    from controlplane.store import DuplicateCinema
+    from artaud.controlplane.csv_import import parse_cinema_csv
+    from artaud.controlplane.model import InvalidCinema, make_cinema
+    from artaud.controlplane.store import DuplicateCinema
 
-    cp = wiring.control(_settings(args))
+    cp = wiring.control(settings_of(args))
     cp.migrate()
     if args.action == "list":
         for c in cp.cinemas():
@@ -120,7 +107,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
     from artaud import wiring
 
-    ring = wiring.keyring(_settings(args))
+    ring = wiring.keyring(settings_of(args))
     if args.action == "rotate":
         k = ring.rotate(args.purpose, timedelta(days=args.grace_days))
         print(f"new key {k.purpose} v{k.version}; older versions retire in {args.grace_days} day(s)")
@@ -135,13 +122,13 @@ def cmd_consent(args: argparse.Namespace) -> int:
     import json
 
     from artaud import wiring
-    from warehouse.migrate import migrate
-    from warehouse.proof import consent_behind
+    from artaud.warehouse.migrate import migrate
+    from artaud.warehouse.proof import consent_behind
 
     if not args.event and not args.visitor:
         print("error: give --event ID (repeatable) or --visitor PSEUDONYM", file=sys.stderr)
         return 2
-    wh = wiring.warehouse(_settings(args))
+    wh = wiring.warehouse(settings_of(args))
     try:
         migrate(wh)
         proofs = consent_behind(wh, event_ids=args.event or (), visitor=args.visitor or "")
@@ -170,10 +157,10 @@ def cmd_consent(args: argparse.Namespace) -> int:
 def cmd_segments(args: argparse.Namespace) -> int:
     """Build the segments now (with progress), or list what the latest builds published."""
     from artaud import wiring
-    from segments.catalog import latest
-    from warehouse.migrate import migrate
+    from artaud.segments.catalog import latest
+    from artaud.warehouse.migrate import migrate
 
-    s = _settings(args)
+    s = settings_of(args)
     cp = wiring.control(s)
     wh = wiring.warehouse(s)
     try:
@@ -210,7 +197,7 @@ def cmd_segments(args: argparse.Namespace) -> int:
 
 def _key_expiry(value: str | None) -> datetime | None:
     """`--expires`: None, a number of days from now, or a date (the end of that day in Paris)."""
-    from controlplane.partner_store import PartnerError
+    from artaud.controlplane.partner_store import PartnerError
 
     if value is None:
         return None
@@ -231,11 +218,11 @@ def _key_expiry(value: str | None) -> datetime | None:
 def cmd_partners(args: argparse.Namespace) -> int:
     """Partner accounts, their API keys (shown once) and the audit log of their calls."""
     from artaud import wiring
-    from controlplane.partner_store import PartnerError, PartnerStore
-    from partners.keys import new_key
-    from partners.sync import SyncUrlError, check_sync_url
+    from artaud.controlplane.partner_store import PartnerError, PartnerStore
+    from artaud.partners.keys import new_key
+    from artaud.partners.sync import SyncUrlError, check_sync_url
 
-    s = _settings(args)
+    s = settings_of(args)
     cp = wiring.control(s)
     cp.migrate()
     store = PartnerStore(cp.engine)
@@ -302,10 +289,10 @@ def cmd_erase(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from artaud import wiring
-    from warehouse.erasure import BadPseudonym, erase
-    from warehouse.migrate import migrate
+    from artaud.warehouse.erasure import BadPseudonym, erase
+    from artaud.warehouse.migrate import migrate
 
-    wh = wiring.warehouse(_settings(args))
+    wh = wiring.warehouse(settings_of(args))
     try:
         migrate(wh)
         erase(wh, args.visitor, datetime.now(UTC))
@@ -320,9 +307,9 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from artaud import wiring
-    from warehouse.migrate import migrate
+    from artaud.warehouse.migrate import migrate
 
-    s = _settings(args)
+    s = settings_of(args)
     cp = wiring.control(s)
     print("control plane:", cp.migrate() or "up to date")
     wh = wiring.warehouse(s)
@@ -346,15 +333,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("scheduler", help="production: privacy jobs and the console").set_defaults(func=cmd_run)
     sub.add_parser("kafka-init", help="create the Kafka topics").set_defaults(func=cmd_kafka_init)
-
-    sim = sub.add_parser("simulate", help="drive realistic traffic through real HTTP")
-    sim.add_argument("--rate", type=float, default=200.0, help="requests per second (default 200)")
-    sim.add_argument("--duration", type=float, default=20.0, help="seconds (default 20)")
-    sim.add_argument("--concurrency", type=int, default=8)
-    sim.add_argument("--seed", type=int, default=1)
-    sim.add_argument("--url", help="collector base URL (default: settings)")
-    sim.add_argument("--admin-url", help="console base URL (default: settings)")
-    sim.set_defaults(func=cmd_simulate)
 
     cin = sub.add_parser("cinemas", help="register, list, import cinemas")
     cin_sub = cin.add_subparsers(dest="action", required=True)
@@ -432,6 +410,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply control-plane and warehouse migrations").set_defaults(
         func=cmd_migrate
     )
+    # commands other distributions add (the devkit's `simulate`): each entry point is a function that
+    # registers its subparser
+    for entry in entry_points(group="artaud.commands"):
+        entry.load()(sub)
     return p
 
 
@@ -440,10 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     # the driver logs a traceback per refused connection; our own error message names the server
     logging.getLogger("clickhouse_driver").setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
+    from artaud.config.keyring import KeyError_
+    from artaud.segments.definitions import InvalidSegments
     from artaud.service import StartupError
-    from config.keyring import KeyError_
-    from segments.definitions import InvalidSegments
-    from warehouse.backend import WarehouseError
+    from artaud.warehouse.backend import WarehouseError
 
     try:
         code: int = args.func(args)

@@ -8,8 +8,8 @@ import signal
 import threading
 import time
 
+from artaud.config.settings import load
 from artaud.service import StopFlag, Supervisor
-from config.settings import load
 
 
 def test_a_burst_of_signals_stops_the_wait_loop_cleanly():

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from testing.app_process import free_port
+from artaud_devkit.testing.app_process import free_port
 
 
 class ServiceError(RuntimeError):

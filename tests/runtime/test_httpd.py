@@ -6,7 +6,7 @@ import logging
 import socket
 
 from artaud.httpd import serve
-from testing.app_process import free_port
+from artaud_devkit.testing.app_process import free_port
 
 
 def test_a_refused_request_is_logged_without_address_or_path(caplog):
