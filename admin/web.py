@@ -12,6 +12,7 @@ from flask import Flask, jsonify, redirect, render_template_string, request
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, recent_events
 from artaud.collector.snippet import gtm_snippet, snippet
 from artaud.controlplane.store import ControlPlane
+from artaud.errors import ArtaudError
 from artaud.segments.builder import SegmentBuilder
 from artaud.segments.catalog import latest
 from artaud.segments.definitions import InvalidSegments
@@ -133,6 +134,11 @@ def create_admin(
             "segments": [asdict(s) for s in report.segments],
         }, 200
 
+    @app.errorhandler(ArtaudError)
+    def reported(exc: ArtaudError) -> Any:
+        """Every error the product reports to people: its code and message, with its status."""
+        return jsonify({"error": exc.message, "code": exc.code}), exc.status
+
     @app.errorhandler(WarehouseError)
     def unavailable(exc: WarehouseError) -> Any:
         return jsonify({"error": "l'entrepôt de données est indisponible", "detail": str(exc)[:200]}), 503
@@ -162,16 +168,13 @@ def create_admin(
     def erasure() -> Any:
         from datetime import UTC, datetime
 
-        from artaud.warehouse.erasure import BadPseudonym, erase
+        from artaud.warehouse.erasure import erase
 
         doc = request.get_json(silent=True)
         visitor = doc.get("visitor") if isinstance(doc, dict) else None
         if not isinstance(visitor, str):
             return jsonify({"error": 'send {"visitor": "<pooled pseudonym>"}'}), 400
-        try:
-            erase(wh, visitor, datetime.now(UTC))
-        except BadPseudonym as exc:
-            return jsonify({"error": str(exc)}), 400
+        erase(wh, visitor, datetime.now(UTC))  # BadPseudonym → 400, by `reported`
         return jsonify({"visitor": visitor, "suppressed": True}), 202
 
     @app.get("/api/v1/segments")

@@ -22,12 +22,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from artaud.errors import Unavailable
+
 PARIS = ZoneInfo("Europe/Paris")
 SIZE = 32
 
 
-class SaltUnavailable(Exception):
+class SaltUnavailable(Unavailable):
     """The day's salt cannot be read or created now (a disk error): the hit is refused with a 503."""
+
+    code = "storage_unavailable"
 
 
 def local_day(now: datetime) -> date:

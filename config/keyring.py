@@ -24,13 +24,17 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from artaud.errors import Unavailable
+
 log = logging.getLogger("artaud.keys")
 
 MASTER_ENV = "ARTAUD_MASTER_KEY"
 
 
-class KeyError_(Exception):
+class KeyringError(Unavailable):
     """A key cannot be read, decrypted or found."""
+
+    code = "key_unavailable"
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,9 @@ class KeyRing:
             try:
                 key = base64.b64decode(raw, validate=True)
             except ValueError as exc:
-                raise KeyError_(f"{MASTER_ENV}: not valid base64") from exc
+                raise KeyringError(f"{MASTER_ENV}: not valid base64") from exc
             if len(key) != 32:
-                raise KeyError_(f"{MASTER_ENV}: must decode to 32 bytes, got {len(key)}")
+                raise KeyringError(f"{MASTER_ENV}: must decode to 32 bytes, got {len(key)}")
             return key
         path = self._dir / "master.key"
         with self._locked():
@@ -103,10 +107,10 @@ class KeyRing:
         try:
             data = json.loads(self._file.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise KeyError_(f"{self._file}: unreadable key file: {exc}") from exc
+            raise KeyringError(f"{self._file}: unreadable key file: {exc}") from exc
         keys = data.get("keys") if isinstance(data, dict) else None
         if not isinstance(keys, list):
-            raise KeyError_(f"{self._file}: no 'keys' list")
+            raise KeyringError(f"{self._file}: no 'keys' list")
         return keys
 
     def _write(self, keys: list[dict[str, object]]) -> None:
@@ -128,7 +132,7 @@ class KeyRing:
         try:
             return self._master.decrypt(raw[:12], raw[12:], f"{purpose}:{version}".encode())
         except InvalidTag as exc:
-            raise KeyError_(f"key {purpose} v{version}: wrong master key or tampered file") from exc
+            raise KeyringError(f"key {purpose} v{version}: wrong master key or tampered file") from exc
 
     # -- API --------------------------------------------------------------
     def metas(self) -> list[KeyMeta]:
@@ -175,9 +179,9 @@ class KeyRing:
         for k in self._read():
             if k["purpose"] == purpose and int(str(k["version"])) == version:
                 if k.get("destroyed"):
-                    raise KeyError_(f"key {purpose} v{version} was destroyed")
+                    raise KeyringError(f"key {purpose} v{version} was destroyed")
                 return self._load(k)
-        raise KeyError_(f"no key {purpose} v{version}")
+        raise KeyringError(f"no key {purpose} v{version}")
 
     def _record(
         self, purpose: str, version: int, secret: bytes, now: datetime | None = None

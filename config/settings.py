@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from artaud.errors import InvalidInput
+
 ENV_PREFIX = "ARTAUD_"
 
 
@@ -206,8 +208,10 @@ class Settings(_Section):
         return self.control.url or f"sqlite:///{self.data_dir / 'control.sqlite'}"
 
 
-class SettingsError(Exception):
+class SettingsError(InvalidInput):
     """Raised with one line per wrong key."""
+
+    code = "invalid_settings"
 
 
 def _defaults() -> dict[str, Any]:

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from artaud.errors import InvalidInput
+
 MAX_LENGTH = 20_000  # characters; a full string with thousands of vendors is a few KB
 
 
-class TCFError(ValueError):
-    pass
+class TCFError(InvalidInput):
+    code = "bad_tc_string"
 
 
 @dataclass(frozen=True)

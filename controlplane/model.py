@@ -6,6 +6,8 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
+from artaud.errors import InvalidInput
+
 CATEGORIES = ("A", "B", "C", "D", "E")
 # Art et Essai labels: Recherche et Découverte, Jeune Public, Patrimoine et Répertoire.
 LABELS = {"RD": "Recherche et Découverte", "JP": "Jeune Public", "PR": "Patrimoine et Répertoire"}
@@ -27,8 +29,10 @@ _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{
 _CNC = re.compile(r"^\d{1,7}$")
 
 
-class InvalidCinema(ValueError):
+class InvalidCinema(InvalidInput):
     """One or more fields are wrong; `problems` maps field -> message."""
+
+    code = "invalid_cinema"
 
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = problems

@@ -10,13 +10,14 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from artaud.controlplane import schema
+from artaud.errors import InvalidInput
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 FORMATS = frozenset({"csv", "json", "jsonl"})
 
 
-class PartnerError(ValueError):
-    pass
+class PartnerError(InvalidInput):
+    code = "invalid_partner"
 
 
 @dataclass(frozen=True)

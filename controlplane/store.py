@@ -12,10 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from artaud.controlplane import schema
 from artaud.controlplane.migrations import migrate
 from artaud.controlplane.model import Cinema
+from artaud.errors import Conflict
 
 
-class DuplicateCinema(ValueError):
+class DuplicateCinema(Conflict):
     """A cinema with this CNC number or site key already exists."""
+
+    code = "duplicate_cinema"
 
 
 def make_engine(url: str) -> Engine:

@@ -24,6 +24,7 @@ from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+from artaud.errors import Unavailable
 from artaud.ingest.metrics import IngestMetrics
 from artaud.ingest.state import OffsetStateStore, RangeState
 from artaud.transport.schema import PoisonMessage, decode_event
@@ -35,8 +36,10 @@ log = logging.getLogger("artaud.ingester")
 DeadLetter = Callable[[Any, str], None]
 
 
-class PoisonLimitExceeded(RuntimeError):
+class PoisonLimitExceeded(Unavailable):
     """Too many recent messages were poison: stop rather than dead-letter everything."""
+
+    code = "poison_limit_exceeded"
 
 
 class _Listener(AsyncConsumerRebalanceListener):  # type: ignore[misc]

@@ -20,12 +20,13 @@ from cryptography.hazmat.primitives import serialization
 from flask import Flask, Response, g, request
 
 from artaud.controlplane.partner_store import ApiKey, Partner, PartnerStore
+from artaud.errors import ArtaudError
 from artaud.partners import disclosure
 from artaud.partners import formats as fmts
 from artaud.partners import keys as apikeys
 from artaud.partners.activation import Activation
 from artaud.partners.cursor import BadCursor
-from artaud.partners.exports import MAX_PAGE, ExportRefused, ExportService, manifest_of
+from artaud.partners.exports import MAX_PAGE, ExportService, manifest_of
 from artaud.partners.manifest import public_pem
 from artaud.partners.openapi import openapi
 from artaud.partners.ratelimit import RateLimiter
@@ -154,10 +155,14 @@ def create_partner_api(
     def unavailable(_: WarehouseError) -> Response:
         return problem("unavailable", headers={"Retry-After": "30"})
 
-    @app.errorhandler(ExportRefused)
-    def refused(exc: ExportRefused) -> Response:
-        # the partner gets the code and its fixed message; `exc.detail` (exact figures) is the staff's
-        return problem(exc.code)
+    @app.errorhandler(ArtaudError)
+    def reported(exc: ArtaudError) -> Response:
+        # the partner gets the code and its fixed wording only (partners/disclosure.py); the message
+        # (an ExportRefused's exact figures) is the staff's. A code the registry does not know is
+        # answered by its status class, never by its message.
+        if exc.code in disclosure.ERRORS:
+            return problem(exc.code)
+        return problem("unavailable" if exc.status >= 500 else "bad_request")
 
     def list_format(allowed: tuple[str, ...] = fmts.FORMATS) -> str | Response:
         try:

@@ -9,9 +9,11 @@ import secrets
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from artaud.errors import InvalidInput
 
-class BadCursor(ValueError):
-    pass
+
+class BadCursor(InvalidInput):
+    code = "bad_cursor"
 
 
 def seal(key: bytes, export_id: str, kind: str, position: str) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from artaud.controlplane.partner_store import ApiKey, ExportRecord, Partner, PartnerStore
+from artaud.errors import ArtaudError
 from artaud.partners import cursor as cursors
 from artaud.partners.manifest import canonical, sign
 from artaud.partners.pseudonyms import NO_QUERY_LOG, pseudonym_sql
@@ -43,15 +44,19 @@ MAX_PAGE = 1_000_000
 MANIFEST_VERSION = 2
 
 
-class ExportRefused(Exception):
-    """A refused call: `code` for the partner (no figure: docs/partners.md), `detail` for the SCARE's
-    staff and logs (exact figures allowed)."""
+class ExportRefused(ArtaudError):
+    """A refused call: `code` for the partner (who reads only the code's fixed wording, with no figure:
+    partners/disclosure.py), `detail` for the SCARE's staff and logs (exact figures allowed)."""
+
+    code = "export_refused"
+    status = 409
 
     def __init__(self, status: int, code: str, detail: str = "") -> None:
-        self.status = status
-        self.code = code
-        self.detail = detail or code
-        super().__init__(f"{code}: {self.detail}")
+        super().__init__(detail or code, code=code, status=status)
+
+    @property
+    def detail(self) -> str:
+        return self.message
 
     @classmethod
     def guard(cls, refusal: Refusal) -> ExportRefused:

@@ -23,14 +23,17 @@ from collections.abc import Iterable, Iterator
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from artaud.errors import InvalidInput
+
 MEDIA = {"json": "application/json", "jsonl": "application/x-ndjson", "csv": "text/csv"}  # first: the default
 BY_MEDIA = {m: f for f, m in MEDIA.items()}
 FORMATS = tuple(MEDIA)
 BATCH = 5000
 
 
-class NotAcceptable(ValueError):
-    pass
+class NotAcceptable(InvalidInput):
+    code = "not_acceptable"
+    status = 406
 
 
 def choose(format_param: str | None, accept: str | None) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from artaud.errors import InvalidInput
 from artaud.partners.pseudonyms import partner_pseudonym
 
 PLACEHOLDER = "{xid}"
@@ -24,8 +25,8 @@ _TEST_SUFFIXES = (".test", ".example", ".invalid", ".localhost")
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})  # as urlsplit gives hostnames
 
 
-class SyncUrlError(ValueError):
-    pass
+class SyncUrlError(InvalidInput):
+    code = "bad_sync_url"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from artaud.config.settings import Settings, SettingsError, load
+from artaud.config.settings import Settings, load
+from artaud.errors import ArtaudError
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
@@ -49,7 +50,6 @@ def cmd_cinemas(args: argparse.Namespace) -> int:
     from artaud import wiring
     from artaud.controlplane.csv_import import parse_cinema_csv
     from artaud.controlplane.model import InvalidCinema, make_cinema
-    from artaud.controlplane.store import DuplicateCinema
 
     cp = wiring.control(settings_of(args))
     cp.migrate()
@@ -74,9 +74,6 @@ def cmd_cinemas(args: argparse.Namespace) -> int:
         except InvalidCinema as exc:
             for field, problem in exc.problems.items():
                 print(f"error: {field}: {problem}", file=sys.stderr)
-            return 2
-        except DuplicateCinema as exc:
-            print(f"error: {exc}", file=sys.stderr)
             return 2
         print(f"registered {saved.name} ({saved.cnc_id}); site key {saved.site_key}")
         return 0
@@ -218,9 +215,9 @@ def _key_expiry(value: str | None) -> datetime | None:
 def cmd_partners(args: argparse.Namespace) -> int:
     """Partner accounts, their API keys (shown once) and the audit log of their calls."""
     from artaud import wiring
-    from artaud.controlplane.partner_store import PartnerError, PartnerStore
+    from artaud.controlplane.partner_store import PartnerStore
     from artaud.partners.keys import new_key
-    from artaud.partners.sync import SyncUrlError, check_sync_url
+    from artaud.partners.sync import check_sync_url
 
     s = settings_of(args)
     cp = wiring.control(s)
@@ -255,10 +252,7 @@ def cmd_partners(args: argparse.Namespace) -> int:
             print(k.token)
             print("Give it to the partner now: it is not stored and cannot be shown again.", file=sys.stderr)
         elif args.action == "sync":
-            try:
-                url = None if args.clear else check_sync_url(args.url)
-            except SyncUrlError as exc:
-                raise PartnerError(str(exc)) from None
+            url = None if args.clear else check_sync_url(args.url)
             store.set_sync_url(args.slug, url)
             if args.clear:
                 print(f"partner {args.slug}: ID sync removed")
@@ -276,9 +270,6 @@ def cmd_partners(args: argparse.Namespace) -> int:
                     f"{e['at']}  {e['partner_slug'] or '-':<16} {e['key_prefix'] or '-':<8} "
                     f"{e['method']:<5} {e['path']}  {e['status']} {e['detail']}"
                 )
-    except PartnerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     finally:
         cp.close()
     return 0
@@ -289,16 +280,13 @@ def cmd_erase(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from artaud import wiring
-    from artaud.warehouse.erasure import BadPseudonym, erase
+    from artaud.warehouse.erasure import erase
     from artaud.warehouse.migrate import migrate
 
     wh = wiring.warehouse(settings_of(args))
     try:
         migrate(wh)
         erase(wh, args.visitor, datetime.now(UTC))
-    except BadPseudonym as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     finally:
         wh.close()
     print(f"{args.visitor}: suppressed; its rows are being deleted (ClickHouse mutations)")
@@ -422,18 +410,10 @@ def main(argv: list[str] | None = None) -> int:
     # the driver logs a traceback per refused connection; our own error message names the server
     logging.getLogger("clickhouse_driver").setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
-    from artaud.config.keyring import KeyError_
-    from artaud.segments.definitions import InvalidSegments
-    from artaud.service import StartupError
-    from artaud.warehouse.backend import WarehouseError
-
     try:
         code: int = args.func(args)
-    except (SettingsError, WarehouseError, KeyError_, StartupError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except InvalidSegments as exc:
-        print("error: segment definitions: " + "; ".join(exc.problems), file=sys.stderr)
+    except ArtaudError as exc:  # every error the product reports to people: its message, exit 2
+        print(f"error: {exc.message}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(

@@ -23,6 +23,7 @@ from artaud.config.settings import Settings
 from artaud.controlplane.partner_store import PartnerStore
 from artaud.controlplane.store import ControlPlane
 from artaud.demo import seed_demo
+from artaud.errors import Unavailable
 from artaud.httpd import serve
 from artaud.jobs import scheduler
 from artaud.lifeline import Busy, InstanceLock
@@ -40,8 +41,10 @@ from artaud.workers import descendants, prepare_metrics_dir, start_collector, st
 log = logging.getLogger("artaud.service")
 
 
-class StartupError(Exception):
+class StartupError(Unavailable):
     """A configured part is missing or unreachable; the message says which and what to do."""
+
+    code = "startup_failed"
 
 
 class StopFlag:
@@ -94,7 +97,7 @@ class Supervisor:
         try:
             load_segments(Path(s.definitions_file) if s.definitions_file else None)
         except InvalidSegments as exc:
-            raise StartupError("segment definitions: " + "; ".join(exc.problems)) from None
+            raise StartupError(exc.message) from None
 
     def control(self) -> ControlPlane:
         cp = wiring.control(self.settings)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from artaud.collector.hit import EVENT_NAMES
+from artaud.errors import InvalidInput
 
 CATEGORIES = frozenset({"A", "B", "C", "D", "E"})
 LABELS = frozenset({"RD", "JP", "PR"})
@@ -48,12 +49,14 @@ KEYS = frozenset(
 )
 
 
-class InvalidSegments(ValueError):
+class InvalidSegments(InvalidInput):
     """Definitions that cannot be used; `problems` lists each one as 'segment.key: reason'."""
+
+    code = "invalid_segments"
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__("; ".join(problems))
+        super().__init__("segment definitions: " + "; ".join(problems))
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from artaud.errors import Unavailable
 
-class BrokerUnreachable(Exception):
-    pass
+
+class BrokerUnreachable(Unavailable):
+    code = "broker_unreachable"
 
 
 def ensure_topics(

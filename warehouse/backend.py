@@ -12,11 +12,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from artaud.errors import Unavailable
 from artaud.warehouse.columns import COLUMNS, CONSENT_COLUMNS, CONSENT_TYPES, DEFAULTS, TYPES, consent_row
 
 
-class WarehouseError(Exception):
-    pass
+class WarehouseError(Unavailable):
+    code = "warehouse_unavailable"
 
 
 class Warehouse(Protocol):

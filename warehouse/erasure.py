@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from artaud.errors import InvalidInput
 from artaud.warehouse.backend import Warehouse
 from artaud.warehouse.loader import SUPPRESSION_COLUMNS, sql_str
 
@@ -19,8 +20,8 @@ _POOLED = re.compile(r"^p\d{1,5}\.[0-9A-Za-z]{1,64}$")
 TABLES = ("events", "segment_members", "segment_visitors", "export_lists")
 
 
-class BadPseudonym(ValueError):
-    pass
+class BadPseudonym(InvalidInput):
+    code = "bad_pseudonym"
 
 
 def same_person(wh: Warehouse, visitor: str) -> list[str]:

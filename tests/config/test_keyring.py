@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from artaud.config.keyring import MASTER_ENV, KeyError_, KeyRing
+from artaud.config.keyring import MASTER_ENV, KeyRing, KeyringError
 
 
 def test_key_is_generated_once_encrypted_and_stable(tmp_path):
@@ -21,14 +21,14 @@ def test_key_is_generated_once_encrypted_and_stable(tmp_path):
 def test_a_wrong_master_key_cannot_read_keys(tmp_path):
     KeyRing(tmp_path, env={}).current("pooled")
     other = base64.b64encode(b"x" * 32).decode()
-    with pytest.raises(KeyError_, match="wrong master key"):
+    with pytest.raises(KeyringError, match="wrong master key"):
         KeyRing(tmp_path, env={MASTER_ENV: other}).current("pooled")
 
 
 def test_master_key_from_environment_is_validated(tmp_path):
-    with pytest.raises(KeyError_, match="32 bytes"):
+    with pytest.raises(KeyringError, match="32 bytes"):
         KeyRing(tmp_path, env={MASTER_ENV: base64.b64encode(b"short").decode()})
-    with pytest.raises(KeyError_, match="base64"):
+    with pytest.raises(KeyringError, match="base64"):
         KeyRing(tmp_path, env={MASTER_ENV: "***"})
     ring = KeyRing(tmp_path, env={MASTER_ENV: base64.b64encode(b"m" * 32).decode()})
     ring.current("pooled")
@@ -43,7 +43,7 @@ def test_rotation_and_destruction(tmp_path):
     assert ring.get("pooled", 1) == old
     assert ring.destroy_retired(datetime.now(UTC) + timedelta(days=29)) == []
     assert ring.destroy_retired(datetime.now(UTC) + timedelta(days=31)) == [("pooled", 1)]
-    with pytest.raises(KeyError_, match="destroyed"):
+    with pytest.raises(KeyringError, match="destroyed"):
         ring.get("pooled", 1)
     data = json.loads((tmp_path / "keys.json").read_text())
     assert [k["ciphertext"] == "" for k in data["keys"]] == [True, False]
