@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-from artaud.controlplane.partner_store import PartnerStore  # noqa: E402
 from artaud.controlplane.store import ControlPlane  # noqa: E402
 from artaud.partners.exports import ExportService, PartnerKey  # noqa: E402
 from artaud.partners.keys import new_key  # noqa: E402
+from artaud.partners.store import PartnerStore  # noqa: E402
 from artaud.segments.builder import BuildReport, SegmentBuilder  # noqa: E402
 from artaud.segments.catalog import drop_old_snapshots  # noqa: E402
 from artaud.segments.definitions import load_segments  # noqa: E402

@@ -1,6 +1,7 @@
 """Typed settings: embedded defaults, an optional TOML file, then environment overrides.
 
-Validation happens once at start; a wrong value fails with the key and the reason.
+Validation happens once at start; a wrong value fails with the key and the reason. Every default is
+said once, in defaults.toml: the model below gives types and bounds, never a value.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from artaud.errors import InvalidInput
 
 ENV_PREFIX = "ARTAUD_"
+# a child process (a collector worker) runs with its supervisor's validated settings, handed over whole
+INHERITED_ENV = "ARTAUD_SETTINGS_JSON"
 
 
 class _Section(BaseModel):
@@ -29,7 +32,7 @@ class Paths(_Section):
 
 
 class Control(_Section):
-    url: str = ""
+    url: str
 
 
 class Collector(_Section):
@@ -40,11 +43,11 @@ class Collector(_Section):
     max_body_bytes: int = Field(ge=256, le=1_048_576)
     max_events_per_batch: int = Field(ge=1, le=1000)
     allowed_url_params: tuple[str, ...]
-    trusted_proxies: tuple[str, ...] = ()
-    regions_file: str = ""
+    trusted_proxies: tuple[str, ...]
+    regions_file: str
     ua_cache_size: int = Field(ge=100)
     site_refresh_seconds: float = Field(gt=0)
-    metrics_host: str = "127.0.0.1"
+    metrics_host: str
     metrics_port: int = Field(ge=0, le=65535)
     new_ids_per_network_hour: int = Field(ge=0, le=1_000_000)
     header_timeout_ms: int = Field(ge=100, le=60_000)
@@ -77,7 +80,7 @@ class Spool(_Section):
 class Consent(_Section):
     tcf_pooled_purposes: tuple[int, ...]
     tcf_scare_vendor_id: int = Field(ge=0, le=65535)
-    tcf_partner_vendors: tuple[str, ...] = ()
+    tcf_partner_vendors: tuple[str, ...]
     tcf_max_age_days: int = Field(ge=1, le=400)
     cmp_service: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")
     tag_wait_ms: int = Field(ge=0, le=5000)
@@ -127,7 +130,7 @@ class Warehouse(_Section):
     port: int = Field(ge=1, le=65535)
     database: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     user: str
-    password: str = ""
+    password: str
     batch_rows: int = Field(ge=1, le=1_000_000)
     batch_seconds: float = Field(gt=0, le=60)
 
@@ -143,7 +146,7 @@ class Privacy(_Section):
 
 
 class Segments(_Section):
-    definitions_file: str = ""
+    definitions_file: str
     k: int = Field(ge=2, le=1_000_000)
     min_cinemas: int = Field(ge=1, le=1000)
     max_cinema_share: float = Field(gt=0, le=1)
@@ -283,3 +286,25 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | No
                 continue
             lines.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+def for_child(settings: Settings) -> dict[str, str]:
+    """The environment entry that hands these settings, as validated, to a child process (its data
+    directory made absolute, whatever the child's working directory)."""
+    data = settings.model_dump(mode="json")
+    data["paths"]["data_dir"] = str(settings.data_dir.resolve())
+    return {INHERITED_ENV: json.dumps(data)}
+
+
+def inherited(env: Mapping[str, str] | None = None) -> Settings:
+    """A child process's settings: its supervisor's (`for_child`), else loaded as usual."""
+    env = os.environ if env is None else env
+    handed = env.get(INHERITED_ENV)
+    if handed is None:
+        return load(env)
+    try:
+        return Settings.model_validate_json(handed)
+    except ValidationError as exc:
+        raise SettingsError(
+            f"{INHERITED_ENV}: not the settings of this version: {exc.error_count()} errors"
+        ) from None

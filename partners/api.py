@@ -19,7 +19,6 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from flask import Flask, Response, g, request
 
-from artaud.controlplane.partner_store import ApiKey, Partner, PartnerStore
 from artaud.errors import ArtaudError
 from artaud.partners import disclosure
 from artaud.partners import formats as fmts
@@ -30,6 +29,8 @@ from artaud.partners.exports import MAX_PAGE, ExportService, manifest_of
 from artaud.partners.manifest import public_pem
 from artaud.partners.openapi import openapi
 from artaud.partners.ratelimit import RateLimiter
+from artaud.partners.records import ApiKey, Partner
+from artaud.partners.store import PartnerStore
 from artaud.partners.sync import SyncUrlError, check_sync_url
 from artaud.warehouse.backend import WarehouseError
 

@@ -28,11 +28,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from artaud.controlplane.partner_store import ApiKey, ExportRecord, Partner, PartnerStore
 from artaud.errors import ArtaudError
 from artaud.partners import cursor as cursors
 from artaud.partners.manifest import canonical, sign
 from artaud.partners.pseudonyms import NO_QUERY_LOG, pseudonym_sql
+from artaud.partners.records import ApiKey, ExportRecord, Partner
+from artaud.partners.store import PartnerStore
 from artaud.segments.catalog import CatalogEntry, latest
 from artaud.segments.guards import GuardPolicy, Refusal, SegmentStats, additions, overlap, refusals
 from artaud.segments.rules import exportable_sql

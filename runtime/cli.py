@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
@@ -19,7 +18,7 @@ from artaud.errors import ArtaudError
 def settings_of(args: argparse.Namespace) -> Settings:
     """The settings a command runs with (also for plugin commands)."""
     if getattr(args, "data_dir", None):
-        os.environ["ARTAUD_PATHS__DATA_DIR"] = str(args.data_dir)
+        return load(overrides={"paths": {"data_dir": str(args.data_dir)}})
     return load()
 
 
@@ -194,7 +193,7 @@ def cmd_segments(args: argparse.Namespace) -> int:
 
 def _key_expiry(value: str | None) -> datetime | None:
     """`--expires`: None, a number of days from now, or a date (the end of that day in Paris)."""
-    from artaud.controlplane.partner_store import PartnerError
+    from artaud.partners.records import PartnerError
 
     if value is None:
         return None
@@ -215,8 +214,8 @@ def _key_expiry(value: str | None) -> datetime | None:
 def cmd_partners(args: argparse.Namespace) -> int:
     """Partner accounts, their API keys (shown once) and the audit log of their calls."""
     from artaud import wiring
-    from artaud.controlplane.partner_store import PartnerStore
     from artaud.partners.keys import new_key
+    from artaud.partners.store import PartnerStore
     from artaud.partners.sync import check_sync_url
 
     s = settings_of(args)

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +20,6 @@ from artaud.admin.web import create_admin
 from artaud.collector.metrics import CollectorMetrics
 from artaud.collector.snippet import snippet
 from artaud.config.settings import Settings
-from artaud.controlplane.partner_store import PartnerStore
 from artaud.controlplane.store import ControlPlane
 from artaud.demo import seed_demo
 from artaud.errors import Unavailable
@@ -29,6 +28,7 @@ from artaud.jobs import scheduler
 from artaud.lifeline import Busy, InstanceLock
 from artaud.partners.activation import Activation
 from artaud.partners.api import create_partner_api
+from artaud.partners.store import PartnerStore
 from artaud.segments.definitions import InvalidSegments, load_segments
 from artaud.spool.drain import DrainLoop
 from artaud.spool.reader import SpoolReader
@@ -209,20 +209,39 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
     sup = Supervisor(settings, out)
     s = settings
     s.data_dir.mkdir(parents=True, exist_ok=True)
-    claim = sup.claim()
-    prepare_metrics_dir(s.data_dir)
-    os.environ["ARTAUD_PATHS__DATA_DIR"] = str(s.data_dir.resolve())
-    sup.check_segments()
-    cp = sup.control()
-    created = seed_demo(cp)
-    _keys(s, cp)
-    wh = wiring.warehouse(s)
-    migrate(wh)
-    reader = SpoolReader(wiring.spool_dir(s))
-    drainer = SpoolDrainer(reader, wh, s.warehouse.batch_rows, s.warehouse.batch_seconds)
-    drainer.start()
-    sched = scheduler(s, wh, cp)
-    sched.start()
+    # each part is stopped when acquired, in reverse order, whatever fails later: the collector
+    # before the final drain, the drain before the warehouse closes, the data directory last
+    with contextlib.ExitStack() as stack:
+        stack.callback(sup.claim().release)
+        prepare_metrics_dir(s.data_dir)
+        sup.check_segments()
+        cp = stack.enter_context(contextlib.closing(sup.control()))
+        created = seed_demo(cp)
+        _keys(s, cp)
+        wh = stack.enter_context(contextlib.closing(wiring.warehouse(s)))
+        migrate(wh)
+        reader = SpoolReader(wiring.spool_dir(s))
+        drainer = SpoolDrainer(reader, wh, s.warehouse.batch_rows, s.warehouse.batch_seconds)
+        drainer.start()
+        stack.callback(_stop_drain, drainer)
+        sched = scheduler(s, wh, cp)
+        sched.start()
+        stack.callback(sched.shutdown, wait=False)
+        code = _serve_embedded(sup, stack, cp, wh, reader, drainer, created)
+    sup.say("artaud stopped; everything accepted is in the warehouse or the spool.")
+    return code
+
+
+def _serve_embedded(
+    sup: Supervisor,
+    stack: contextlib.ExitStack,
+    cp: ControlPlane,
+    wh: Warehouse,
+    reader: SpoolReader,
+    drainer: SpoolDrainer,
+    created: list[Any],
+) -> int:
+    s = sup.settings
 
     def status() -> dict[str, Any]:
         st, ds = drainer.loader.stats, drainer.drain_stats
@@ -242,30 +261,19 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
             "last_drain_error": ds.last_error,
         }
 
-    admin = sup.console(cp, wh, status)
-    partner_api = sup.partner_api(cp, wh)
-    proc: subprocess.Popen[bytes] | None = None
-    counters = None
-    try:
-        proc = sup.collector()
-        counters = sup.metrics()
-        _banner(sup, cp, created)
-        code = sup.wait(_collector_alive(proc), _watch_workers(s, proc))
-    finally:
-        if proc is not None:
-            stop_collector(proc)
-        if counters is not None:
-            counters.shutdown()
-        _stop_drain(drainer)
-        sched.shutdown(wait=False)
-        admin.shutdown()
-        if partner_api is not None:
-            partner_api.shutdown()
-        wh.close()
-        cp.close()
-    claim.release()
-    sup.say("artaud stopped; everything accepted is in the warehouse or the spool.")
-    return code
+    _serving(stack, sup.console(cp, wh, status))
+    _serving(stack, sup.partner_api(cp, wh))
+    proc = sup.collector()
+    stack.callback(stop_collector, proc)
+    _serving(stack, sup.metrics())
+    _banner(sup, cp, created)
+    return sup.wait(_collector_alive(proc), _watch_workers(s, proc))
+
+
+def _serving(stack: contextlib.ExitStack, server: Any) -> None:
+    """Shut `server` down with the stack (None: a part switched off in the settings)."""
+    if server is not None:
+        stack.callback(server.shutdown)
 
 
 def _stop_drain(loop: DrainLoop) -> None:
@@ -286,40 +294,33 @@ def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
         raise StartupError("`artaud collector` forwards to Kafka: set transport.mode = kafka")
     sup = Supervisor(s, out)
     s.data_dir.mkdir(parents=True, exist_ok=True)
-    claim = sup.claim()
-    prepare_metrics_dir(s.data_dir)
-    os.environ["ARTAUD_PATHS__DATA_DIR"] = str(s.data_dir.resolve())
-    cp = sup.control()
-    _keys(s, cp)
-    k = s.kafka
-    try:
-        ensure_topics(k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor)
-    except BrokerUnreachable as exc:
-        raise StartupError(str(exc)) from exc
-    forwarder = KafkaForwarder(
-        SpoolReader(wiring.spool_dir(s)),
-        lambda: make_producer(k.bootstrap_servers, k.max_block_ms, k.request_timeout_ms, k.linger_ms),
-        k.topic,
-    )
-    forwarder.start()
-    proc: subprocess.Popen[bytes] | None = None
-    counters = None
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(sup.claim().release)
+        prepare_metrics_dir(s.data_dir)
+        cp = stack.enter_context(contextlib.closing(sup.control()))
+        _keys(s, cp)
+        k = s.kafka
+        try:
+            ensure_topics(
+                k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor
+            )
+        except BrokerUnreachable as exc:
+            raise StartupError(exc.message) from exc
+        forwarder = KafkaForwarder(
+            SpoolReader(wiring.spool_dir(s)),
+            lambda: make_producer(k.bootstrap_servers, k.max_block_ms, k.request_timeout_ms, k.linger_ms),
+            k.topic,
+        )
+        forwarder.start()
+        stack.callback(_stop_drain, forwarder)
         proc = sup.collector()
-        counters = sup.metrics()
+        stack.callback(stop_collector, proc)
+        _serving(stack, sup.metrics())
         sup.say(
             f"artaud collector on {s.collector.public_url}, forwarding to Kafka {k.bootstrap_servers} "
             f"topic {k.topic}"
         )
         code = sup.wait(_collector_alive(proc), _watch_workers(s, proc))
-    finally:
-        if proc is not None:
-            stop_collector(proc)
-        if counters is not None:
-            counters.shutdown()
-        _stop_drain(forwarder)
-        cp.close()
-    claim.release()
     sup.say("artaud collector stopped; what Kafka did not acknowledge stays in the spool.")
     return code
 
@@ -400,28 +401,21 @@ def run_scheduler(settings: Settings, out: Any = sys.stdout) -> int:
     s = settings
     sup = Supervisor(s, out)
     sup.check_segments()
-    cp = sup.control()
-    _keys(s, cp)
-    wh = wiring.warehouse(s)
-    migrate(wh)
-    sched = scheduler(s, wh, cp)
-    sched.start()
-    admin = sup.console(cp, wh, lambda: {})
-    partner_api = sup.partner_api(cp, wh)
-    sup.say(
-        f"artaud scheduler running; console on http://{s.admin.host}:{s.admin.port}/, "
-        f"partners' API on http://{s.partners.host}:{s.partners.port}/v1/"
-    )
-    try:
-        code = sup.wait(lambda: None)
-    finally:
-        sched.shutdown(wait=False)
-        admin.shutdown()
-        if partner_api is not None:
-            partner_api.shutdown()
-        wh.close()
-        cp.close()
-    return code
+    with contextlib.ExitStack() as stack:
+        cp = stack.enter_context(contextlib.closing(sup.control()))
+        _keys(s, cp)
+        wh = stack.enter_context(contextlib.closing(wiring.warehouse(s)))
+        migrate(wh)
+        sched = scheduler(s, wh, cp)
+        sched.start()
+        stack.callback(sched.shutdown, wait=False)
+        _serving(stack, sup.console(cp, wh, lambda: {}))
+        _serving(stack, sup.partner_api(cp, wh))
+        sup.say(
+            f"artaud scheduler running; console on http://{s.admin.host}:{s.admin.port}/, "
+            f"partners' API on http://{s.partners.host}:{s.partners.port}/v1/"
+        )
+        return sup.wait(lambda: None)
 
 
 def _banner(sup: Supervisor, cp: ControlPlane, created: list[Any]) -> None:

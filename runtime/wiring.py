@@ -18,14 +18,14 @@ from artaud.collector.salts import SaltStore
 from artaud.collector.sites import RefreshingSites, Site
 from artaud.collector.syncs import RefreshingSyncs
 from artaud.config.keyring import CurrentKeys, KeyRing
-from artaud.config.settings import Settings, load
+from artaud.config.settings import Settings, inherited
 from artaud.consent.decision import Policy
 from artaud.consent.tcf_policy import TcfPolicy
-from artaud.controlplane.partner_store import PartnerStore
 from artaud.controlplane.store import ControlPlane
 from artaud.lifeline import InstanceLock, die_with_parent
 from artaud.partners.exports import ExportService, PartnerKey
 from artaud.partners.manifest import signing_key
+from artaud.partners.store import PartnerStore
 from artaud.partners.sync import SyncPartner
 from artaud.segments.builder import SegmentBuilder
 from artaud.segments.definitions import Segment, load_segments
@@ -115,7 +115,7 @@ def following_pseudonymiser(ring: KeyRing) -> Callable[[], Pseudonymiser]:
 
 def collector_app(settings: Settings | None = None) -> CollectorApp:
     """Factory used by each collector worker process (granian `--factory`)."""
-    settings = settings or load()
+    settings = settings or inherited()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     cp = control(settings)
     ring = keyring(settings)
@@ -166,7 +166,7 @@ WORKER_LOCKS: list[InstanceLock] = []  # held for the worker process's life
 def collector_rsgi(settings: Settings | None = None) -> RsgiCollector:
     """Factory of each collector worker process (granian `--interface rsgi --factory`): the hit path
     behind an event loop that reads bodies with a deadline (`collector/rsgi.py`)."""
-    settings = settings or load()
+    settings = settings or inherited()
     # dies with the granian server that forked it, and holds the workers' shared lock while alive
     die_with_parent(signal.SIGKILL, parent=os.getppid())
     WORKER_LOCKS.append(InstanceLock(settings.data_dir / WORKERS_LOCK, shared=True).acquire(wait=10))

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from artaud.config.settings import Settings
+from artaud.config.settings import Settings, for_child
 
 
 def prepare_metrics_dir(data_dir: Path) -> Path:
@@ -97,11 +97,7 @@ def stop_collector(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None
 
 
 def start_collector(settings: Settings) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        ARTAUD_PATHS__DATA_DIR=str(settings.data_dir.resolve()),
-        ARTAUD_SUPERVISOR_PID=str(os.getpid()),
-    )
+    env = dict(os.environ, **for_child(settings), ARTAUD_SUPERVISOR_PID=str(os.getpid()))
     return subprocess.Popen(collector_command(settings), env=env)
 
 

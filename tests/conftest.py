@@ -18,6 +18,8 @@ from artaud.collector.pseudonym import Pseudonymiser
 from artaud.collector.salts import SaltStore
 from artaud.collector.sink import InMemorySink
 from artaud.collector.sites import Site, StaticSites
+from artaud.controlplane.migrations import migrate
+from artaud.controlplane.store import ControlPlane
 
 os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
@@ -118,3 +120,27 @@ def reference() -> list[dict[str, object]]:
     )
     assert out.returncode == 0, out.stderr[-2000:] + "\n(run: cd tests/js && npm ci)"
     return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+# The control plane's real SQL databases (the cinemas', partners' and ingesters' records): a SQLite
+# file and PostgreSQL (started by the tests).
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    from artaud_devkit.testing.servers import PostgresServer
+
+    with PostgresServer() as pg:
+        yield pg.dsn
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def cp(request, tmp_path) -> Iterator[ControlPlane]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'control.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres")
+    store = ControlPlane(url)
+    migrate(store.engine, target=0)
+    store.migrate()
+    yield store
+    migrate(store.engine, target=0)
+    store.close()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,46 @@ def test_a_toml_file_overrides_defaults_and_env_overrides_the_file(tmp_path):
     f.write_text("[collector\n")
     with pytest.raises(SettingsError, match="not valid TOML"):
         load(env={"ARTAUD_CONFIG": str(f)})
+
+
+def test_every_default_is_said_once_in_defaults_toml():
+    """The model gives types and bounds; defaults.toml every value (a default in both drifted)."""
+    import tomllib
+    from importlib import resources
+
+    from artaud.config.settings import Settings
+
+    toml = tomllib.loads(resources.files("artaud.config").joinpath("defaults.toml").read_text())
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        assert isinstance(model, type)
+        assert set(model.model_fields) == set(toml[section]), section
+        defaulted = [k for k, f in model.model_fields.items() if not f.is_required()]
+        assert not defaulted, f"{section}: defaults in the model: {defaulted}"
+
+
+def test_a_child_process_runs_with_its_supervisors_settings_as_validated(tmp_path, monkeypatch):
+    from artaud.config.settings import INHERITED_ENV, SettingsError, for_child, inherited, load
+
+    monkeypatch.chdir(tmp_path)
+    parent = load({"ARTAUD_PATHS__DATA_DIR": "relative/var", "ARTAUD_COLLECTOR__WORKERS": "3"})
+    handed = for_child(parent)
+    # the child's own environment says otherwise: the handed settings win, whole
+    child = inherited({**handed, "ARTAUD_COLLECTOR__WORKERS": "7"})
+    assert child.collector.workers == 3
+    assert child.data_dir == tmp_path / "relative" / "var"
+    assert child.model_dump(exclude={"paths"}) == parent.model_dump(exclude={"paths"})
+    assert inherited({"ARTAUD_COLLECTOR__WORKERS": "7"}).collector.workers == 7
+    with pytest.raises(SettingsError, match=INHERITED_ENV):
+        inherited({INHERITED_ENV: '{"paths": {}}'})
+
+
+def test_the_command_line_passes_its_data_dir_as_a_value_not_through_the_environment(tmp_path, monkeypatch):
+    import argparse
+
+    from artaud.cli import settings_of
+
+    monkeypatch.delenv("ARTAUD_PATHS__DATA_DIR", raising=False)
+    s = settings_of(argparse.Namespace(data_dir=tmp_path / "d"))
+    assert s.data_dir == tmp_path / "d"
+    assert "ARTAUD_PATHS__DATA_DIR" not in os.environ

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from artaud.controlplane.partner_store import PartnerStore
 from artaud.controlplane.store import ControlPlane
 from artaud.partners.activation import Activation
 from artaud.partners.api import create_partner_api
 from artaud.partners.exports import ExportService, PartnerKey
 from artaud.partners.keys import new_key
 from artaud.partners.ratelimit import RateLimiter
+from artaud.partners.store import PartnerStore
 from artaud.segments.builder import SegmentBuilder
 from artaud.segments.definitions import Segment
 from artaud.segments.guards import GuardPolicy

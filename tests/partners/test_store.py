@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from artaud.controlplane.partner_store import ExportRecord, PartnerError, PartnerStore
+from artaud.partners.records import ExportRecord, PartnerError
+from artaud.partners.store import PartnerStore
 
 
 def test_accounts_keys_and_revocation(cp):
