@@ -29,6 +29,7 @@ from artaud.collector.geo import RegionResolver, network_prefix
 from artaud.collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_sync, parse_withdrawal
 from artaud.collector.http import Request, Response, status_line, status_of
 from artaud.collector.idlimit import NewIdLimit
+from artaud.collector.idsync import targets as sync_targets
 from artaud.collector.metrics import CollectorMetrics
 from artaud.collector.pseudonym import Pseudonymiser, keyed_hash
 from artaud.collector.salts import SaltStore, SaltUnavailable, local_day
@@ -38,7 +39,6 @@ from artaud.collector.syncframe import document as sync_document
 from artaud.collector.syncs import StaticSyncs, SyncDirectory
 from artaud.collector.tag import DEFAULT_TAG_WAIT_MS, module_scripts, tag_script
 from artaud.consent.decision import Decision, Policy, Signals, decide
-from artaud.partners.sync import targets as sync_targets
 
 log = logging.getLogger("artaud.collector")
 
@@ -233,7 +233,7 @@ class CollectorApp:
 
     def _sync(self, req: Request) -> Response:
         """The partner ID sync frame: each registered partner that this hit's own consent signal covers
-        gets the visitor's partner-scoped pseudonym (`partners/sync.py`, `collector/syncframe.py`)."""
+        gets the visitor's partner-scoped pseudonym (`collector/idsync.py`, `collector/syncframe.py`)."""
         try:
             hit = parse_sync(req.query, self.cfg.max_body_bytes, self.cfg.max_events_per_batch)
             self._site(hit.site_key, req, (e.url for e in hit.events if e.url))

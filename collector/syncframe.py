@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from artaud.partners.sync import origin
+from artaud.collector.idsync import origin
 
 
 def document(targets: list[tuple[str, str]]) -> tuple[bytes, list[tuple[str, str]]]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
+from artaud.collector.idsync import SyncPartner
 from artaud.collector.refresh import Refreshing
-from artaud.partners.sync import SyncPartner
 
 Entries = tuple[tuple[SyncPartner, bytes], ...]
 

@@ -136,6 +136,6 @@ partner_sync = Table(
     "partner_sync",
     metadata,
     Column("partner_slug", String(64), primary_key=True),
-    Column("url", String(512), nullable=False),  # a template with {xid} once (partners/sync.py)
+    Column("url", String(512), nullable=False),  # a template with {xid} once (collector/idsync.py)
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

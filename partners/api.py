@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from flask import Flask, Response, g, request
 
+from artaud.collector.idsync import SyncUrlError, check_sync_url
 from artaud.errors import ArtaudError
 from artaud.partners import disclosure
 from artaud.partners import formats as fmts
@@ -31,7 +32,6 @@ from artaud.partners.openapi import openapi
 from artaud.partners.ratelimit import RateLimiter
 from artaud.partners.records import ApiKey, Partner
 from artaud.partners.store import PartnerStore
-from artaud.partners.sync import SyncUrlError, check_sync_url
 from artaud.warehouse.backend import WarehouseError
 
 KINDS = ("members", "added", "removed")

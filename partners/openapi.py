@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from artaud.collector.idsync import MAX_URL
 from artaud.partners import disclosure
 from artaud.partners.exports import MAX_PAGE
 from artaud.partners.formats import MEDIA
-from artaud.partners.sync import MAX_URL
 
 PSEUDONYM = r"^x[0-9a-f]{40}$"
 RATE_HEADERS = {

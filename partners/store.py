@@ -96,7 +96,7 @@ class PartnerStore:
     # -- partner ID sync ----------------------------------------------------------
     def set_sync_url(self, slug: str, url: str | None) -> None:
         """Register (or, with None, remove) the partner's sync URL, as checked by
-        `partners.sync.check_sync_url` (a template with {xid} once)."""
+        `collector.idsync.check_sync_url` (a template with {xid} once)."""
         if self.get(slug) is None:
             raise PartnerError(f"no partner {slug!r}")
         t = schema.partner_sync

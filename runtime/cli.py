@@ -214,9 +214,9 @@ def _key_expiry(value: str | None) -> datetime | None:
 def cmd_partners(args: argparse.Namespace) -> int:
     """Partner accounts, their API keys (shown once) and the audit log of their calls."""
     from artaud import wiring
+    from artaud.collector.idsync import check_sync_url
     from artaud.partners.keys import new_key
     from artaud.partners.store import PartnerStore
-    from artaud.partners.sync import check_sync_url
 
     s = settings_of(args)
     cp = wiring.control(s)

@@ -11,6 +11,7 @@ from pathlib import Path
 from artaud.collector.agents import AgentClassifier
 from artaud.collector.app import CollectorApp, CollectorConfig
 from artaud.collector.geo import CidrTable, NoRegion, RegionResolver
+from artaud.collector.idsync import SyncPartner
 from artaud.collector.metrics import CollectorMetrics
 from artaud.collector.pseudonym import Pseudonymiser, RefreshingPseudonymiser
 from artaud.collector.rsgi import RsgiCollector
@@ -26,7 +27,6 @@ from artaud.lifeline import InstanceLock, die_with_parent
 from artaud.partners.exports import ExportService, PartnerKey
 from artaud.partners.manifest import signing_key
 from artaud.partners.store import PartnerStore
-from artaud.partners.sync import SyncPartner
 from artaud.segments.builder import SegmentBuilder
 from artaud.segments.definitions import Segment, load_segments
 from artaud.segments.guards import GuardPolicy

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from artaud.collector.films import film_ref
+from artaud.collector.partner_pseudonyms import partner_pseudonym
 from artaud.collector.pseudonym import Pseudonymiser
 from artaud.config.keyring import KeyRing
-from artaud.partners.pseudonyms import partner_pseudonym
 from artaud_devkit.testing.app_process import ArtaudProcess
 from artaud_devkit.testing.faketime import shifted_env
 from tests.integration.client import HitClient, call, cli

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.test import Client
 
+from artaud.collector.idsync import SyncPartner
+from artaud.collector.partner_pseudonyms import partner_pseudonym
 from artaud.collector.syncs import StaticSyncs
-from artaud.partners.pseudonyms import partner_pseudonym
-from artaud.partners.sync import SyncPartner
 from tests.conftest import OTHER_KEY, SITE_KEY, SUSPENDED_KEY, make_app
 from tests.sync_frames import handed
 

@@ -24,9 +24,9 @@ from urllib.parse import quote
 import pytest
 
 from artaud.collector.app import GIF
+from artaud.collector.partner_pseudonyms import partner_pseudonym
 from artaud.collector.pseudonym import Pseudonymiser
 from artaud.config.keyring import KeyRing
-from artaud.partners.pseudonyms import partner_pseudonym
 from artaud_devkit.testing.app_process import ArtaudProcess, free_port
 from tests.collector.browser_kit import (
     HOST,

@@ -14,9 +14,9 @@ from urllib.parse import quote
 
 import pytest
 
+from artaud.collector.partner_pseudonyms import partner_pseudonym
 from artaud.collector.pseudonym import Pseudonymiser
 from artaud.config.keyring import KeyRing
-from artaud.partners.pseudonyms import partner_pseudonym
 from artaud.warehouse.backend import ChdbWarehouse
 from artaud_devkit.simulator.run import SimConfig, simulate
 from artaud_devkit.testing.app_process import ArtaudProcess

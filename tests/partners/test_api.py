@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from artaud.collector.partner_pseudonyms import partner_pseudonym
 from artaud.partners.manifest import verify
-from artaud.partners.pseudonyms import partner_pseudonym
 from artaud.segments.guards import GuardPolicy
 from artaud.warehouse.erasure import erase
 from tests.partners.conftest import NOW, add_consenting, later

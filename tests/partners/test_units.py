@@ -10,10 +10,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
+from artaud.collector.partner_pseudonyms import partner_pseudonym
 from artaud.partners import cursor as cursors
 from artaud.partners.keys import hash_token, matches, new_key, prefix_of
 from artaud.partners.manifest import canonical, sign, signing_key, verify
-from artaud.partners.pseudonyms import partner_pseudonym
 from artaud.partners.ratelimit import RateLimiter
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from artaud.partners.pseudonyms import partner_pseudonym
-from artaud.partners.sync import PLACEHOLDER, SyncPartner, SyncUrlError, check_sync_url, origin, targets
+from artaud.collector.idsync import PLACEHOLDER, SyncPartner, SyncUrlError, check_sync_url, origin, targets
+from artaud.collector.partner_pseudonyms import partner_pseudonym
 
 KEYS = {"demo-agency": b"d" * 32, "other-agency": b"o" * 32}
 ENTRIES = [

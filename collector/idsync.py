@@ -1,5 +1,5 @@
 """The partner ID sync (IO-free): which registered sync URLs a visitor's browser may call, and with
-what value.
+what value. The collector serves it; the partners' API and the CLI check the URLs with it.
 
 After a visitor consented to a partner, the tag opens a hidden frame on the collector; the collector
 decides the consent again from the hit's own signal and hands each covered partner's sync URL the
@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from artaud.collector.partner_pseudonyms import partner_pseudonym
 from artaud.errors import InvalidInput
-from artaud.partners.pseudonyms import partner_pseudonym
 
 PLACEHOLDER = "{xid}"
 MAX_URL = 512
