@@ -70,10 +70,10 @@ class ChdbWarehouse:
                 raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
 
     def execute(self, sql: str) -> None:
-        self._run(sql.replace("{db}", self.database))
+        self._run(sql)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        res = self._run(sql.replace("{db}", self.database), "JSONCompact")
+        res = self._run(sql, "JSONCompact")
         text = res.bytes().decode() if hasattr(res, "bytes") else str(res)
         if not text.strip():
             return []
@@ -131,14 +131,14 @@ class ServerWarehouse:
     def execute(self, sql: str) -> None:
         with self._lock:
             try:
-                self._client.execute(sql.replace("{db}", self.database))
+                self._client.execute(sql)
             except Exception as exc:
                 raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
-                rows = self._client.execute(sql.replace("{db}", self.database))
+                rows = self._client.execute(sql)
             except Exception as exc:
                 raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
         return [tuple(_py(v) for v in r) for r in rows]
