@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from artaud.warehouse.columns import COLUMNS, CONSENT_COLUMNS, CONSENT_TYPES, DEFAULTS, TYPES, consent_row
+from artaud.warehouse.sql import identifier
 
 
 class WarehouseError(Exception):
@@ -20,7 +21,7 @@ class WarehouseError(Exception):
 
 
 class Warehouse(Protocol):
-    database: str
+    database: str  # a plain name (`sql.identifier`): statements write `{database}.table` unquoted
 
     def execute(self, sql: str) -> None: ...
 
@@ -49,8 +50,8 @@ class ChdbWarehouse:
     def __init__(self, path: Path, database: str) -> None:
         from chdb import session
 
+        self.database = identifier(database)
         path.mkdir(parents=True, exist_ok=True)
-        self.database = database
         self._lock = threading.Lock()
         session_cls: Any = session.Session
         try:
@@ -109,7 +110,7 @@ class ServerWarehouse:
     ) -> None:
         from clickhouse_driver import Client
 
-        self.database = database
+        self.database = identifier(database)
         self._lock = threading.Lock()
         boot = Client(host=host, port=port, user=user, password=password, connect_timeout=5)
         try:
