@@ -39,7 +39,7 @@ from artaud.segments.rules import (
     participating,
     shared_targets,
 )
-from artaud.warehouse.loader import sql_str
+from artaud.warehouse.sql import quote, string_array, to_date
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,6 @@ def layout(segs: Sequence[Segment], cinemas: Sequence[CinemaInfo]) -> Layout:
     return Layout(tuple(tuple(w) for w in words), tuple(targets), tuple(splits))
 
 
-def _day(d: date) -> str:
-    return f"toDate({sql_str(d.isoformat())})"
-
-
 def table_sql(
     table: str,
     db: str,
@@ -127,7 +123,7 @@ def table_sql(
     and their counted events (no bots, up to today) in packed arrays. `linked`: during a pooled-key
     rotation, a person's events under an older key version are grouped with their newest
     pseudonym's (`visitor_links`), so that they count once."""
-    counted = f"is_bot = 0 AND event_date <= {_day(today)}"
+    counted = f"is_bot = 0 AND event_date <= {to_date(today)}"
     source, person, key = f"{db}.events", "visitor", VISITOR_KEY
     if linked:
         newest = (  # (in two steps: an alias named visitor would shadow the column in any(visitor))
@@ -153,7 +149,7 @@ def table_sql(
     first = today - timedelta(days=lookback_days - 1)
     where = [
         "track = 'pooled'",
-        f"event_date >= {_day(first)}",
+        f"event_date >= {to_date(first)}",
         f"visitor NOT IN (SELECT visitor FROM {db}.suppressions)",
     ]
     return (
@@ -166,7 +162,7 @@ def visitors_sql(table: str, db: str, build_id: str, today: date) -> str:
     """Every pooled visitor's consent as it stands at this build, into `segment_visitors`."""
     return (
         f"INSERT INTO {db}.segment_visitors (built_on, build_id, visitor, purposes, last_seen, credible) "
-        f"SELECT {_day(today)}, {sql_str(build_id)}, member, purposes, last_seen, credible FROM {table}"
+        f"SELECT {to_date(today)}, {quote(build_id)}, member, purposes, last_seen, credible FROM {table}"
     )
 
 
@@ -176,12 +172,12 @@ def values_table_sql(table: str, db: str, lay: Layout, today: date, lookback_day
     to it to write the segment keys (a join rather than literal arrays in each statement: the values
     may be thousands, and a query's size is bounded)."""
     first = today - timedelta(days=lookback_days - 1)
-    per_dim = [f"arrayMap(v -> ({sql_str(dim)}, v), groupUniqArray({dim}))" for dim in dimensions(lay)]
+    per_dim = [f"arrayMap(v -> ({quote(dim)}, v), groupUniqArray({dim}))" for dim in dimensions(lay)]
     return (
         f"CREATE TEMPORARY TABLE {table} ENGINE = Memory AS SELECT tupleElement(d, 1) AS dim, "
         "cityHash64(tupleElement(d, 2)) AS h, tupleElement(d, 2) AS value FROM ("
         f"SELECT arrayConcat({', '.join(per_dim)}) AS found FROM {db}.events WHERE track = 'pooled' "
-        f"AND event_date >= {_day(first)} AND event_date <= {_day(today)}) "
+        f"AND event_date >= {to_date(first)} AND event_date <= {to_date(today)}) "
         "ARRAY JOIN found AS d WHERE value != ''"
     )
 
@@ -213,7 +209,7 @@ def _first_cinema(packed: str) -> str:
 def _insert(db: str, build_id: str, today: date) -> str:
     return (
         f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas, credible) "
-        f"SELECT {_day(today)}, {sql_str(build_id)}, "
+        f"SELECT {to_date(today)}, {quote(build_id)}, "
     )
 
 
@@ -231,7 +227,7 @@ def shared_pass_sqls(
         chosen = f"arrayFilter(x -> {win}, {packed})"
         visits = f"length(arrayDistinct(arrayMap(x -> bitShiftRight(x, 16), {chosen}))) >= {t.seg.min_visits}"
         if t.seg.min_cinemas <= 1:  # one cinema: a member as soon as an event counts
-            single_keys.append(sql_str(t.key))
+            single_keys.append(t.key)
             single_oks.append(
                 f"toUInt8({visits})" if t.seg.min_visits > 1 else f"arrayExists(x -> {win}, {packed})"
             )
@@ -239,20 +235,20 @@ def shared_pass_sqls(
         ok = [f"length({member_cinemas}) >= {max(1, t.seg.min_cinemas)}"]
         if t.seg.min_visits > 1:
             ok.append(visits)
-        keys.append(sql_str(t.key))
+        keys.append(t.key)
         arrays.append(member_cinemas)
         oks.append("toUInt8(" + " AND ".join(ok) + ")")
     out = []
     if single_keys:
         out.append(
             _insert(db, build_id, today) + "key, member, cinemas, credible FROM ("
-            f"SELECT member, credible, {_first_cinema(packed)} AS cinemas, [{', '.join(single_keys)}] AS keys, "
+            f"SELECT member, credible, {_first_cinema(packed)} AS cinemas, {string_array(single_keys)} AS keys, "
             f"[{', '.join(single_oks)}] AS oks FROM {table} WHERE notEmpty({packed}) AND {_one_cinema(packed)}) "
             "ARRAY JOIN arrayFilter((k, ok) -> ok = 1, keys, oks) AS key"
         )
     out.append(
         _insert(db, build_id, today) + "key, member, member_cinemas, credible FROM ("
-        f"SELECT member, credible, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
+        f"SELECT member, credible, {string_array(keys)} AS keys, [{', '.join(arrays)}] AS arrays, "
         f"[{', '.join(oks)}] AS oks FROM {table} WHERE NOT {_one_cinema(packed)}) "
         "ARRAY JOIN arrayFilter((k, ok) -> ok = 1, keys, oks) AS key, "
         "arrayFilter((a, ok) -> ok = 1, arrays, oks) AS member_cinemas"
@@ -275,10 +271,10 @@ def split_pass_sqls(
     met = f"arrayDistinct(arrayFilter((h, x) -> {win}, {hashes}, {packed}))"
     head = (
         _insert(db, build_id, today)
-        + f"concat({sql_str(seg.id + '/')}, value), member, cinemas, credible FROM ("
+        + f"concat({quote(seg.id + '/')}, value), member, cinemas, credible FROM ("
     )
     join = (
-        f") AS m ALL INNER JOIN (SELECT h, value FROM {values} WHERE dim = {sql_str(split.dim)}) AS v USING h"
+        f") AS m ALL INNER JOIN (SELECT h, value FROM {values} WHERE dim = {quote(split.dim)}) AS v USING h"
     )
     fast = seg.min_cinemas <= 1 and seg.min_visits <= 1
     others_only = fast or seg.min_cinemas > 1  # one-cinema visitors: taken above, or never members
