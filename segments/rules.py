@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from artaud.segments.definitions import Segment
+from artaud.segments.packing import CINEMA_DAY
+from artaud.segments.packing import FLAGS as FLAGS  # re-exported: tests/segments read the capacity here
 from artaud.warehouse.sql import quote, quote_list, string_array, to_date
 
 
@@ -48,17 +50,6 @@ def dimension(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
         cats = string_array(c.category for c in cinemas)
         return f"transform(cinema_id, [{ids}], {cats}, '')"
     return "''"
-
-
-# A (cinema, day) pair packed in one integer, `cinema << 16 | day`: cheaper to count distinct and to
-# carry in arrays than a tuple. The visitor table shifts it 16 bits further to add its flags.
-CINEMA_DAY = "(toUInt64(cinema_id) * 65536 + toUInt16(event_date))"
-
-
-def distinct_cinemas(packed: str, shift: int) -> str:
-    """SQL: the distinct cinemas, in order, of an array of packed events whose cinema id starts at
-    bit `shift`."""
-    return f"arraySort(arrayDistinct(arrayMap(x -> toUInt32(bitShiftRight(x, {shift})), {packed})))"
 
 
 def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaInfo], today: date) -> str:
@@ -150,10 +141,6 @@ def shared_targets(segs: Sequence[Segment], cinemas: Sequence[CinemaInfo]) -> li
                 out.append(Target(f"{seg.id}/{cat}", seg, tuple(c for c in allowed if c.category == cat)))
     return out
 
-
-FLAGS = 16  # distinct event conditions one packed integer carries (its low 16 bits)
-
-EPOCH = date(1970, 1, 1)
 
 # Groupings by visitor hash the pseudonym to 128 bits (a fixed-size key, compared in place) rather
 # than hashing and comparing the string: two visitors share a key only as often as two share a

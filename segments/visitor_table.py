@@ -2,10 +2,11 @@
 
 A build scans the events and groups them by visitor **once**, into a temporary in-memory table of
 the build's connection (`table_sql`): per pooled visitor, their consent as it stands and their
-counted events packed in integers, `cinema << 32 | day << 16 | flags`, one flag per distinct event
-condition of the definitions (`Layout`), with the 64-bit hash of each event's film or region beside
-it where a definition is split per film or region. The consent snapshot and every segment are then
-read off that table: the events are grouped by visitor once rather than once per pass.
+counted events packed in integers, `cinema << 32 | day << 16 | flags` (`segments/packing.py`), one
+flag per distinct event condition of the definitions (`Layout`), with the 64-bit hash of each
+event's film or region beside it where a definition is split per film or region. The consent
+snapshot and every segment are then read off that table: the events are grouped by visitor once
+rather than once per pass.
 
 Each segment pass is split in two: a visitor whose packed events are all at one cinema (most of
 them: first-party ids are per cinema) is a member as soon as one event meets the key's flag and
@@ -25,16 +26,24 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from artaud.segments.definitions import Segment
-from artaud.segments.rules import (
-    CINEMA_DAY,
-    EPOCH,
+from artaud.segments.packing import (
     FLAGS,
+    cinema_day_of,
+    cinema_of,
+    cinema_of_cinema_day,
+    day_number,
+    day_of,
+    distinct_cinemas,
+    flag_bit,
+    has_flag,
+    packed_event,
+)
+from artaud.segments.rules import (
     OWN_PASS,
     VISITOR_KEY,
     CinemaInfo,
     Target,
     dimension,
-    distinct_cinemas,
     event_condition,
     participating,
     shared_targets,
@@ -70,7 +79,7 @@ class Layout:
         """(array index, flag) of an event condition."""
         for w, conds in enumerate(self.words):
             if condition in conds:
-                return w, 1 << conds.index(condition)
+                return w, flag_bit(conds.index(condition))
         raise KeyError(condition)
 
     def dims(self, w: int) -> list[str]:
@@ -141,9 +150,8 @@ def table_sql(
         f"toUInt8(uniqExactIf(event_date, {counted}) >= {int(credible_days)}) AS credible",
     ]
     for w, conds in enumerate(lay.words):
-        flags = " + ".join(f"{1 << i} * {c}" for i, c in enumerate(conds))
         when = f"{counted} AND ({' OR '.join(conds)})"
-        cols.append(f"groupArrayIf({CINEMA_DAY} * 65536 + ({flags}), {when}) AS packed{w}")
+        cols.append(f"groupArrayIf({packed_event(conds)}, {when}) AS packed{w}")
         for dim in lay.dims(w):
             cols.append(f"groupArrayIf(cityHash64({dim}), {when}) AS {lay.dims_column(w, dim)}")
     first = today - timedelta(days=lookback_days - 1)
@@ -193,17 +201,17 @@ def dimensions(lay: Layout) -> list[str]:
 
 def _window(flag: int, seg: Segment, today: date) -> str:
     """SQL over a packed event `x`: it carries `flag` and falls in the segment's window."""
-    first = (today - timedelta(days=seg.lookback_days - 1) - EPOCH).days
-    return f"bitAnd(x, {flag}) != 0 AND bitAnd(bitShiftRight(x, 16), 65535) >= {first}"
+    first = day_number(today - timedelta(days=seg.lookback_days - 1))
+    return f"{has_flag('x', flag)} AND {day_of('x')} >= {first}"
 
 
 def _one_cinema(packed: str) -> str:
     """SQL: every event of a packed array is at the cinema of its first (true for an empty array)."""
-    return f"arrayAll(x -> bitShiftRight(x, 32) = bitShiftRight({packed}[1], 32), {packed})"
+    return f"arrayAll(x -> {cinema_of('x')} = {cinema_of(f'{packed}[1]')}, {packed})"
 
 
 def _first_cinema(packed: str) -> str:
-    return f"[toUInt32(bitShiftRight({packed}[1], 32))]"
+    return f"[toUInt32({cinema_of(f'{packed}[1]')})]"
 
 
 def _insert(db: str, build_id: str, today: date) -> str:
@@ -225,13 +233,13 @@ def shared_pass_sqls(
         flag = lay.flag(event_condition(t.seg, t.cinemas))[1]
         win = _window(flag, t.seg, today)
         chosen = f"arrayFilter(x -> {win}, {packed})"
-        visits = f"length(arrayDistinct(arrayMap(x -> bitShiftRight(x, 16), {chosen}))) >= {t.seg.min_visits}"
+        visits = f"length(arrayDistinct(arrayMap(x -> {cinema_day_of('x')}, {chosen}))) >= {t.seg.min_visits}"
         if t.seg.min_cinemas <= 1:  # one cinema: a member as soon as an event counts
             single_keys.append(t.key)
             single_oks.append(
                 f"toUInt8({visits})" if t.seg.min_visits > 1 else f"arrayExists(x -> {win}, {packed})"
             )
-        member_cinemas = distinct_cinemas(chosen, 32)
+        member_cinemas = distinct_cinemas(chosen, cinema_of)
         ok = [f"length({member_cinemas}) >= {max(1, t.seg.min_cinemas)}"]
         if t.seg.min_visits > 1:
             ok.append(visits)
@@ -291,8 +299,8 @@ def split_pass_sqls(
     out.append(
         head + "SELECT member, credible, cinemas, h FROM ("
         f"SELECT member, credible, h, "
-        f"arrayMap(x -> bitShiftRight(x, 16), arrayFilter((x, g) -> g = h AND {win}, {packed}, {hashes})) AS chosen, "
-        f"{distinct_cinemas('chosen', 16)} AS cinemas FROM ("
+        f"arrayMap(x -> {cinema_day_of('x')}, arrayFilter((x, g) -> g = h AND {win}, {packed}, {hashes})) AS chosen, "
+        f"{distinct_cinemas('chosen', cinema_of_cinema_day)} AS cinemas FROM ("
         f"SELECT member, credible, {hashes}, {packed} FROM {table}{f' WHERE NOT {_one_cinema(packed)}' if others_only else ''}) "
         f"ARRAY JOIN {met} AS h) WHERE {' AND '.join(ok)}" + join
     )
