@@ -32,11 +32,12 @@ def counts_by_cinema(wh: Warehouse) -> list[CinemaCounts]:
 
 def counts_for_prefix(wh: Warehouse, prefix: str) -> dict[int, tuple[int, int]]:
     """Per cinema (rows, distinct event ids) whose event id starts with `prefix` (letters, digits, dashes)."""
+    # checked though it is escaped: `_` and `%` in it would be LIKE wildcards, not characters
     if not prefix or not all(ch.isalnum() or ch == "-" for ch in prefix):
         raise ValueError("prefix must be letters, digits and dashes")
     rows = wh.query(
         f"SELECT cinema_id, count(), uniqExact(event_id) FROM {wh.database}.events "
-        f"WHERE event_id LIKE '{prefix}%' GROUP BY cinema_id"
+        f"WHERE event_id LIKE {quote(prefix + '%')} GROUP BY cinema_id"
     )
     return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
 

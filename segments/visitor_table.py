@@ -48,7 +48,7 @@ from artaud.segments.rules import (
     participating,
     shared_targets,
 )
-from artaud.warehouse.sql import quote, string_array, to_date
+from artaud.warehouse.sql import integer, quote, string_array, to_date
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def table_sql(
         "argMax(consent_purposes, received_at) AS purposes",
         "max(received_at) AS last_seen",
         # credible: seen on `credible_days` days at least (a crafted identifier posted once is not)
-        f"toUInt8(uniqExactIf(event_date, {counted}) >= {int(credible_days)}) AS credible",
+        f"toUInt8(uniqExactIf(event_date, {counted}) >= {integer(credible_days)}) AS credible",
     ]
     for w, conds in enumerate(lay.words):
         when = f"{counted} AND ({' OR '.join(conds)})"
