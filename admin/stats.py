@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from artaud.collector.salts import local_day
 from artaud.warehouse.backend import Warehouse
-from artaud.warehouse.loader import sql_str
+from artaud.warehouse.sql import integer, quote, to_date
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ def counts_by_cinema(wh: Warehouse) -> list[CinemaCounts]:
     rows = wh.query(
         f"SELECT cinema_id, uniqExact(event_id), uniqExactIf(event_id, track = 'exempt'), "
         f"uniqExactIf(event_id, track = 'pooled'), uniqExactIf(event_id, is_bot = 1), "
-        f"uniqExactIf(visitor, event_date = toDate({sql_str(local_day(datetime.now(UTC)).isoformat())})) "
+        f"uniqExactIf(visitor, event_date = {to_date(local_day(datetime.now(UTC)))}) "
         f"FROM {wh.database}.events GROUP BY cinema_id ORDER BY cinema_id"
     )
     return [CinemaCounts(*(int(v) for v in r)) for r in rows]
@@ -32,11 +32,12 @@ def counts_by_cinema(wh: Warehouse) -> list[CinemaCounts]:
 
 def counts_for_prefix(wh: Warehouse, prefix: str) -> dict[int, tuple[int, int]]:
     """Per cinema (rows, distinct event ids) whose event id starts with `prefix` (letters, digits, dashes)."""
+    # checked though it is escaped: `_` and `%` in it would be LIKE wildcards, not characters
     if not prefix or not all(ch.isalnum() or ch == "-" for ch in prefix):
         raise ValueError("prefix must be letters, digits and dashes")
     rows = wh.query(
         f"SELECT cinema_id, count(), uniqExact(event_id) FROM {wh.database}.events "
-        f"WHERE event_id LIKE '{prefix}%' GROUP BY cinema_id"
+        f"WHERE event_id LIKE {quote(prefix + '%')} GROUP BY cinema_id"
     )
     return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
@@ -65,12 +66,12 @@ def recent_events(
 ) -> list[dict[str, object]]:
     """The last events of one cinema, newest first: what a webmaster checks after installing the tag
     (which track each hit landed in, and why). Pseudonymous columns only."""
-    where = f"cinema_id = {int(cinema_id)}"
+    where = f"cinema_id = {integer(cinema_id)}"
     if path_prefix:
-        where += f" AND startsWith(url_path, {sql_str(path_prefix)})"
+        where += f" AND startsWith(url_path, {quote(path_prefix)})"
     rows = wh.query(
         f"SELECT event_id, toString(received_at), event_name, toString(track), url_host, url_path, film_ref, "
         f"film_key, is_bot, value_cents, consent_source, consent_purposes, consent_objection, consent_id, visitor "
-        f"FROM {wh.database}.events FINAL WHERE {where} ORDER BY received_at DESC, event_id LIMIT {int(limit)}"
+        f"FROM {wh.database}.events FINAL WHERE {where} ORDER BY received_at DESC, event_id LIMIT {integer(limit)}"
     )
     return [dict(zip(RECENT_FIELDS, r, strict=True)) for r in rows]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from artaud.warehouse.sql import quote
+
 
 def partner_pseudonym(key: bytes, pooled: str) -> str:
     return "x" + hmac.new(key, pooled.encode(), hashlib.sha256).hexdigest()[:40]
@@ -22,8 +24,8 @@ def pseudonym_sql(key: bytes, column: str) -> str:
     k = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
     ipad = bytes(b ^ 0x36 for b in k).hex()
     opad = bytes(b ^ 0x5C for b in k).hex()
-    inner = f"SHA256(concat(unhex('{ipad}'), {column}))"
-    return f"concat('x', substring(lower(hex(SHA256(concat(unhex('{opad}'), {inner})))), 1, 40))"
+    inner = f"SHA256(concat(unhex({quote(ipad)}), {column}))"
+    return f"concat('x', substring(lower(hex(SHA256(concat(unhex({quote(opad)}), {inner})))), 1, 40))"
 
 
 # a statement carrying key material is kept out of the server's query log

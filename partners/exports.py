@@ -38,7 +38,7 @@ from artaud.segments.catalog import CatalogEntry, latest
 from artaud.segments.guards import GuardPolicy, Refusal, SegmentStats, additions, overlap, refusals
 from artaud.segments.rules import exportable_sql
 from artaud.warehouse.backend import Warehouse
-from artaud.warehouse.loader import sql_str
+from artaud.warehouse.sql import integer, quote, quote_list, to_date
 
 CHUNK = 50_000
 MAX_PAGE = 1_000_000
@@ -105,10 +105,10 @@ class ExportService:
         }
         if not entries:
             return []
-        builds = ", ".join(sql_str(b) for b in sorted({e.build_id for e in entries.values()}))
+        builds = quote_list(sorted({e.build_id for e in entries.values()}))
         rows = self.wh.query(
             f"SELECT build_id, segment_key, published_size FROM {self.wh.database}.partner_views "
-            f"WHERE partner_slug = {sql_str(partner.slug)} AND build_id IN ({builds}) AND published = 1"
+            f"WHERE partner_slug = {quote(partner.slug)} AND build_id IN ({builds}) AND published = 1"
         )
         sizes = {str(b) + "\x1f" + str(k): int(n) for b, k, n in rows}
         return [
@@ -118,12 +118,12 @@ class ExportService:
     def _consented(self, entry: CatalogEntry, slug: str) -> str:
         """SQL condition: the members of the entry's key an export to this partner holds (the same
         rows its listed size counted: segments/rules.py)."""
-        return f"segment_key = {sql_str(entry.key)} AND " + exportable_sql(
+        return f"segment_key = {quote(entry.key)} AND " + exportable_sql(
             self.wh.database, entry.build_id, slug
         )
 
     def _list(self, export_ids: list[str], column: str = "visitor") -> str:
-        ids = ", ".join(sql_str(i) for i in export_ids) or "''"
+        ids = quote_list(export_ids) or quote("")
         return f"SELECT {column} FROM {self.wh.database}.export_lists WHERE export_id IN ({ids})"
 
     # -- creating an export -------------------------------------------------------
@@ -166,7 +166,7 @@ class ExportService:
             rows = self.wh.query(
                 f"SELECT export_id, count(), countIf(visitor IN (SELECT visitor FROM {db}.segment_members "
                 f"WHERE {cond})) FROM {db}.export_lists WHERE export_id IN "
-                f"({', '.join(sql_str(e.id) for e in others)}) "
+                f"({quote_list(e.id for e in others)}) "
                 f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions) GROUP BY export_id"
             )
             for _, size, shared in rows:
@@ -174,10 +174,10 @@ class ExportService:
                 if refusal:
                     raise ExportRefused.guard(refusal)
         export_id = "ex_" + now.strftime("%Y%m%d") + "_" + secrets.token_hex(6)
-        day = f"toDate({sql_str(now.date().isoformat())})"
+        day = to_date(now.date())
         self.wh.execute(
             f"INSERT INTO {db}.export_lists (created_on, partner_slug, export_id, visitor, pseudonym, credible) "
-            f"SELECT {day}, {sql_str(slug)}, {sql_str(export_id)}, visitor, "
+            f"SELECT {day}, {quote(slug)}, {quote(export_id)}, visitor, "
             f"{pseudonym_sql(pkey.secret, 'visitor')}, credible FROM {db}.segment_members WHERE {cond}"
             + NO_QUERY_LOG
         )
@@ -228,16 +228,16 @@ class ExportService:
         """The partner's pseudonyms of people who withdrew or were erased since they reached it, in
         any list of the window, not delivered yet: delivered with this export's removals."""
         db = self.wh.database
-        delivered = f"SELECT pseudonym FROM {db}.export_removals WHERE partner_slug = {sql_str(slug)} AND export_id != ''"
+        delivered = f"SELECT pseudonym FROM {db}.export_removals WHERE partner_slug = {quote(slug)} AND export_id != ''"
         suppressed = (
             f"SELECT pseudonym FROM {db}.export_lists WHERE export_id IN "
-            f"({', '.join(sql_str(i) for i in received) or chr(39) * 2}) "
+            f"({quote_list(received) or quote('')}) "
             f"AND visitor IN (SELECT visitor FROM {db}.suppressions)"
         )
-        erased = f"SELECT pseudonym FROM {db}.export_removals WHERE partner_slug = {sql_str(slug)} AND export_id = ''"
+        erased = f"SELECT pseudonym FROM {db}.export_removals WHERE partner_slug = {quote(slug)} AND export_id = ''"
         self.wh.execute(
             f"INSERT INTO {db}.export_removals (created_on, partner_slug, export_id, pseudonym) "
-            f"SELECT {day}, {sql_str(slug)}, {sql_str(export_id)}, pseudonym FROM "
+            f"SELECT {day}, {quote(slug)}, {quote(export_id)}, pseudonym FROM "
             f"(SELECT DISTINCT pseudonym FROM ({suppressed} UNION ALL {erased})) "
             f"WHERE pseudonym NOT IN ({delivered})"
         )
@@ -247,8 +247,8 @@ class ExportService:
         since, sorted: the partner must delete them, whether or not an export of theirs is allowed
         now (a refused export does not hold a removal back). Erased people's lists are already gone:
         their pseudonyms come from the removals queued at the erasure."""
-        db, slug = self.wh.database, sql_str(partner.slug)
-        since = f"toDate({sql_str((self.clock() - self.window).date().isoformat())})"
+        db, slug = self.wh.database, quote(partner.slug)
+        since = to_date((self.clock() - self.window).date())
         rows = self.wh.query(
             f"SELECT DISTINCT pseudonym FROM ("
             f"SELECT pseudonym FROM {db}.export_lists WHERE partner_slug = {slug} AND created_on >= {since} "
@@ -296,13 +296,13 @@ class ExportService:
         """SQL of the pseudonyms of an export's members, or of its delta, one row each."""
         db = self.wh.database
         rows = f"SELECT pseudonym FROM {db}.export_lists WHERE export_id = {{}}"
-        new = rows.format(sql_str(export_id))
+        new = rows.format(quote(export_id))
         if kind == "members" or (kind == "added" and (previous_id is None or replaces)):
             return new
-        removals = f"SELECT pseudonym FROM {db}.export_removals WHERE export_id = {sql_str(export_id)}"
+        removals = f"SELECT pseudonym FROM {db}.export_removals WHERE export_id = {quote(export_id)}"
         if previous_id is None:
             return removals if kind == "removed" else new
-        old = rows.format(sql_str(previous_id))
+        old = rows.format(quote(previous_id))
         if kind == "added":
             return f"{new} AND pseudonym NOT IN ({old})"
         dropped = old if replaces else f"{old} AND pseudonym NOT IN ({new})"
@@ -313,8 +313,8 @@ class ExportService:
         return [
             str(r[0])
             for r in self.wh.query(
-                f"SELECT pseudonym FROM ({sql}) WHERE pseudonym > {sql_str(after)} "
-                f"ORDER BY pseudonym LIMIT {int(limit)}"
+                f"SELECT pseudonym FROM ({sql}) WHERE pseudonym > {quote(after)} "
+                f"ORDER BY pseudonym LIMIT {integer(limit)}"
             )
         ]
 
@@ -326,8 +326,8 @@ class ExportService:
         after = cursors.open_(self.cursor_key, record.id, kind, cursor) if cursor else ""
         sql = self._select(record.id, kind, record.previous_id, _replaces(record))
         edge = self.wh.query(
-            f"SELECT pseudonym FROM ({sql}) WHERE pseudonym > {sql_str(after)} "
-            f"ORDER BY pseudonym LIMIT 2 OFFSET {int(limit) - 1}"
+            f"SELECT pseudonym FROM ({sql}) WHERE pseudonym > {quote(after)} "
+            f"ORDER BY pseudonym LIMIT 2 OFFSET {integer(int(limit) - 1)}"
         )
         next_cursor = (
             cursors.seal(self.cursor_key, record.id, kind, str(edge[0][0])) if len(edge) == 2 else None

@@ -28,7 +28,7 @@ from artaud.segments.visitor_table import (
     visitors_sql,
 )
 from artaud.warehouse.backend import Warehouse, WarehouseError
-from artaud.warehouse.loader import sql_str
+from artaud.warehouse.sql import to_datetime
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 BUILD_COLUMNS = (
@@ -316,7 +316,7 @@ class SegmentBuilder:
         since = (now - WINDOW).replace(tzinfo=None)
         rows = self.wh.query(
             f"SELECT segment_key, exact, size, toString(released_at), epsilon FROM {self.wh.database}.segment_releases "
-            f"WHERE released_at >= toDateTime({sql_str(since.strftime('%Y-%m-%d %H:%M:%S'))}) "
+            f"WHERE released_at >= {to_datetime(since)} "
             "ORDER BY segment_key, released_at"
         )
         out: dict[str, list[Release]] = defaultdict(list)
@@ -326,10 +326,10 @@ class SegmentBuilder:
         return out
 
     def _person_spent(self, now: datetime) -> float:
-        since = (now - WINDOW).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S")
+        since = (now - WINDOW).replace(tzinfo=None)
         [(total,)] = self.wh.query(
             f"SELECT sum(person_epsilon) FROM {self.wh.database}.privacy_spend "
-            f"WHERE spent_at >= toDateTime({sql_str(since)})"
+            f"WHERE spent_at >= {to_datetime(since)}"
         )
         return float(total or 0)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from artaud.warehouse.backend import Warehouse
-from artaud.warehouse.loader import sql_str
+from artaud.warehouse.sql import quote
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ def drop_old_snapshots(wh: Warehouse, today: date, keep_days: int, export_days: 
     ):
         first_kept = today - timedelta(days=days)
         rows = wh.query(
-            f"SELECT DISTINCT partition FROM system.parts WHERE database = {sql_str(wh.database)} "
-            f"AND table = {sql_str(table)} AND active"
+            f"SELECT DISTINCT partition FROM system.parts WHERE database = {quote(wh.database)} "
+            f"AND table = {quote(table)} AND active"
         )
         for (partition,) in rows:
             day = str(partition).strip("'")
@@ -77,6 +77,6 @@ def drop_old_snapshots(wh: Warehouse, today: date, keep_days: int, export_days: 
             except ValueError:
                 continue
             if when < first_kept:
-                wh.execute(f"ALTER TABLE {wh.database}.{table} DROP PARTITION {sql_str(day)}")
+                wh.execute(f"ALTER TABLE {wh.database}.{table} DROP PARTITION {quote(day)}")
                 dropped.append(f"{table}:{day}")
     return dropped

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from artaud.segments.definitions import Segment
-from artaud.warehouse.loader import sql_str
+from artaud.segments.packing import CINEMA_DAY
+from artaud.segments.packing import FLAGS as FLAGS  # re-exported: tests/segments read the capacity here
+from artaud.warehouse.sql import quote, quote_list, string_array, to_date
 
 
 @dataclass(frozen=True)
@@ -20,10 +22,6 @@ class CinemaInfo:
     category: str
     labels: tuple[str, ...]
     active: bool = True
-
-
-def _list(values: Sequence[str]) -> str:
-    return ", ".join(sql_str(v) for v in values)
 
 
 def participating(seg: Segment, cinemas: Sequence[CinemaInfo]) -> list[CinemaInfo]:
@@ -49,20 +47,9 @@ def dimension(seg: Segment, cinemas: Sequence[CinemaInfo]) -> str:
         return "region"
     if seg.per == "category" and cinemas:
         ids = ", ".join(f"toUInt32({c.id})" for c in cinemas)
-        cats = _list([c.category for c in cinemas])
-        return f"transform(cinema_id, [{ids}], [{cats}], '')"
+        cats = string_array(c.category for c in cinemas)
+        return f"transform(cinema_id, [{ids}], {cats}, '')"
     return "''"
-
-
-# A (cinema, day) pair packed in one integer, `cinema << 16 | day`: cheaper to count distinct and to
-# carry in arrays than a tuple. The visitor table shifts it 16 bits further to add its flags.
-CINEMA_DAY = "(toUInt64(cinema_id) * 65536 + toUInt16(event_date))"
-
-
-def distinct_cinemas(packed: str, shift: int) -> str:
-    """SQL: the distinct cinemas, in order, of an array of packed events whose cinema id starts at
-    bit `shift`."""
-    return f"arraySort(arrayDistinct(arrayMap(x -> toUInt32(bitShiftRight(x, {shift})), {packed})))"
 
 
 def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaInfo], today: date) -> str:
@@ -84,10 +71,10 @@ def members_sql(db: str, build_id: str, seg: Segment, cinemas: Sequence[CinemaIn
         having.append(f"uniqExact({CINEMA_DAY}) >= {seg.min_visits}")
     if seg.min_cinemas > 1:  # the cinemas array is aggregated anyway
         having.append(f"length(cinemas) >= {seg.min_cinemas}")
-    key = f"concat({sql_str(seg.id + '/')}, dim)" if seg.per else sql_str(seg.id)
+    key = f"concat({quote(seg.id + '/')}, dim)" if seg.per else quote(seg.id)
     return (
         f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas) "
-        f"SELECT toDate({sql_str(today.isoformat())}), {sql_str(build_id)}, {key}, visitor, cinemas FROM ("
+        f"SELECT {to_date(today)}, {quote(build_id)}, {key}, visitor, cinemas FROM ("
         f"SELECT dim, visitor, groupUniqArray(cinema_id) AS cinemas "
         f"FROM (SELECT {dimension(seg, allowed)} AS dim, visitor, cinema_id, event_date FROM {db}.events "
         f"WHERE {' AND '.join(where)}) "
@@ -102,8 +89,8 @@ def _pooled(db: str, today: date, lookback_days: int) -> list[str]:
     return [
         "track = 'pooled'",
         "is_bot = 0",
-        f"event_date >= toDate({sql_str(first.isoformat())})",
-        f"event_date <= toDate({sql_str(today.isoformat())})",
+        f"event_date >= {to_date(first)}",
+        f"event_date <= {to_date(today)}",
         f"visitor NOT IN (SELECT visitor FROM {db}.suppressions)",
     ]
 
@@ -112,18 +99,18 @@ def event_condition(seg: Segment, allowed: Sequence[CinemaInfo]) -> str:
     """What makes an event count for this definition, its look-back window aside."""
     parts = [f"cinema_id IN ({', '.join(str(c.id) for c in allowed) or '0'})"]
     if seg.events:
-        parts.append(f"event_name IN ({_list(seg.events)})")
+        parts.append(f"event_name IN ({quote_list(seg.events)})")
     if seg.regions:
-        parts.append(f"region IN ({_list(seg.regions)})")
+        parts.append(f"region IN ({quote_list(seg.regions)})")
     if seg.films:
-        parts.append(f"film_ref IN ({_list(seg.films)})")
+        parts.append(f"film_ref IN ({quote_list(seg.films)})")
     return "(" + " AND ".join(parts) + ")"
 
 
 def _condition(seg: Segment, allowed: Sequence[CinemaInfo], today: date) -> str:
     """What makes an event count for this definition, as one boolean expression."""
     first = today - timedelta(days=seg.lookback_days - 1)
-    return f"(event_date >= toDate({sql_str(first.isoformat())}) AND {event_condition(seg, allowed)})"
+    return f"(event_date >= {to_date(first)} AND {event_condition(seg, allowed)})"
 
 
 @dataclass(frozen=True)
@@ -155,10 +142,6 @@ def shared_targets(segs: Sequence[Segment], cinemas: Sequence[CinemaInfo]) -> li
     return out
 
 
-FLAGS = 16  # distinct event conditions one packed integer carries (its low 16 bits)
-
-EPOCH = date(1970, 1, 1)
-
 # Groupings by visitor hash the pseudonym to 128 bits (a fixed-size key, compared in place) rather
 # than hashing and comparing the string: two visitors share a key only as often as two share a
 # pseudonym, which are themselves 128-bit keyed hashes.
@@ -173,7 +156,7 @@ def contributions_sql(db: str, build_id: str) -> str:
     return (
         f"SELECT segment_key, c, sumIf(1 / length(cinemas), credible = 1), countIf(c = cinemas[1] AND credible = 1) "
         f"FROM {db}.segment_members "
-        f"ARRAY JOIN cinemas AS c WHERE build_id = {sql_str(build_id)} GROUP BY segment_key, c"
+        f"ARRAY JOIN cinemas AS c WHERE build_id = {quote(build_id)} GROUP BY segment_key, c"
     )
 
 
@@ -182,11 +165,11 @@ def exportable_sql(db: str, build_id: str, slug: str) -> str:
     Credible members (docs/threat-model.md, T4) whose consent at the build covers that partner, not
     withdrawn or erased since. The partner's view of a segment (its listed size) and its exports
     count exactly these rows."""
-    b = sql_str(build_id)
+    b = quote(build_id)
     return (
         f"build_id = {b} AND credible = 1 "
         f"AND visitor IN (SELECT visitor FROM {db}.segment_visitors WHERE build_id = {b} "
-        f"AND has(splitByChar(',', purposes), {sql_str('partner:' + slug)})) "
+        f"AND has(splitByChar(',', purposes), {quote('partner:' + slug)})) "
         f"AND visitor NOT IN (SELECT visitor FROM {db}.suppressions)"
     )
 
@@ -197,7 +180,7 @@ def partner_view_sql(db: str, build_id: str, slug: str, keys: Sequence[str]) -> 
     return (
         f"SELECT segment_key, c, sum(1 / length(cinemas)), countIf(c = cinemas[1]) "
         f"FROM {db}.segment_members ARRAY JOIN cinemas AS c "
-        f"WHERE {exportable_sql(db, build_id, slug)} AND segment_key IN ({_list(keys) or sql_str('')}) "
+        f"WHERE {exportable_sql(db, build_id, slug)} AND segment_key IN ({quote_list(keys) or quote('')}) "
         f"GROUP BY segment_key, c"
     )
 
@@ -208,8 +191,8 @@ def worst_person_sql(db: str, build_id: str, keys: Sequence[str], views: Sequenc
     parts = []
     if keys:
         parts.append(
-            f"SELECT visitor FROM {db}.segment_members WHERE build_id = {sql_str(build_id)} "
-            f"AND segment_key IN ({_list(keys)})"
+            f"SELECT visitor FROM {db}.segment_members WHERE build_id = {quote(build_id)} "
+            f"AND segment_key IN ({quote_list(keys)})"
         )
     by_slug: dict[str, list[str]] = {}
     for key, slug in views:
@@ -217,7 +200,7 @@ def worst_person_sql(db: str, build_id: str, keys: Sequence[str], views: Sequenc
     for slug, view_keys in sorted(by_slug.items()):
         parts.append(
             f"SELECT visitor FROM {db}.segment_members WHERE {exportable_sql(db, build_id, slug)} "
-            f"AND segment_key IN ({_list(view_keys)})"
+            f"AND segment_key IN ({quote_list(view_keys)})"
         )
     if not parts:
         return "SELECT 0"

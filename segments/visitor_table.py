@@ -2,10 +2,11 @@
 
 A build scans the events and groups them by visitor **once**, into a temporary in-memory table of
 the build's connection (`table_sql`): per pooled visitor, their consent as it stands and their
-counted events packed in integers, `cinema << 32 | day << 16 | flags`, one flag per distinct event
-condition of the definitions (`Layout`), with the 64-bit hash of each event's film or region beside
-it where a definition is split per film or region. The consent snapshot and every segment are then
-read off that table: the events are grouped by visitor once rather than once per pass.
+counted events packed in integers, `cinema << 32 | day << 16 | flags` (`segments/packing.py`), one
+flag per distinct event condition of the definitions (`Layout`), with the 64-bit hash of each
+event's film or region beside it where a definition is split per film or region. The consent
+snapshot and every segment are then read off that table: the events are grouped by visitor once
+rather than once per pass.
 
 Each segment pass is split in two: a visitor whose packed events are all at one cinema (most of
 them: first-party ids are per cinema) is a member as soon as one event meets the key's flag and
@@ -25,21 +26,29 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from artaud.segments.definitions import Segment
-from artaud.segments.rules import (
-    CINEMA_DAY,
-    EPOCH,
+from artaud.segments.packing import (
     FLAGS,
+    cinema_day_of,
+    cinema_of,
+    cinema_of_cinema_day,
+    day_number,
+    day_of,
+    distinct_cinemas,
+    flag_bit,
+    has_flag,
+    packed_event,
+)
+from artaud.segments.rules import (
     OWN_PASS,
     VISITOR_KEY,
     CinemaInfo,
     Target,
     dimension,
-    distinct_cinemas,
     event_condition,
     participating,
     shared_targets,
 )
-from artaud.warehouse.loader import sql_str
+from artaud.warehouse.sql import integer, quote, string_array, to_date
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ class Layout:
         """(array index, flag) of an event condition."""
         for w, conds in enumerate(self.words):
             if condition in conds:
-                return w, 1 << conds.index(condition)
+                return w, flag_bit(conds.index(condition))
         raise KeyError(condition)
 
     def dims(self, w: int) -> list[str]:
@@ -109,10 +118,6 @@ def layout(segs: Sequence[Segment], cinemas: Sequence[CinemaInfo]) -> Layout:
     return Layout(tuple(tuple(w) for w in words), tuple(targets), tuple(splits))
 
 
-def _day(d: date) -> str:
-    return f"toDate({sql_str(d.isoformat())})"
-
-
 def table_sql(
     table: str,
     db: str,
@@ -127,7 +132,7 @@ def table_sql(
     and their counted events (no bots, up to today) in packed arrays. `linked`: during a pooled-key
     rotation, a person's events under an older key version are grouped with their newest
     pseudonym's (`visitor_links`), so that they count once."""
-    counted = f"is_bot = 0 AND event_date <= {_day(today)}"
+    counted = f"is_bot = 0 AND event_date <= {to_date(today)}"
     source, person, key = f"{db}.events", "visitor", VISITOR_KEY
     if linked:
         newest = (  # (in two steps: an alias named visitor would shadow the column in any(visitor))
@@ -142,18 +147,17 @@ def table_sql(
         "argMax(consent_purposes, received_at) AS purposes",
         "max(received_at) AS last_seen",
         # credible: seen on `credible_days` days at least (a crafted identifier posted once is not)
-        f"toUInt8(uniqExactIf(event_date, {counted}) >= {int(credible_days)}) AS credible",
+        f"toUInt8(uniqExactIf(event_date, {counted}) >= {integer(credible_days)}) AS credible",
     ]
     for w, conds in enumerate(lay.words):
-        flags = " + ".join(f"{1 << i} * {c}" for i, c in enumerate(conds))
         when = f"{counted} AND ({' OR '.join(conds)})"
-        cols.append(f"groupArrayIf({CINEMA_DAY} * 65536 + ({flags}), {when}) AS packed{w}")
+        cols.append(f"groupArrayIf({packed_event(conds)}, {when}) AS packed{w}")
         for dim in lay.dims(w):
             cols.append(f"groupArrayIf(cityHash64({dim}), {when}) AS {lay.dims_column(w, dim)}")
     first = today - timedelta(days=lookback_days - 1)
     where = [
         "track = 'pooled'",
-        f"event_date >= {_day(first)}",
+        f"event_date >= {to_date(first)}",
         f"visitor NOT IN (SELECT visitor FROM {db}.suppressions)",
     ]
     return (
@@ -166,7 +170,7 @@ def visitors_sql(table: str, db: str, build_id: str, today: date) -> str:
     """Every pooled visitor's consent as it stands at this build, into `segment_visitors`."""
     return (
         f"INSERT INTO {db}.segment_visitors (built_on, build_id, visitor, purposes, last_seen, credible) "
-        f"SELECT {_day(today)}, {sql_str(build_id)}, member, purposes, last_seen, credible FROM {table}"
+        f"SELECT {to_date(today)}, {quote(build_id)}, member, purposes, last_seen, credible FROM {table}"
     )
 
 
@@ -176,12 +180,12 @@ def values_table_sql(table: str, db: str, lay: Layout, today: date, lookback_day
     to it to write the segment keys (a join rather than literal arrays in each statement: the values
     may be thousands, and a query's size is bounded)."""
     first = today - timedelta(days=lookback_days - 1)
-    per_dim = [f"arrayMap(v -> ({sql_str(dim)}, v), groupUniqArray({dim}))" for dim in dimensions(lay)]
+    per_dim = [f"arrayMap(v -> ({quote(dim)}, v), groupUniqArray({dim}))" for dim in dimensions(lay)]
     return (
         f"CREATE TEMPORARY TABLE {table} ENGINE = Memory AS SELECT tupleElement(d, 1) AS dim, "
         "cityHash64(tupleElement(d, 2)) AS h, tupleElement(d, 2) AS value FROM ("
         f"SELECT arrayConcat({', '.join(per_dim)}) AS found FROM {db}.events WHERE track = 'pooled' "
-        f"AND event_date >= {_day(first)} AND event_date <= {_day(today)}) "
+        f"AND event_date >= {to_date(first)} AND event_date <= {to_date(today)}) "
         "ARRAY JOIN found AS d WHERE value != ''"
     )
 
@@ -197,23 +201,23 @@ def dimensions(lay: Layout) -> list[str]:
 
 def _window(flag: int, seg: Segment, today: date) -> str:
     """SQL over a packed event `x`: it carries `flag` and falls in the segment's window."""
-    first = (today - timedelta(days=seg.lookback_days - 1) - EPOCH).days
-    return f"bitAnd(x, {flag}) != 0 AND bitAnd(bitShiftRight(x, 16), 65535) >= {first}"
+    first = day_number(today - timedelta(days=seg.lookback_days - 1))
+    return f"{has_flag('x', flag)} AND {day_of('x')} >= {first}"
 
 
 def _one_cinema(packed: str) -> str:
     """SQL: every event of a packed array is at the cinema of its first (true for an empty array)."""
-    return f"arrayAll(x -> bitShiftRight(x, 32) = bitShiftRight({packed}[1], 32), {packed})"
+    return f"arrayAll(x -> {cinema_of('x')} = {cinema_of(f'{packed}[1]')}, {packed})"
 
 
 def _first_cinema(packed: str) -> str:
-    return f"[toUInt32(bitShiftRight({packed}[1], 32))]"
+    return f"[toUInt32({cinema_of(f'{packed}[1]')})]"
 
 
 def _insert(db: str, build_id: str, today: date) -> str:
     return (
         f"INSERT INTO {db}.segment_members (built_on, build_id, segment_key, visitor, cinemas, credible) "
-        f"SELECT {_day(today)}, {sql_str(build_id)}, "
+        f"SELECT {to_date(today)}, {quote(build_id)}, "
     )
 
 
@@ -229,30 +233,30 @@ def shared_pass_sqls(
         flag = lay.flag(event_condition(t.seg, t.cinemas))[1]
         win = _window(flag, t.seg, today)
         chosen = f"arrayFilter(x -> {win}, {packed})"
-        visits = f"length(arrayDistinct(arrayMap(x -> bitShiftRight(x, 16), {chosen}))) >= {t.seg.min_visits}"
+        visits = f"length(arrayDistinct(arrayMap(x -> {cinema_day_of('x')}, {chosen}))) >= {t.seg.min_visits}"
         if t.seg.min_cinemas <= 1:  # one cinema: a member as soon as an event counts
-            single_keys.append(sql_str(t.key))
+            single_keys.append(t.key)
             single_oks.append(
                 f"toUInt8({visits})" if t.seg.min_visits > 1 else f"arrayExists(x -> {win}, {packed})"
             )
-        member_cinemas = distinct_cinemas(chosen, 32)
+        member_cinemas = distinct_cinemas(chosen, cinema_of)
         ok = [f"length({member_cinemas}) >= {max(1, t.seg.min_cinemas)}"]
         if t.seg.min_visits > 1:
             ok.append(visits)
-        keys.append(sql_str(t.key))
+        keys.append(t.key)
         arrays.append(member_cinemas)
         oks.append("toUInt8(" + " AND ".join(ok) + ")")
     out = []
     if single_keys:
         out.append(
             _insert(db, build_id, today) + "key, member, cinemas, credible FROM ("
-            f"SELECT member, credible, {_first_cinema(packed)} AS cinemas, [{', '.join(single_keys)}] AS keys, "
+            f"SELECT member, credible, {_first_cinema(packed)} AS cinemas, {string_array(single_keys)} AS keys, "
             f"[{', '.join(single_oks)}] AS oks FROM {table} WHERE notEmpty({packed}) AND {_one_cinema(packed)}) "
             "ARRAY JOIN arrayFilter((k, ok) -> ok = 1, keys, oks) AS key"
         )
     out.append(
         _insert(db, build_id, today) + "key, member, member_cinemas, credible FROM ("
-        f"SELECT member, credible, [{', '.join(keys)}] AS keys, [{', '.join(arrays)}] AS arrays, "
+        f"SELECT member, credible, {string_array(keys)} AS keys, [{', '.join(arrays)}] AS arrays, "
         f"[{', '.join(oks)}] AS oks FROM {table} WHERE NOT {_one_cinema(packed)}) "
         "ARRAY JOIN arrayFilter((k, ok) -> ok = 1, keys, oks) AS key, "
         "arrayFilter((a, ok) -> ok = 1, arrays, oks) AS member_cinemas"
@@ -275,10 +279,10 @@ def split_pass_sqls(
     met = f"arrayDistinct(arrayFilter((h, x) -> {win}, {hashes}, {packed}))"
     head = (
         _insert(db, build_id, today)
-        + f"concat({sql_str(seg.id + '/')}, value), member, cinemas, credible FROM ("
+        + f"concat({quote(seg.id + '/')}, value), member, cinemas, credible FROM ("
     )
     join = (
-        f") AS m ALL INNER JOIN (SELECT h, value FROM {values} WHERE dim = {sql_str(split.dim)}) AS v USING h"
+        f") AS m ALL INNER JOIN (SELECT h, value FROM {values} WHERE dim = {quote(split.dim)}) AS v USING h"
     )
     fast = seg.min_cinemas <= 1 and seg.min_visits <= 1
     others_only = fast or seg.min_cinemas > 1  # one-cinema visitors: taken above, or never members
@@ -295,8 +299,8 @@ def split_pass_sqls(
     out.append(
         head + "SELECT member, credible, cinemas, h FROM ("
         f"SELECT member, credible, h, "
-        f"arrayMap(x -> bitShiftRight(x, 16), arrayFilter((x, g) -> g = h AND {win}, {packed}, {hashes})) AS chosen, "
-        f"{distinct_cinemas('chosen', 16)} AS cinemas FROM ("
+        f"arrayMap(x -> {cinema_day_of('x')}, arrayFilter((x, g) -> g = h AND {win}, {packed}, {hashes})) AS chosen, "
+        f"{distinct_cinemas('chosen', cinema_of_cinema_day)} AS cinemas FROM ("
         f"SELECT member, credible, {hashes}, {packed} FROM {table}{f' WHERE NOT {_one_cinema(packed)}' if others_only else ''}) "
         f"ARRAY JOIN {met} AS h) WHERE {' AND '.join(ok)}" + join
     )

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from artaud.errors import Unavailable
 from artaud.warehouse.columns import COLUMNS, CONSENT_COLUMNS, CONSENT_TYPES, DEFAULTS, TYPES, consent_row
+from artaud.warehouse.sql import identifier
 
 
 class WarehouseError(Unavailable):
@@ -21,7 +22,7 @@ class WarehouseError(Unavailable):
 
 
 class Warehouse(Protocol):
-    database: str
+    database: str  # a plain name (`sql.identifier`): statements write `{database}.table` unquoted
 
     def execute(self, sql: str) -> None: ...
 
@@ -50,8 +51,8 @@ class ChdbWarehouse:
     def __init__(self, path: Path, database: str) -> None:
         from chdb import session
 
+        self.database = identifier(database)
         path.mkdir(parents=True, exist_ok=True)
-        self.database = database
         self._lock = threading.Lock()
         session_cls: Any = session.Session
         try:
@@ -71,10 +72,10 @@ class ChdbWarehouse:
                 raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
 
     def execute(self, sql: str) -> None:
-        self._run(sql.replace("{db}", self.database))
+        self._run(sql)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        res = self._run(sql.replace("{db}", self.database), "JSONCompact")
+        res = self._run(sql, "JSONCompact")
         text = res.bytes().decode() if hasattr(res, "bytes") else str(res)
         if not text.strip():
             return []
@@ -110,7 +111,7 @@ class ServerWarehouse:
     ) -> None:
         from clickhouse_driver import Client
 
-        self.database = database
+        self.database = identifier(database)
         self._lock = threading.Lock()
         boot = Client(host=host, port=port, user=user, password=password, connect_timeout=5)
         try:
@@ -132,14 +133,14 @@ class ServerWarehouse:
     def execute(self, sql: str) -> None:
         with self._lock:
             try:
-                self._client.execute(sql.replace("{db}", self.database))
+                self._client.execute(sql)
             except Exception as exc:
                 raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
-                rows = self._client.execute(sql.replace("{db}", self.database))
+                rows = self._client.execute(sql)
             except Exception as exc:
                 raise WarehouseError(str(exc).splitlines()[0][:500]) from exc
         return [tuple(_py(v) for v in r) for r in rows]

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from artaud.errors import InvalidInput
 from artaud.warehouse.backend import Warehouse
-from artaud.warehouse.loader import SUPPRESSION_COLUMNS, sql_str
+from artaud.warehouse.loader import SUPPRESSION_COLUMNS
+from artaud.warehouse.sql import quote, quote_list, to_date
 
 _POOLED = re.compile(r"^p\d{1,5}\.[0-9A-Za-z]{1,64}$")
 TABLES = ("events", "segment_members", "segment_visitors", "export_lists")
@@ -26,7 +27,7 @@ class BadPseudonym(InvalidInput):
 
 def same_person(wh: Warehouse, visitor: str) -> list[str]:
     """`visitor` and the person's pseudonyms under the other key versions still linked to it."""
-    db, v = wh.database, sql_str(visitor)
+    db, v = wh.database, quote(visitor)
     newest = f"SELECT visitor FROM {db}.visitor_links WHERE linked = {v}"
     rows = wh.query(
         f"SELECT DISTINCT p FROM (SELECT linked AS p FROM {db}.visitor_links WHERE visitor IN ({newest}) "
@@ -46,10 +47,10 @@ def erase(wh: Warehouse, visitor: str, when: datetime, cinema_id: int = 0) -> li
         SUPPRESSION_COLUMNS,
         [(p, "erase", when.replace(tzinfo=None), cinema_id) for p in person],
     )
-    them = ", ".join(sql_str(p) for p in person)
+    them = quote_list(person)
     wh.execute(
         f"INSERT INTO {db}.export_removals (created_on, partner_slug, export_id, pseudonym) "
-        f"SELECT toDate({sql_str(when.date().isoformat())}), partner_slug, '', pseudonym "
+        f"SELECT {to_date(when.date())}, partner_slug, '', pseudonym "
         f"FROM {db}.export_lists WHERE visitor IN ({them})"
     )
     for table in TABLES:

@@ -4,8 +4,10 @@ key: once it is destroyed, its pseudonyms must not be linkable to anyone, so the
 from __future__ import annotations
 
 from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.sql import integer, quote
 
 
 def forget(wh: Warehouse, version: int) -> None:
     """Drop every link to a pseudonym of pooled key version `version` (its key was destroyed)."""
-    wh.execute(f"ALTER TABLE {wh.database}.visitor_links DELETE WHERE startsWith(linked, 'p{int(version)}.')")
+    prefix = quote(f"p{integer(version)}.")
+    wh.execute(f"ALTER TABLE {wh.database}.visitor_links DELETE WHERE startsWith(linked, {prefix})")

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.sql import integer, quote, quote_list
 
 
 class RecentIds:
@@ -51,10 +52,6 @@ class LoadStats:
     by_cinema: dict[int, int] = field(default_factory=dict)
 
 
-def sql_str(s: str) -> str:
-    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 SUPPRESSION_COLUMNS = ("visitor", "kind", "suppressed_at", "cinema_id")
 LINK_COLUMNS = ("visitor", "linked", "linked_on")
 
@@ -72,8 +69,8 @@ class ExactLoader:
         had stored them: retries of them are dropped."""
         rows = self.wh.query(
             f"SELECT cinema_id, event_id FROM {self.wh.database}.events "
-            f"WHERE event_date >= {sql_str((datetime.now(UTC).date() - timedelta(days=2)).isoformat())} "
-            f"ORDER BY received_at DESC LIMIT {int(self._warm_rows)}"
+            f"WHERE event_date >= {quote((datetime.now(UTC).date() - timedelta(days=2)).isoformat())} "
+            f"ORDER BY received_at DESC LIMIT {integer(self._warm_rows)}"
         )
         for cinema, event_id in reversed(rows):
             self.recent.add(RecentIds.key(int(cinema), str(event_id)))
@@ -82,14 +79,14 @@ class ExactLoader:
 
     def _day_range(self, rows: Sequence[dict[str, Any]]) -> str:
         days = sorted({str(r["event_date"]) for r in rows})
-        return f"event_date >= {sql_str(days[0])} AND event_date <= {sql_str(days[-1])}"
+        return f"event_date >= {quote(days[0])} AND event_date <= {quote(days[-1])}"
 
     def present_with_token(self, rows: Sequence[dict[str, Any]], token: str) -> set[str]:
         if not rows:
             return set()
         found = self.wh.query(
             f"SELECT event_id FROM {self.wh.database}.events WHERE {self._day_range(rows)} "
-            f"AND ingest_token = {sql_str(token)}"
+            f"AND ingest_token = {quote(token)}"
         )
         return {str(r[0]) for r in found}
 
@@ -99,8 +96,8 @@ class ExactLoader:
         out: set[tuple[int, str]] = set()
         for i in range(0, len(rows), chunk):
             part = rows[i : i + chunk]
-            cinemas = ", ".join(str(int(c)) for c in sorted({r["cinema_id"] for r in part}))
-            ids = ", ".join(sql_str(str(r["event_id"])) for r in part)
+            cinemas = ", ".join(integer(c) for c in sorted({r["cinema_id"] for r in part}))
+            ids = quote_list(str(r["event_id"]) for r in part)
             found = self.wh.query(
                 f"SELECT cinema_id, event_id FROM {self.wh.database}.events WHERE {self._day_range(part)} "
                 f"AND cinema_id IN ({cinemas}) AND event_id IN ({ids})"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.sql import integer, quote
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -68,7 +69,7 @@ def migrate(wh: Warehouse) -> list[int]:
                 wh.execute(_qualify(statement, wh.database))
         wh.execute(
             f"INSERT INTO {wh.database}.schema_migrations (version, name, applied_at) "
-            f"SELECT {m.version}, '{m.name}', now()"
+            f"SELECT {integer(m.version)}, {quote(m.name)}, now()"
         )
         changed.append(m.version)
     return changed
@@ -97,8 +98,8 @@ def already_done(wh: Warehouse, statement: str) -> bool:
         return False
     table, action, column = found.groups()
     [(n,)] = wh.query(
-        f"SELECT count() FROM system.columns WHERE database = '{wh.database}' AND table = '{table}' "
-        f"AND name = '{column}'"
+        f"SELECT count() FROM system.columns WHERE database = {quote(wh.database)} AND table = {quote(table)} "
+        f"AND name = {quote(column)}"
     )
     return (int(n) > 0) == (action.upper() == "ADD")
 

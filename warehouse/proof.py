@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from artaud.warehouse.backend import Warehouse
-from artaud.warehouse.loader import sql_str
+from artaud.warehouse.sql import integer, quote, quote_list
 
 RECORD_FIELDS = (
     "consent_id",
@@ -42,14 +42,10 @@ def consent_behind(
     if not event_ids and not visitor:
         raise ValueError("give event ids or a visitor pseudonym")
     db = wh.database
-    where = (
-        f"event_id IN ({', '.join(sql_str(e) for e in event_ids)})"
-        if event_ids
-        else f"visitor = {sql_str(visitor)}"
-    )
+    where = f"event_id IN ({quote_list(event_ids)})" if event_ids else f"visitor = {quote(visitor)}"
     events = wh.query(
         f"SELECT event_id, toString(received_at), cinema_id, toString(track), visitor, consent_id FROM {db}.events "
-        f"WHERE {where} ORDER BY received_at, event_id LIMIT {int(limit)}"
+        f"WHERE {where} ORDER BY received_at, event_id LIMIT {integer(limit)}"
     )
     ids = sorted({str(r[5]) for r in events if r[5]})
     records: dict[str, dict[str, Any]] = {}
@@ -57,7 +53,7 @@ def consent_behind(
         rows = wh.query(
             f"SELECT consent_id, toString(recorded_at), cinema_id, source, signal, signal_hash, key_version, "
             "purposes, policy_version "
-            f"FROM {db}.consent_records WHERE consent_id IN ({', '.join(sql_str(i) for i in ids)})"
+            f"FROM {db}.consent_records WHERE consent_id IN ({quote_list(ids)})"
         )
         for r in rows:
             records.setdefault(str(r[0]), dict(zip(RECORD_FIELDS, r, strict=True)))

@@ -11,6 +11,7 @@ import logging
 from datetime import date
 
 from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.sql import integer, quote
 
 log = logging.getLogger("artaud.retention")
 MAX_AHEAD_DAYS = 35
@@ -44,10 +45,10 @@ def enforce(wh: Warehouse, today: date, months: int) -> list[str]:
         )
         return []
     rows = wh.query(
-        f"SELECT DISTINCT partition FROM system.parts WHERE database = '{wh.database}' "
+        f"SELECT DISTINCT partition FROM system.parts WHERE database = {quote(wh.database)} "
         f"AND table = 'events' AND active"
     )
     dropped = expired_partitions([str(r[0]) for r in rows], today, months)
     for p in dropped:
-        wh.execute(f"ALTER TABLE {wh.database}.events DROP PARTITION {p}")
+        wh.execute(f"ALTER TABLE {wh.database}.events DROP PARTITION {integer(int(p))}")
     return dropped

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from artaud.warehouse.sql import quote
 from artaud_devkit.testing.app_process import ArtaudProcess
 from artaud_devkit.testing.kafka_broker import KafkaBroker
 from artaud_devkit.testing.servers import ClickHouseServer
@@ -55,7 +56,9 @@ class Stack:
     def stored(self, prefix: str) -> list[str]:
         c = self.clickhouse.client()
         try:
-            rows = c.execute(f"SELECT event_id FROM {self.database}.events WHERE event_id LIKE '{prefix}%'")
+            rows = c.execute(
+                f"SELECT event_id FROM {self.database}.events WHERE event_id LIKE {quote(prefix + '%')}"
+            )
         finally:
             c.disconnect()
         return [str(r[0]) for r in rows]
