@@ -28,10 +28,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from artaud.collector.partner_pseudonyms import NO_QUERY_LOG, pseudonym_sql
 from artaud.errors import ArtaudError
 from artaud.partners import cursor as cursors
 from artaud.partners.manifest import canonical, sign
+from artaud.partners.pseudonym_sql import NO_QUERY_LOG, pseudonym_sql
 from artaud.partners.records import ApiKey, ExportRecord, Partner
 from artaud.partners.store import PartnerStore
 from artaud.segments.catalog import CatalogEntry, latest
