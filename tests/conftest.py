@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from artaud.collector.agents import AgentClassifier
 from artaud.collector.app import CollectorApp, CollectorConfig
@@ -22,6 +23,11 @@ from artaud.controlplane.migrations import migrate
 from artaud.controlplane.store import ControlPlane
 
 os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+# Speed is measured in bench/, never asserted by a test: hypothesis's per-example deadline turned a
+# busy machine into failures ("Flaky"/DeadlineExceeded) that said nothing about the code.
+settings.register_profile("artaud", deadline=None, print_blob=True)
+settings.load_profile("artaud")
 
 ROOT = Path(__file__).resolve().parent.parent
 # the repository's source folders ship as artaud.<folder> (runtime/ is artaud itself, devkit/ is
