@@ -305,6 +305,29 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remuneration(args: argparse.Namespace) -> int:
+    """Preview how a payment would be shared under a policy (IO-free maths: artaud.remuneration)."""
+    from artaud.remuneration.preview import policy_from_options, preview
+
+    policy = policy_from_options(
+        args.policy,
+        floor_cents=args.floor_cents,
+        cap_cents=args.cap_cents,
+        alpha=args.alpha,
+        coefficients=args.coefficients,
+    )
+    text = preview(
+        Path(args.contributions).read_bytes(),
+        payment_cents=args.payment_cents,
+        fee_rate=args.fee_rate,
+        policy=policy,
+        as_json=args.json,
+        source=args.contributions,
+    )
+    print(text, end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="artaud", description="Mutualised audience service for art-house cinemas"
@@ -389,6 +412,23 @@ def build_parser() -> argparse.ArgumentParser:
     sb = seg_sub.add_parser("build")
     sb.add_argument("--only", action="append", help="a segment id (repeatable); default: all")
     seg.set_defaults(func=cmd_segments)
+
+    rem = sub.add_parser("remuneration", help="share a distributor's payment among the cinemas")
+    rem_sub = rem.add_subparsers(dest="action", required=True)
+    rp = rem_sub.add_parser(
+        "preview", help="how a payment would be shared under a policy, before the board chooses one"
+    )
+    # values stay text here: the remuneration package checks them and names the option in its error
+    rp.add_argument("--contributions", required=True, help="CSV: cinema,category,contribution[,days]")
+    rp.add_argument("--payment-cents", required=True, help="the payment excluding VAT, in cents")
+    rp.add_argument("--fee-rate", required=True, help="the SCARE's fee, 0 to <1 (0.1 for 10 %%)")
+    rp.add_argument("--policy", required=True, help="pro_rata, pro_rata_bounded, mutualist or solidarity")
+    rp.add_argument("--floor-cents", help="pro_rata_bounded: the least a cinema gets")
+    rp.add_argument("--cap-cents", help="pro_rata_bounded: the most a cinema gets")
+    rp.add_argument("--alpha", help="mutualist: the part shared by days of participation, 0 to 1")
+    rp.add_argument("--coefficients", help="solidarity: A=1,B=1,C=1.1,D=1.2,E=1.3")
+    rp.add_argument("--json", action="store_true", help="print JSON instead of the French table")
+    rem.set_defaults(func=cmd_remuneration)
 
     era = sub.add_parser("erase", help="erase a pooled visitor (suppression + deletion)")
     era.add_argument("--visitor", required=True, help="a pooled pseudonym (p<version>.<hex>)")
