@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
     {"artaud.transport", "artaud.warehouse"},
     {"artaud.ingest", "artaud.segments"},
     {"artaud.partners"},
+    {"artaud.remuneration"},
     {"artaud.admin"},
     {"artaud"},  # runtime/: the command line, the supervisor and its roles, the wiring
 ]
@@ -47,6 +48,9 @@ IO_FREE = [
     "segments/guards.py",
     "partners/disclosure.py",
     "partners/formats.py",
+    "remuneration/distribution.py",
+    "remuneration/policies.py",
+    "remuneration/money.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",
