@@ -329,7 +329,7 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
 
     from artaud.ingest.consumer import Ingester, dead_letter_producer
     from artaud.ingest.metrics import IngestMetrics
-    from artaud.ingest.state import ControlPlaneStateStore
+    from artaud.ingest.sql_state import SqlStateStore
     from artaud.transport.topics import BrokerUnreachable, ensure_topics
     from artaud.warehouse.loader import ExactLoader
 
@@ -363,7 +363,7 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
     ingester = Ingester(
         consumer,
         ExactLoader(wh),
-        ControlPlaneStateStore(cp),
+        SqlStateStore(cp.engine),
         k.topic,
         dead_letter_producer(dlq, k.dead_letter_topic),
         batch_rows=s.warehouse.batch_rows,
