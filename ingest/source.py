@@ -49,8 +49,8 @@ class BrokerError(Exception):
 class RebalanceListener(Protocol):
     """Told when the group moves partitions. `revoked` comes before the partitions are handed to
     another member, and every member's `revoked` before any member's `assigned` (eager rebalance).
-    Kafka calls these on its IO thread: they must not call back into the source, only `seek`
-    and `pause`."""
+    kafka-python calls these on its IO thread: they may `seek` and `pause` (local to the consumer),
+    never make a call that waits on the broker (kafka-python 3 forbids it there)."""
 
     def revoked(self, partitions: list[TopicPartition]) -> None: ...
 
