@@ -170,29 +170,3 @@ class ControlPlane:
                 )
             )
             return [(r[0], int(r[1]), bool(r[2])) for r in rows]
-
-    # -- ingester state ------------------------------------------------------
-    def ingest_state(self, topic: str, partition: int) -> tuple[int, int, str] | None:
-        t = schema.ingest_state
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.c.first_offset, t.c.last_offset, t.c.status).where(
-                    t.c.topic == topic, t.c.kafka_partition == partition
-                )
-            ).first()
-        return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
-
-    def set_ingest_state(self, topic: str, partition: int, first: int, last: int, status: str) -> None:
-        t = schema.ingest_state
-        with self.engine.begin() as conn:
-            conn.execute(t.delete().where(t.c.topic == topic, t.c.kafka_partition == partition))
-            conn.execute(
-                t.insert().values(
-                    topic=topic,
-                    kafka_partition=partition,
-                    first_offset=first,
-                    last_offset=last,
-                    status=status,
-                    updated_at=datetime.now(UTC),
-                )
-            )

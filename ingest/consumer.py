@@ -9,6 +9,10 @@ committed offset, it seeks past it. Messages with the `replay` header are checke
 Poison messages go to the dead-letter topic with their coordinates; when more than a set share of
 recent messages is poison, the consumer stops. A failed insert pauses the partitions (bounded
 memory) and retries with backoff.
+
+The consumer is a `source.Source` (kafka-python's in production, `kafka_source.py`; an in-memory
+broker in the unit tests) and the state store an `OffsetStateStore` (the control plane's database,
+`sql_state.py`), so that this logic is tested without a broker.
 """
 
 from __future__ import annotations
@@ -20,12 +24,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
-from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata, TopicPartition
-
 from artaud.errors import Unavailable
 from artaud.ingest.metrics import IngestMetrics
+from artaud.ingest.source import BrokerError, Record, Source, TopicPartition
 from artaud.ingest.state import OffsetStateStore, RangeState
 from artaud.transport.schema import PoisonMessage, decode_event
 from artaud.warehouse.backend import WarehouseError
@@ -33,7 +34,7 @@ from artaud.warehouse.loader import ExactLoader
 
 log = logging.getLogger("artaud.ingester")
 
-DeadLetter = Callable[[Any, str], None]
+DeadLetter = Callable[[Record, str], None]
 
 
 class PoisonLimitExceeded(Unavailable):
@@ -42,24 +43,10 @@ class PoisonLimitExceeded(Unavailable):
     code = "poison_limit_exceeded"
 
 
-class _Listener(AsyncConsumerRebalanceListener):  # type: ignore[misc]
-    """Runs on kafka-python's IO thread: only local work and the state store, never a blocking
-    consumer call (kafka-python 3 forbids them there)."""
-
-    def __init__(self, ingester: Ingester) -> None:
-        self.ingester = ingester
-
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        self.ingester.revoked(list(revoked))
-
-    async def on_partitions_assigned(self, assigned: Any) -> None:
-        self.ingester.assigned(list(assigned))
-
-
 class Ingester:
     def __init__(
         self,
-        consumer: Any,
+        consumer: Source,
         loader: ExactLoader,
         state: OffsetStateStore,
         topic: str,
@@ -69,6 +56,7 @@ class Ingester:
         poison_window: int = 200,
         max_poison_ratio: float = 0.5,
         metrics: IngestMetrics | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.consumer = consumer
         self.loader = loader
@@ -78,7 +66,8 @@ class Ingester:
         self.batch_rows = batch_rows
         self.batch_seconds = batch_seconds
         self.metrics = metrics or IngestMetrics()
-        self.buffers: dict[TopicPartition, list[Any]] = {}
+        self.clock = clock  # batch ages and retry backoff; tests move it instead of sleeping
+        self.buffers: dict[TopicPartition, list[Record]] = {}
         self.since: dict[TopicPartition, float] = {}
         self.recovering: dict[TopicPartition, RangeState] = {}
         self.dead_lettered: set[tuple[int, int]] = set()
@@ -94,8 +83,10 @@ class Ingester:
 
     # -- group membership -----------------------------------------------------
     def subscribe(self) -> None:
-        self.consumer.subscribe([self.topic], listener=_Listener(self))
+        self.consumer.subscribe(self.topic, self)
 
+    # the rebalance listener: called by the source (on kafka-python's IO thread, so only local work
+    # and the state store, never a blocking consumer call: kafka-python 3 forbids them there)
     def assigned(self, partitions: list[TopicPartition]) -> None:
         """Resume each partition where the state store says: a pending range is re-read exactly; after
         an inserted range, reading goes on past it (the committed offset is never ahead of it)."""
@@ -132,10 +123,14 @@ class Ingester:
         return sum(len(b) for b in self.buffers.values())
 
     def poll_once(self, timeout_ms: int = 100) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if now < self.retry_at:
             self.consumer.poll(timeout_ms=timeout_ms)  # keeps group membership; partitions are paused
             return
+        if self.paused and not self.buffered():
+            # reading is paused only while a failed batch waits for its retry; a rebalance during the
+            # wait revoked that batch (its next owner reads it again), so there is nothing to retry
+            self._resume()
         room = max(self.batch_rows - self.buffered(), 0)
         # never poll more than the buffers can take: records a poll returns are never dropped
         records = self.consumer.poll(timeout_ms=timeout_ms, max_records=room) if room else {}
@@ -156,7 +151,7 @@ class Ingester:
                 self.metrics.insert_failures.inc()
                 log.error("insert failed; pausing partitions, retry in %.1fs: %s", self.backoff, exc)
                 self._pause()
-                self.retry_at = time.monotonic() + self.backoff
+                self.retry_at = self.clock() + self.backoff
                 self.backoff = min(self.backoff * 2, 30.0)
                 return
             self.backoff = 0.5
@@ -187,7 +182,7 @@ class Ingester:
             for tp in parts:
                 pos = self.consumer.position(tp)
                 self.metrics.lag.labels(str(tp.partition)).set(max(0, ends[tp] - pos))
-        except KafkaError:
+        except BrokerError:
             log.debug("lag not available now", exc_info=True)
 
     # -- batches ----------------------------------------------------------------
@@ -197,8 +192,8 @@ class Ingester:
                 committed = self._flush_one(tp)
             if committed is not None:
                 try:  # outside the lock: a commit needs the IO thread, which may be in a callback
-                    self.consumer.commit({tp: OffsetAndMetadata(committed, "", -1)})
-                except KafkaError as exc:  # the state store says "inserted": a new owner seeks past it
+                    self.consumer.commit({tp: committed})
+                except BrokerError as exc:  # the state store says "inserted": a new owner seeks past it
                     log.warning("offset commit for partition %d failed: %s", tp.partition, exc)
 
     def _flush_one(self, tp: TopicPartition) -> int | None:
@@ -258,13 +253,13 @@ class Ingester:
         self.state.set(tp.topic, tp.partition, RangeState(first, last, "inserted"))
         del self.recovering[tp]
         self.buffers[tp] = msgs[len(batch) :]
-        self.since[tp] = time.monotonic()
+        self.since[tp] = self.clock()
         if not self.buffers[tp]:
             self.since.pop(tp, None)
         self.dead_lettered = {c for c in self.dead_lettered if c[0] != tp.partition}
         return last + 1
 
-    def _poison(self, tp: TopicPartition, msg: Any, reason: str) -> None:
+    def _poison(self, tp: TopicPartition, msg: Record, reason: str) -> None:
         coords = (tp.partition, msg.offset)
         if coords not in self.dead_lettered:
             self.dead_letter(msg, reason)
@@ -281,15 +276,15 @@ class Ingester:
     def close(self) -> None:
         try:
             self.flush([tp for tp, b in self.buffers.items() if b])
-        except (WarehouseError, KafkaError) as exc:
+        except (WarehouseError, BrokerError) as exc:
             log.warning("final flush failed (pending ranges are recovered at the next start): %s", exc)
-        self.consumer.close(autocommit=False)
+        self.consumer.close()
 
 
 def dead_letter_producer(producer: Any, topic: str) -> DeadLetter:
     """Send a poison message, with its coordinates and the reason, and wait for the broker."""
 
-    def send(msg: Any, reason: str) -> None:
+    def send(msg: Record, reason: str) -> None:
         headers = [
             ("source_topic", msg.topic.encode()),
             ("source_partition", str(msg.partition).encode()),

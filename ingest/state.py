@@ -16,12 +16,18 @@ class RangeState:
 
 
 class OffsetStateStore(Protocol):
+    """The last batch of each partition: recorded *pending* before its insert, *inserted* after it
+    and before its offset is committed. Shared by every member of the consumer group, so that the
+    next owner of a partition knows what the last one was doing."""
+
     def get(self, topic: str, partition: int) -> RangeState | None: ...
 
     def set(self, topic: str, partition: int, state: RangeState) -> None: ...
 
 
-class InMemoryStateStore:
+class InMemoryStateStore(OffsetStateStore):
+    """For the ingester's unit tests; `sql_state.SqlStateStore` is the one shared by a group."""
+
     def __init__(self) -> None:
         self.states: dict[tuple[str, int], RangeState] = {}
 
@@ -30,23 +36,3 @@ class InMemoryStateStore:
 
     def set(self, topic: str, partition: int, state: RangeState) -> None:
         self.states[(topic, partition)] = state
-
-
-class ControlPlaneStateStore:
-    """The control plane's SQL database (shared by every ingester of the group, transactional)."""
-
-    def __init__(self, cp: object) -> None:
-        from artaud.controlplane.store import ControlPlane
-
-        assert isinstance(cp, ControlPlane)
-        self.cp = cp
-
-    def get(self, topic: str, partition: int) -> RangeState | None:
-        row = self.cp.ingest_state(topic, partition)
-        if row is None:
-            return None
-        first, last, status = row
-        return RangeState(first, last, "pending" if status == "pending" else "inserted")
-
-    def set(self, topic: str, partition: int, state: RangeState) -> None:
-        self.cp.set_ingest_state(topic, partition, state.first, state.last, state.status)

@@ -332,8 +332,9 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
     from prometheus_client import start_http_server
 
     from artaud.ingest.consumer import Ingester, dead_letter_producer
+    from artaud.ingest.kafka_source import KafkaSource
     from artaud.ingest.metrics import IngestMetrics
-    from artaud.ingest.state import ControlPlaneStateStore
+    from artaud.ingest.sql_state import SqlStateStore
     from artaud.transport.topics import BrokerUnreachable, ensure_topics
     from artaud.warehouse.loader import ExactLoader
 
@@ -348,13 +349,15 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
     k = s.kafka
     try:
         ensure_topics(k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor)
-        consumer = KafkaConsumer(
-            bootstrap_servers=k.bootstrap_servers.split(","),
-            group_id=k.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=s.warehouse.batch_rows,
-            request_timeout_ms=max(k.request_timeout_ms, 30_000),
+        consumer = KafkaSource(
+            KafkaConsumer(
+                bootstrap_servers=k.bootstrap_servers.split(","),
+                group_id=k.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=s.warehouse.batch_rows,
+                request_timeout_ms=max(k.request_timeout_ms, 30_000),
+            )
         )
         dlq = KafkaProducer(
             bootstrap_servers=k.bootstrap_servers.split(","), acks="all", max_block_ms=k.max_block_ms
@@ -367,7 +370,7 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
     ingester = Ingester(
         consumer,
         ExactLoader(wh),
-        ControlPlaneStateStore(cp),
+        SqlStateStore(cp.engine),
         k.topic,
         dead_letter_producer(dlq, k.dead_letter_topic),
         batch_rows=s.warehouse.batch_rows,

@@ -70,13 +70,3 @@ def test_key_metadata(cp):
         ]
     )
     assert cp.key_versions() == [("pooled-visitor", 1, True), ("pooled-visitor", 2, False)]
-
-
-def test_ingest_state_is_one_row_per_partition(cp):
-    assert cp.ingest_state("t", 0) is None
-    cp.set_ingest_state("t", 0, 0, 99, "pending")
-    cp.set_ingest_state("t", 0, 0, 99, "inserted")
-    cp.set_ingest_state("t", 1, 5, 7, "pending")
-    assert cp.ingest_state("t", 0) == (0, 99, "inserted")
-    assert cp.ingest_state("t", 1) == (5, 7, "pending")
-    assert cp.ingest_state("other", 0) is None

@@ -22,6 +22,8 @@ INTERNAL = {
     "artaud.spool.frames.Corrupt": "a damaged record, quarantined and counted",
     "artaud.transport.schema.PoisonMessage": "a Kafka message sent to the dead-letter topic",
     "artaud.lifeline.Busy": "another service holds the data directory: StartupError says so",
+    "artaud.ingest.source.BrokerError": "the ingester retries or rejoins; its state store is the truth",
+    "artaud.ingest.memory_broker.MemberGone": "the in-memory broker's misuse by a test",
 }
 
 
