@@ -343,58 +343,59 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
     if s.warehouse.backend != "server":
         raise StartupError("the ingester loads a ClickHouse server: set warehouse.backend = server")
     sup = Supervisor(s, out)
-    cp = sup.control()
-    wh = wiring.warehouse(s)
-    migrate(wh)
-    k = s.kafka
-    try:
-        ensure_topics(k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor)
-        consumer = KafkaSource(
-            KafkaConsumer(
-                bootstrap_servers=k.bootstrap_servers.split(","),
-                group_id=k.group_id,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                max_poll_records=s.warehouse.batch_rows,
-                request_timeout_ms=max(k.request_timeout_ms, 30_000),
+    with contextlib.ExitStack() as stack:
+        cp = stack.enter_context(contextlib.closing(sup.control()))
+        wh = stack.enter_context(contextlib.closing(wiring.warehouse(s)))
+        migrate(wh)
+        k = s.kafka
+        try:
+            ensure_topics(
+                k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor
             )
+            consumer = KafkaSource(
+                KafkaConsumer(
+                    bootstrap_servers=k.bootstrap_servers.split(","),
+                    group_id=k.group_id,
+                    enable_auto_commit=False,
+                    auto_offset_reset="earliest",
+                    max_poll_records=s.warehouse.batch_rows,
+                    request_timeout_ms=max(k.request_timeout_ms, 30_000),
+                )
+            )
+            stack.callback(consumer.close)  # idempotent: the ingester's close closes it first
+            dlq = KafkaProducer(
+                bootstrap_servers=k.bootstrap_servers.split(","), acks="all", max_block_ms=k.max_block_ms
+            )
+            stack.callback(dlq.close, timeout=5)
+        except (BrokerUnreachable, KafkaError) as exc:
+            raise StartupError(f"Kafka at {k.bootstrap_servers} is unreachable: {exc}") from exc
+        metrics = IngestMetrics()
+        if k.metrics_port:
+            start_http_server(k.metrics_port, registry=metrics.registry)
+        ingester = Ingester(
+            consumer,
+            ExactLoader(wh),
+            SqlStateStore(cp.engine),
+            k.topic,
+            dead_letter_producer(dlq, k.dead_letter_topic),
+            batch_rows=s.warehouse.batch_rows,
+            batch_seconds=s.warehouse.batch_seconds,
+            poison_window=k.poison_window,
+            max_poison_ratio=k.max_poison_ratio,
+            metrics=metrics,
         )
-        dlq = KafkaProducer(
-            bootstrap_servers=k.bootstrap_servers.split(","), acks="all", max_block_ms=k.max_block_ms
+        stack.callback(ingester.close)  # flushes what it holds, then leaves the group
+        ingester.subscribe()
+        sup.say(
+            f"artaud ingester: {k.topic} (group {k.group_id}) → ClickHouse {s.warehouse.host}:{s.warehouse.port}"
         )
-    except (BrokerUnreachable, KafkaError) as exc:
-        raise StartupError(f"Kafka at {k.bootstrap_servers} is unreachable: {exc}") from exc
-    metrics = IngestMetrics()
-    if k.metrics_port:
-        start_http_server(k.metrics_port, registry=metrics.registry)
-    ingester = Ingester(
-        consumer,
-        ExactLoader(wh),
-        SqlStateStore(cp.engine),
-        k.topic,
-        dead_letter_producer(dlq, k.dead_letter_topic),
-        batch_rows=s.warehouse.batch_rows,
-        batch_seconds=s.warehouse.batch_seconds,
-        poison_window=k.poison_window,
-        max_poison_ratio=k.max_poison_ratio,
-        metrics=metrics,
-    )
-    ingester.subscribe()
-    sup.say(
-        f"artaud ingester: {k.topic} (group {k.group_id}) → ClickHouse {s.warehouse.host}:{s.warehouse.port}"
-    )
-    code = 0
-    try:
-        while not sup.stopping.is_set():
-            ingester.poll_once()
-    except Exception as exc:
-        sup.say(f"error: {exc}")
-        code = 1
-    finally:
-        ingester.close()
-        dlq.close(timeout=5)
-        wh.close()
-        cp.close()
+        code = 0
+        try:
+            while not sup.stopping.is_set():
+                ingester.poll_once()
+        except Exception as exc:
+            sup.say(f"error: {exc}")
+            code = 1
     sup.say("artaud ingester stopped.")
     return code
 
