@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 from artaud.collector.agents import AgentClassifier  # noqa: E402
 from artaud.collector.app import CollectorApp, CollectorConfig  # noqa: E402
 from artaud.collector.geo import CidrTable  # noqa: E402
-from artaud.collector.http import Request  # noqa: E402
 from artaud.collector.metrics import CollectorMetrics  # noqa: E402
 from artaud.collector.pseudonym import Pseudonymiser  # noqa: E402
+from artaud.collector.request import Request  # noqa: E402
 from artaud.collector.salts import SaltStore  # noqa: E402
 from artaud.collector.sites import Site, StaticSites  # noqa: E402
 from artaud.spool.writer import SpoolWriter  # noqa: E402

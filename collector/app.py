@@ -16,7 +16,7 @@ import io
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,20 +24,22 @@ import orjson
 
 from artaud.collector import evidence, minimise
 from artaud.collector.agents import AgentClassifier, bot_reason
+from artaud.collector.config import CollectorConfig
 from artaud.collector.events import Edge, build_events, consent_record, link_records, suppression_record
 from artaud.collector.geo import RegionResolver, network_prefix
 from artaud.collector.hit import HitError, RawHit, parse_beacon, parse_query, parse_sync, parse_withdrawal
-from artaud.collector.http import Request, Response, status_line, status_of
+from artaud.collector.http import Response, status_line, status_of
 from artaud.collector.idlimit import NewIdLimit
 from artaud.collector.metrics import CollectorMetrics
 from artaud.collector.pseudonym import Pseudonymiser, keyed_hash
+from artaud.collector.request import Request, client_ip
 from artaud.collector.salts import SaltStore, SaltUnavailable, local_day
 from artaud.collector.sink import EventSink, SinkFull
 from artaud.collector.sites import Site, SiteDirectory
 from artaud.collector.syncframe import document as sync_document
 from artaud.collector.syncs import StaticSyncs, SyncDirectory
-from artaud.collector.tag import DEFAULT_TAG_WAIT_MS, module_scripts, tag_script
-from artaud.consent.decision import Decision, Policy, Signals, decide
+from artaud.collector.tag import module_scripts, tag_script
+from artaud.consent.decision import Decision, Signals, decide
 from artaud.partners.sync import targets as sync_targets
 
 log = logging.getLogger("artaud.collector")
@@ -63,17 +65,6 @@ BODY_TYPES = ("text/plain", "application/json")
 
 def _post_only() -> Response:
     return Response(405, [("Allow", "POST"), ("Content-Type", "text/plain; charset=utf-8")], b"use POST\n")
-
-
-@dataclass(frozen=True)
-class CollectorConfig:
-    max_body_bytes: int = 16384
-    max_events_per_batch: int = 50
-    allowed_url_params: frozenset[str] = frozenset({"film", "seance", "show", "session"})
-    trusted_proxies: frozenset[str] = frozenset({"127.0.0.1", "::1"})
-    policy: Policy = field(default_factory=Policy)
-    tag_wait_ms: int = DEFAULT_TAG_WAIT_MS
-    new_ids_per_network_hour: int = 30
 
 
 class CollectorApp:
@@ -250,13 +241,7 @@ class CollectorApp:
         return Response(200, headers, body)
 
     def client_ip(self, req: Request) -> str:
-        peer = req.peer
-        fwd = req.header("x-forwarded-for")
-        if fwd and peer in self.cfg.trusted_proxies:
-            for cand in reversed([p.strip() for p in fwd.split(",")]):
-                if cand and cand not in self.cfg.trusted_proxies:
-                    return cand
-        return peer
+        return client_ip(req, self.cfg.trusted_proxies)
 
     def _edge(
         self, hit: RawHit, req: Request, pixel: bool

@@ -1,28 +1,13 @@
-"""The collector's request and response as plain values (IO-free): what the server adapters
-(`collector/rsgi.py` for granian's workers, `CollectorApp.__call__` for WSGI) turn requests into and
-answers out of, so that the hit path never sees a server's objects.
-"""
+"""The collector's answer as a plain value (IO-free), which the server adapters (`collector/rsgi.py`
+for granian's workers, `CollectorApp.__call__` for WSGI) write out; the request is
+`collector/request.py`'s."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import assert_never
 
 from artaud.collector.hit import DropReason
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    method: str
-    path: str
-    query: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
-    body: bytes = b""
-    peer: str = ""  # the socket's address (a trusted proxy may name the client in X-Forwarded-For)
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name) or ""
 
 
 @dataclass(slots=True)

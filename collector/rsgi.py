@@ -21,7 +21,8 @@ from typing import Any
 
 from artaud.collector.app import CollectorApp
 from artaud.collector.hit import HitError
-from artaud.collector.http import Request, Response
+from artaud.collector.http import Response
+from artaud.collector.request import Request
 
 SWEEP_SECONDS = 0.25
 

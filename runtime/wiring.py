@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from artaud.collector.agents import AgentClassifier
-from artaud.collector.app import CollectorApp, CollectorConfig
+from artaud.collector.app import CollectorApp
+from artaud.collector.config import CollectorConfig
 from artaud.collector.geo import CidrTable, NoRegion, RegionResolver
 from artaud.collector.metrics import CollectorMetrics
 from artaud.collector.pseudonym import Pseudonymiser, RefreshingPseudonymiser
