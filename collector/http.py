@@ -1,13 +1,9 @@
 """The collector's answer as a plain value (IO-free), which the server adapters (`collector/rsgi.py`
-for granian's workers, `CollectorApp.__call__` for WSGI) write out; the request is
-`collector/request.py`'s."""
+for granian's workers, `CollectorApp.__call__` for WSGI) write out; and the fixed parts of answers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import assert_never
-
-from artaud.collector.hit import DropReason
 
 
 @dataclass(slots=True)
@@ -16,6 +12,13 @@ class Response:
     headers: list[tuple[str, str]]
     body: bytes = b""
 
+
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+NO_STORE = ("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
+TEXT = ("Content-Type", "text/plain; charset=utf-8")
 
 REASONS = {
     200: "OK",
@@ -30,25 +33,6 @@ REASONS = {
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
-
-
-def status_of(reason: DropReason) -> int:
-    """The HTTP status of each refusal; mypy checks that every reason has one."""
-    match reason:
-        case "unknown_site" | "site_suspended" | "origin_mismatch":
-            return 403
-        case "body_too_large":
-            return 413
-        case "malformed" | "too_many_events" | "invalid_event":
-            return 400
-        case "unsupported_media_type":
-            return 415
-        case "too_slow":
-            return 408
-        case "spool_full" | "storage_unavailable":
-            return 503
-        case _:
-            assert_never(reason)
 
 
 def status_line(status: int) -> str:

@@ -1,6 +1,6 @@
 """A request as a plain value (IO-free): what the server adapters (`collector/rsgi.py` for granian's
-workers, `CollectorApp.__call__` for WSGI) build from the server's objects, so that the hit path never
-sees one."""
+workers, `CollectorApp.__call__` for WSGI) build from the server's objects, so that the hit pipeline
+(`collector/pipeline.py`) never sees one."""
 
 from __future__ import annotations
 
