@@ -145,35 +145,32 @@ class CollectorApp:
 
     # -- outcomes -----------------------------------------------------------------
     def respond(self, outcome: Outcome) -> Response:
+        """Act on the pipeline's outcome. Accepted: store the payloads (all or none), then count, so
+        that nothing the sink refused is counted as accepted."""
         match outcome:
             case Accepted():
-                return self._accept(outcome)
+                tally = outcome.tally
+                cinema = outcome.site.cnc_id if outcome.site is not None else "unknown"
+                if tally.limited:
+                    self.metrics.limited.labels(cinema).inc()
+                if outcome.payloads:
+                    try:
+                        self.sink.append(outcome.payloads)
+                    except SinkFull as exc:
+                        return self.refuse(Refused("spool_full", str(exc), outcome.site, outcome.origin))
+                if tally.track is not None:
+                    self.metrics.accept(cinema, tally.track, tally.events)
+                if tally.bots:
+                    self.metrics.bots.labels(cinema).inc(tally.bots)
+                if tally.withdrawal:
+                    self.metrics.withdrawals.labels(cinema).inc()
+                for slug in tally.syncs:
+                    self.metrics.syncs.labels(slug).inc()
+                return Response(outcome.status, outcome.headers, outcome.body)
             case Refused():
                 return self.refuse(outcome)
             case _:
                 assert_never(outcome)
-
-    def _accept(self, ok: Accepted) -> Response:
-        """Store the payloads (all or none), then count: nothing is counted as accepted that the sink
-        refused."""
-        tally = ok.tally
-        cinema = ok.site.cnc_id if ok.site is not None else "unknown"
-        if tally.limited:
-            self.metrics.limited.labels(cinema).inc()
-        if ok.payloads:
-            try:
-                self.sink.append(ok.payloads)
-            except SinkFull as exc:
-                return self.refuse(Refused("spool_full", str(exc), ok.site, ok.origin))
-        if tally.track is not None:
-            self.metrics.accept(cinema, tally.track, tally.events)
-        if tally.bots:
-            self.metrics.bots.labels(cinema).inc(tally.bots)
-        if tally.withdrawal:
-            self.metrics.withdrawals.labels(cinema).inc()
-        for slug in tally.syncs:
-            self.metrics.syncs.labels(slug).inc()
-        return Response(ok.status, ok.headers, ok.body)
 
     def refuse(self, refused: Refused) -> Response:
         """A refusal, counted by cinema and reason; CORS only for the cinema's own pages."""

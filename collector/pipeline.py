@@ -19,7 +19,7 @@ background), the day's salts (read from disk once a day per cinema).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -51,11 +51,6 @@ PIXEL_HEADERS = [("Content-Type", "image/gif"), NO_STORE]
 # readable from any page: a webmaster checks a page whose domain is not declared yet, and the answer
 # only judges the body that page sent (no cinema, no pseudonym, nothing stored)
 CHECK_HEADERS = [("Content-Type", "application/json"), NO_STORE, ("Access-Control-Allow-Origin", "*")]
-
-
-def _urls(hit: RawHit) -> Iterator[str]:
-    """The page URLs the events name: evidence of the page the hit comes from."""
-    return (e.url for e in hit.events if e.url)
 
 
 class HitPipeline:
@@ -127,7 +122,7 @@ class HitPipeline:
         `collector/syncframe.py`); nothing is stored."""
         try:
             hit = parse_sync(req.query, self.cfg.max_body_bytes, self.cfg.max_events_per_batch)
-            self.site(hit.site_key, req, _urls(hit))
+            self.site(hit.site_key, req, (e.url for e in hit.events if e.url))
         except HitError as err:
             return self.refused(err)  # a frame's refusal is no page's to read: no CORS
         decision = self.consent(hit, req, self.now()[0])
@@ -146,7 +141,7 @@ class HitPipeline:
         limited = False
         try:
             hit = parse_beacon(self.body(req), self.cfg.max_events_per_batch)
-            site = self.site(hit.site_key, req, _urls(hit))
+            site = self.site(hit.site_key, req, (e.url for e in hit.events if e.url))
             edge, secrets = self.edge(hit, req, site)
             events, _ = self.events(hit, req, edge, secrets, pixel=False)
             limited = edge.decision.objection == "limited"
@@ -167,7 +162,7 @@ class HitPipeline:
 
     def _store(self, hit: RawHit, req: Request, origin: str, pixel: bool) -> Accepted:
         """A pixel's or a beacon's events, to be stored: every step of the path."""
-        site = self.site(hit.site_key, req, _urls(hit))
+        site = self.site(hit.site_key, req, (e.url for e in hit.events if e.url))
         edge, secrets = self.edge(hit, req, site)
         events, record = self.events(hit, req, edge, secrets, pixel)
         tally = Tally(
@@ -197,8 +192,9 @@ class HitPipeline:
         return req.body
 
     def site(self, site_key: str, req: Request, urls: Iterable[str]) -> Site:
-        """The cinema of this site key, if it is active and the request comes from its pages
-        (collector/evidence.py): one rule for every route that names a site."""
+        """The cinema of this site key, if it is active and the request comes from its pages: its
+        `Origin`, its `Referer` and the page URLs its events name (`urls`) are all on the cinema's
+        domains (collector/evidence.py). One rule for every route that names a site."""
         site = self.sites.lookup(site_key)
         if site is None:
             raise HitError("unknown_site", "no cinema has this site key")
