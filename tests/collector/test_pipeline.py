@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from artaud.collector.agents import AgentClassifier
 from artaud.collector.config import CollectorConfig
 from artaud.collector.geo import CidrTable
-from artaud.collector.hit import DROP_REASONS, HitError
+from artaud.collector.hit import DROP_REASONS, DropReason, HitError, parse_beacon
 from artaud.collector.http import GIF
 from artaud.collector.idlimit import NewIdLimit
 from artaud.collector.outcome import Accepted, Outcome, Refused, Tally, status_of
@@ -153,6 +153,11 @@ def test_every_route_that_names_a_site_runs_the_same_site_step(hits, route):
         assert r.origin == ("" if route == "sync" else "https://ferme.example")
 
 
+def _hit() -> Any:
+    """A pooled hit, parsed."""
+    return parse_beacon(json.dumps({"k": SITE_KEY, "v": VISITOR, "c": "pool", "e": [PAGE]}).encode(), 10)
+
+
 def test_the_edge_step_refuses_when_the_days_salt_cannot_be_had(tmp_path):
     hits = make(tmp_path, salts=BrokenDisk(tmp_path / "salts"))
     with pytest.raises(HitError) as err:
@@ -161,15 +166,10 @@ def test_the_edge_step_refuses_when_the_days_salt_cannot_be_had(tmp_path):
     r = refused(hits.beacon(post({"k": SITE_KEY, "e": [PAGE]})))
     # counted under "unknown", as before the pipeline: the salt's error names no site key
     assert (r.reason, r.site, r.detail) == ("storage_unavailable", None, "No space left on device")
+    # the sync frame has no edge step: it stores nothing, and needs no salt
     assert accepted(
         hits.sync(get("/c/s", "b=" + quote(json.dumps({"k": SITE_KEY, "v": VISITOR, "e": [PAGE]}))))
     )
-
-
-def _hit() -> Any:
-    from artaud.collector.hit import parse_beacon
-
-    return parse_beacon(json.dumps({"k": SITE_KEY, "v": VISITOR, "c": "pool", "e": [PAGE]}).encode(), 10)
 
 
 # -- accepted outcomes -----------------------------------------------------------------------------
@@ -240,8 +240,6 @@ def test_every_drop_reason_has_the_status_the_docs_give():
 
 
 def test_drop_reasons_are_one_closed_literal():
-    from artaud.collector.hit import DropReason
-
     assert get_args(DropReason) == DROP_REASONS and len(set(DROP_REASONS)) == len(DROP_REASONS)
 
 
