@@ -25,11 +25,12 @@ sys.path.insert(0, str(ROOT))
 from artaud.collector.agents import AgentClassifier  # noqa: E402
 from artaud.collector.app import CollectorApp, CollectorConfig  # noqa: E402
 from artaud.collector.geo import CidrTable  # noqa: E402
-from artaud.collector.http import Request  # noqa: E402
 from artaud.collector.metrics import CollectorMetrics  # noqa: E402
 from artaud.collector.pseudonym import Pseudonymiser  # noqa: E402
+from artaud.collector.request import Request  # noqa: E402
 from artaud.collector.salts import SaltStore  # noqa: E402
 from artaud.collector.sites import Site, StaticSites  # noqa: E402
+from artaud.config.settings import load  # noqa: E402
 from artaud.spool.writer import SpoolWriter  # noqa: E402
 
 KEY = "sk_benchsite00001"
@@ -57,7 +58,7 @@ def main() -> int:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     app = CollectorApp(
-        config=CollectorConfig(),
+        config=CollectorConfig.of(load(env={})),
         sites=StaticSites({KEY: Site(1, "0000001", ("bench.example",), True)}),
         sink=SpoolWriter(tmp / "spool", 1 << 32, 64 << 20, 200),
         pseudonymiser=Pseudonymiser(secrets.token_bytes(32), 1),

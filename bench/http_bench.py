@@ -148,8 +148,9 @@ def main() -> int:
     ap.add_argument(
         "--baseline-tree",
         type=Path,
-        help="a checkout of another revision (git worktree add DIR REV), measured in the same run, "
-        "interleaved with this one, each repeat on fresh services",
+        help="a checkout of another revision with its own .venv (git clone, checkout REV, "
+        "scripts/setup-python.sh), measured in the same run, interleaved with this one, each repeat "
+        "on fresh services",
     )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
@@ -162,9 +163,15 @@ def main() -> int:
     nport = free_port()
     (work / "nginx.conf").write_text(NGINX_CONF.format(dir=work, port=nport))
     nginx = subprocess.Popen(["nginx", "-c", str(work / "nginx.conf"), "-g", "daemon off;"])
-    trees = {"": {}} | (
-        {"baseline": {"PYTHONPATH": str(args.baseline_tree.resolve())}} if args.baseline_tree else {}
-    )
+    # each tree runs under its own interpreter: the source folders ship as artaud.<folder>, so a
+    # PYTHONPATH to another checkout does not reach its artaud package (this tree's would run twice)
+    trees: dict[str, str | None] = {"": None}
+    if args.baseline_tree:
+        python = args.baseline_tree.resolve() / ".venv" / "bin" / "python"
+        if not python.exists():
+            print(f"error: no {python} (run scripts/setup-python.sh in the baseline tree)", file=sys.stderr)
+            return 2
+        trees["baseline"] = str(python)
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -183,13 +190,13 @@ def main() -> int:
             runs["nginx_empty_gif"].append(
                 wrk(f"http://127.0.0.1:{nport}/empty.gif", args.duration, args.connections)
             )
-            for tree, env in trees.items():
+            for tree, python in trees.items():
                 print(
                     f"[{r + 1}/{args.repeat}] {tree or 'this tree'}: pixel, beacon ...",
                     file=sys.stderr,
                     flush=True,
                 )
-                svc = ArtaudProcess(work / f"data-{tree or 'this'}-{r}", extra_env=env).start()
+                svc = ArtaudProcess(work / f"data-{tree or 'this'}-{r}", python=python).start()
                 try:
                     time.sleep(1)
                     for name, res in measure(svc, work, args.duration, args.connections).items():

@@ -30,7 +30,6 @@ from artaud.consent.tcf_policy import TcfPolicy
 SCHEMA_VERSION = 1
 
 
-@lru_cache(maxsize=8)
 @lru_cache(maxsize=8)  # hits come at second resolution: one conversion a second, not two a hit
 def _stamps(when: datetime) -> tuple[str, str]:
     """The UTC second of an instant, and the cinemas' day it falls in (Europe/Paris): the day of its

@@ -31,16 +31,14 @@ def origin_host(origin: str) -> str:
 def check(site: Site, origin: str, referer: str, urls: Iterable[str]) -> None:
     """Raise origin_mismatch unless every piece of evidence is on the cinema's domains and there is one."""
     seen = False
-    for value, host in (
-        (origin, origin_host(origin)),
-        (referer, host_of(referer)),
-        *((u, host_of(u)) for u in urls),
-    ):
-        if not value or value.strip() == "null":
-            continue
-        if not host or not site.allows(host):
-            raise HitError("origin_mismatch", "page is not on one of this cinema's domains", "")
-        seen = True
+    for values in ((origin, referer), urls):  # on every hit: no pairs built, no host of an absent value
+        for value in values:
+            if not value or value.strip() == "null":
+                continue
+            host = host_of(value)  # what origin_host gives for a value that is neither absent nor null
+            if not host or not site.allows(host):
+                raise HitError("origin_mismatch", "page is not on one of this cinema's domains", "")
+            seen = True
     if not seen:
         raise HitError("origin_mismatch", "no Origin, Referer or page URL on this cinema's domains", "")
 

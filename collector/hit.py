@@ -1,7 +1,8 @@
 """IO-free parsing and validation of hits from the pixel query string and the beacon body.
 
 Nothing here touches the network, disk or globals; every rejection is a HitError with a
-reason from a closed set, which the app maps to a 4xx status and a drop counter.
+reason from a closed set, which `collector/outcome.py` maps to a 4xx status (one exhaustive match)
+and the app to a drop counter.
 """
 
 from __future__ import annotations

@@ -1,28 +1,9 @@
-"""The collector's request and response as plain values (IO-free): what the server adapters
-(`collector/rsgi.py` for granian's workers, `CollectorApp.__call__` for WSGI) turn requests into and
-answers out of, so that the hit path never sees a server's objects.
-"""
+"""The collector's answer as a plain value (IO-free), which the server adapters (`collector/rsgi.py`
+for granian's workers, `CollectorApp.__call__` for WSGI) write out; and the fixed parts of answers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import assert_never
-
-from artaud.collector.hit import DropReason
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    method: str
-    path: str
-    query: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
-    body: bytes = b""
-    peer: str = ""  # the socket's address (a trusted proxy may name the client in X-Forwarded-For)
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name) or ""
+from dataclasses import dataclass
 
 
 @dataclass(slots=True)
@@ -31,6 +12,13 @@ class Response:
     headers: list[tuple[str, str]]
     body: bytes = b""
 
+
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+NO_STORE = ("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
+TEXT = ("Content-Type", "text/plain; charset=utf-8")
 
 REASONS = {
     200: "OK",
@@ -45,25 +33,6 @@ REASONS = {
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
-
-
-def status_of(reason: DropReason) -> int:
-    """The HTTP status of each refusal; mypy checks that every reason has one."""
-    match reason:
-        case "unknown_site" | "site_suspended" | "origin_mismatch":
-            return 403
-        case "body_too_large":
-            return 413
-        case "malformed" | "too_many_events" | "invalid_event":
-            return 400
-        case "unsupported_media_type":
-            return 415
-        case "too_slow":
-            return 408
-        case "spool_full" | "storage_unavailable":
-            return 503
-        case _:
-            assert_never(reason)
 
 
 def status_line(status: int) -> str:

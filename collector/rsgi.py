@@ -6,7 +6,8 @@ body read timeout). Here the body is read on the worker's event loop, bounded in
 by `collector.body_timeout_ms`: a slow client costs a socket until its deadline, never a thread, and
 gets `408 too_slow`. Granian bounds the header read (`--http1-header-read-timeout`) and the requests
 in flight per worker (`--backpressure`). Once the body is in, the hit runs synchronously (tens of
-microseconds) through `CollectorApp.handle`, the same path as under WSGI.
+microseconds) through `CollectorApp.handle` (the hit pipeline, then the sink and the counters), the
+same path as under WSGI.
 
 The deadline costs two dictionary operations per request: the reads in progress are kept with their
 deadline, and one sweeper task per worker cancels the overdue ones four times a second (a timer per
@@ -20,8 +21,9 @@ from collections.abc import Callable
 from typing import Any
 
 from artaud.collector.app import CollectorApp
-from artaud.collector.hit import HitError
-from artaud.collector.http import Request, Response
+from artaud.collector.hit import DropReason
+from artaud.collector.http import Response
+from artaud.collector.request import Request
 
 SWEEP_SECONDS = 0.25
 
@@ -119,8 +121,8 @@ class RsgiCollector:
         )
         self._send(protocol, self.app.handle(req))
 
-    def _refuse(self, reason: Any, detail: str) -> Response:
-        return self.app.refusal(HitError(reason, detail))
+    def _refuse(self, reason: DropReason, detail: str) -> Response:
+        return self.app.refusal(reason, detail)
 
     @staticmethod
     def _send(protocol: Any, res: Response, close: bool = False) -> None:

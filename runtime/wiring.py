@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from artaud.collector.agents import AgentClassifier
-from artaud.collector.app import CollectorApp, CollectorConfig
+from artaud.collector.app import CollectorApp
+from artaud.collector.config import CollectorConfig
 from artaud.collector.geo import CidrTable, NoRegion, RegionResolver
 from artaud.collector.idsync import SyncPartner
 from artaud.collector.metrics import CollectorMetrics
@@ -20,8 +21,6 @@ from artaud.collector.sites import RefreshingSites, Site
 from artaud.collector.syncs import RefreshingSyncs
 from artaud.config.keyring import CurrentKeys, KeyRing
 from artaud.config.settings import Settings, inherited
-from artaud.consent.decision import Policy
-from artaud.consent.tcf_policy import TcfPolicy
 from artaud.controlplane.store import ControlPlane
 from artaud.lifeline import InstanceLock, die_with_parent
 from artaud.partners.exports import ExportService, PartnerKey
@@ -123,25 +122,7 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
     partner_keys = CurrentKeys(ring)
     c = settings.collector
     return CollectorApp(
-        config=CollectorConfig(
-            max_body_bytes=c.max_body_bytes,
-            max_events_per_batch=c.max_events_per_batch,
-            allowed_url_params=frozenset(c.allowed_url_params),
-            trusted_proxies=frozenset(c.trusted_proxies),
-            policy=Policy(
-                honour_gpc=settings.privacy.honour_gpc,
-                honour_dnt=settings.privacy.honour_dnt,
-                cmp_service=settings.consent.cmp_service,
-                tcf=TcfPolicy(
-                    pooled_purposes=settings.consent.tcf_pooled_purposes,
-                    scare_vendor_id=settings.consent.tcf_scare_vendor_id,
-                    partner_vendor_ids=settings.consent.partner_vendor_ids(),
-                    max_age_days=settings.consent.tcf_max_age_days,
-                ),
-            ),
-            tag_wait_ms=settings.consent.tag_wait_ms,
-            new_ids_per_network_hour=c.new_ids_per_network_hour,
-        ),
+        config=CollectorConfig.of(settings),
         sites=RefreshingSites(lambda: site_loader(cp), c.site_refresh_seconds),
         syncs=RefreshingSyncs(lambda: sync_loader(cp, partner_keys), c.site_refresh_seconds),
         sink=SpoolWriter(

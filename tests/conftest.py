@@ -19,6 +19,7 @@ from artaud.collector.pseudonym import Pseudonymiser
 from artaud.collector.salts import SaltStore
 from artaud.collector.sink import InMemorySink
 from artaud.collector.sites import Site, StaticSites
+from artaud.config.settings import load
 from artaud.controlplane.migrations import migrate
 from artaud.controlplane.store import ControlPlane
 
@@ -58,7 +59,7 @@ SITES = {
 def make_app(tmp: Path, sink: InMemorySink | None = None, clock: float | None = None) -> CollectorApp:
     kwargs = {} if clock is None else {"clock": lambda: clock}
     return CollectorApp(
-        config=CollectorConfig(max_body_bytes=4096, max_events_per_batch=10),
+        config=CollectorConfig.of(load(env={}), max_body_bytes=4096, max_events_per_batch=10),
         sites=StaticSites(SITES),
         sink=sink if sink is not None else InMemorySink(),
         pseudonymiser=Pseudonymiser(secrets.token_bytes(32), 1),

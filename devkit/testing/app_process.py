@@ -29,10 +29,14 @@ class ArtaudProcess:
         workers: int = 2,
         command: str = "run",
         wrapper: list[str] | None = None,
+        python: str | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.command = command
         self.wrapper = wrapper or []  # a command line the service is run under (it execs its args)
+        # the interpreter, whose installed artaud is the one that runs (another checkout's .venv runs
+        # that revision: the source folders ship as artaud.<folder>, out of PYTHONPATH's reach)
+        self.python = python or sys.executable
         self.port = free_port()
         self.admin_port = free_port()
         self.partners_port = free_port()
@@ -66,7 +70,7 @@ class ArtaudProcess:
     def start(self, timeout: float = 90.0) -> ArtaudProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
-            [*self.wrapper, sys.executable, "-m", "artaud.cli", self.command],
+            [*self.wrapper, self.python, "-m", "artaud.cli", self.command],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

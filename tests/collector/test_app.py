@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from werkzeug.test import Client
 
-from artaud.collector.app import GIF
-from artaud.collector.http import Request
+from artaud.collector.http import GIF
+from artaud.collector.request import Request
 from artaud.collector.sink import InMemorySink
 from tests.conftest import OTHER_KEY, SITE_KEY, SUSPENDED_KEY, make_app
 

@@ -10,6 +10,7 @@ from werkzeug.test import Client
 from artaud.collector.app import CollectorConfig
 from artaud.collector.idlimit import NewIdLimit
 from artaud.collector.sink import InMemorySink
+from artaud.config.settings import load
 from tests.collector.test_app import ORIGIN, UA, records
 from tests.conftest import SITE_KEY, make_app
 
@@ -47,4 +48,4 @@ def test_crafted_identifiers_from_one_network_go_to_the_exempt_track(tmp_path):
     tracks = [(r["track"], r["consent_objection"]) for r in records(sink)]
     assert tracks == [("pooled", "")] * 3 + [("exempt", "limited")] * 3
     assert app.metrics.value("artaud_ids_limited_total", cinema="0000001") == 3
-    assert CollectorConfig().new_ids_per_network_hour == 30
+    assert CollectorConfig.of(load(env={})).new_ids_per_network_hour == 30

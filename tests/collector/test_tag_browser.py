@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import pytest
 
-from artaud.collector.app import GIF
+from artaud.collector.http import GIF
 from artaud.collector.partner_pseudonyms import partner_pseudonym
 from artaud.collector.pseudonym import Pseudonymiser
 from artaud.config.keyring import KeyRing
