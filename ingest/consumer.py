@@ -131,7 +131,11 @@ class Ingester:
             # reading is paused only while a failed batch waits for its retry; a rebalance during the
             # wait revoked that batch (its next owner reads it again), so there is nothing to retry
             self._resume()
-        room = max(self.batch_rows - self.buffered(), 0)
+        # a pending range is re-read whole, even when it is longer than today's batch_rows (a restart
+        # with a smaller setting): a buffer capped below it would never hold it, and the partition
+        # would stall for good
+        pending = sum(st.last - st.first + 1 for st in self.recovering.values())
+        room = max(max(self.batch_rows, pending) - self.buffered(), 0)
         # never poll more than the buffers can take: records a poll returns are never dropped
         records = self.consumer.poll(timeout_ms=timeout_ms, max_records=room) if room else {}
         for tp, msgs in records.items():

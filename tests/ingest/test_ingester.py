@@ -111,6 +111,22 @@ def test_a_crash_before_the_insert_inserts_the_pending_range_once_under_its_toke
     assert once(w, ids)
 
 
+def test_a_restart_with_a_smaller_batch_still_rereads_the_whole_pending_range():
+    """The pending range was written with batch_rows 10; the restart runs with 4. It fetches the
+    range whole (it stalled for good when the buffer was capped at the new batch size)."""
+    w = World(1, crash_at=["pending 0:0-9"])
+    ids = w.events(12, 0)
+    a = w.start()
+    with pytest.raises(Crash):
+        w.run(a)
+    w.crash(a)
+    b = w.start(max_poll_records=3, batch_rows=4)
+    w.run(b)
+    assert w.wh.rows_with_token(token(0, 0, 9)) == 10
+    assert w.wh.tokens[0] == token(0, 0, 9) and all(t != token(0, 0, 3) for t in w.wh.tokens)
+    assert once(w, ids)
+
+
 def test_a_crash_after_marking_inserted_is_not_read_again_although_the_commit_was_lost():
     w = World(1, crash_at=["inserted 0:0-9"])  # no recent-id memory: a re-read would be stored twice
     ids = w.events(15, 0)
