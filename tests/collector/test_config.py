@@ -17,7 +17,9 @@ def test_the_collectors_settings_have_no_default_of_their_own():
 
 
 def test_settings_reach_the_collector_and_changes_apply_on_top():
-    s = load(env={"ARTAUD_COLLECTOR__ALLOWED_URL_PARAMS": "film,seance", "ARTAUD_PRIVACY__HONOUR_DNT": "false"})
+    s = load(
+        env={"ARTAUD_COLLECTOR__ALLOWED_URL_PARAMS": "film,seance", "ARTAUD_PRIVACY__HONOUR_DNT": "false"}
+    )
     cfg = CollectorConfig.of(s, max_body_bytes=4096)
     assert cfg.allowed_url_params == {"film", "seance"}
     assert cfg.policy.honour_dnt is False and cfg.max_body_bytes == 4096
