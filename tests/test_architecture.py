@@ -185,3 +185,12 @@ def test_the_production_wheel_ships_artaud_alone(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert found.strip() == "['artaud']"
+
+
+def test_the_image_is_built_from_the_production_distribution_alone() -> None:
+    """The Dockerfile installs `.` (the wheel above) from a context without the devkit, the tests
+    or the benchmarks (docker-compose.yml runs that image)."""
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {"devkit", "tests", "bench", ".venv", "build"} <= ignored
+    installs = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if "pip install" in line]
+    assert installs and all(line.rstrip().endswith("pip install --no-cache-dir .") for line in installs)
