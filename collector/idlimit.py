@@ -27,14 +27,18 @@ class NewIdLimit:
         self._seen: OrderedDict[str, set[str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def allow(self, network: str, identifier: str) -> bool:
-        """Whether `identifier` may join the pooled audience from `network` this hour."""
+    def allow(self, network: str, identifier: str, spend: bool = True) -> bool:
+        """Whether `identifier` may join the pooled audience from `network` this hour; `spend=False`
+        answers without counting it (the installation check is a dry run)."""
         if self.per_hour <= 0:
             return True
         hour = int(self.clock() // 3600)
         with self._lock:
             if hour != self._hour:
                 self._hour, self._seen = hour, OrderedDict()
+            if not spend:
+                seen = self._seen.get(network, set())
+                return identifier in seen or len(seen) < self.per_hour
             ids = self._seen.get(network)
             if ids is None:
                 ids = self._seen[network] = set()

@@ -138,13 +138,11 @@ class HitPipeline:
         this beacon body (the same steps as `/c/e`), as JSON; a refusal is an answer too."""
         answer: dict[str, Any]
         site: Site | None = None
-        limited = False
         try:
             hit = parse_beacon(self.body(req), self.cfg.max_events_per_batch)
             site = self.site(hit.site_key, req, (e.url for e in hit.events if e.url))
-            edge, secrets = self.edge(hit, req, site)
+            edge, secrets = self.edge(hit, req, site, dry=True)
             events, _ = self.events(hit, req, edge, secrets, pixel=False)
-            limited = edge.decision.objection == "limited"
             first = next((e for e in events if e["film_ref"]), events[0])
             answer = {
                 "accepted": True,
@@ -157,8 +155,8 @@ class HitPipeline:
             }
         except HitError as err:
             answer = {"accepted": False, "reason": err.reason, "detail": err.detail}
-        # the id limit counts the identifiers it sees here as on /c/e (`edge`), and so is counted
-        return Accepted(200, CHECK_HEADERS, orjson.dumps(answer), site=site, tally=Tally(limited=limited))
+        # a dry run: the id limit answers as it would on /c/e without spending its budget, nothing counted
+        return Accepted(200, CHECK_HEADERS, orjson.dumps(answer), site=site, tally=Tally())
 
     def _store(self, hit: RawHit, req: Request, origin: str, pixel: bool) -> Accepted:
         """A pixel's or a beacon's events, to be stored: every step of the path."""
@@ -217,7 +215,7 @@ class HitPipeline:
         )
         return self.decisions.decide(signals, now)
 
-    def edge(self, hit: RawHit, req: Request, site: Site) -> tuple[Edge, minimise.Secrets]:
+    def edge(self, hit: RawHit, req: Request, site: Site, dry: bool = False) -> tuple[Edge, minimise.Secrets]:
         """What the hit becomes at the edge (its cinema, time, robot flag, region, exempt hash and
         decision), and the request's raw values that no stored field may carry. The raw IP address
         and user agent go no further than here."""
@@ -235,6 +233,7 @@ class HitPipeline:
             and not self.new_ids.allow(
                 keyed_hash(salt, "network", str(site.cinema_id), network_prefix(ip)),
                 keyed_hash(salt, "id", hit.visitor_id, length=16),
+                spend=not dry,
             )
         ):  # too many new identifiers from this network today: the exempt track (collector/idlimit.py)
             decision = self.decisions.limited(decision)

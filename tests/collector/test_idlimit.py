@@ -24,6 +24,9 @@ def test_a_network_brings_at_most_so_many_new_identifiers_an_hour():
     now[0] = 3600  # the next hour
     assert limit.allow("net-a", "id4")
     assert NewIdLimit(0).allow("x", "y")  # 0: no limit
+    dry = NewIdLimit(1, clock=lambda: now[0])
+    assert dry.allow("net-c", "a", spend=False) and dry.allow("net-c", "b", spend=False)  # nothing spent
+    assert dry.allow("net-c", "a") and not dry.allow("net-c", "b", spend=False)  # answers as allow would
 
 
 def test_crafted_identifiers_from_one_network_go_to_the_exempt_track(tmp_path):

@@ -208,8 +208,19 @@ def test_the_id_limit_sends_the_next_identifiers_to_the_exempt_track_and_says_so
     assert first.tally == Tally(track="pooled", events=1)
     assert second.tally == Tally(track="exempt", events=1, limited=True)
     assert orjson.loads(second.payloads[0])["consent_objection"] == "limited"
+    # the installation check answers as /c/e would, as a dry run: nothing counted, no budget spent
     check = accepted(hits.check(post(doc | {"v": "fp-third-000003"}, "/c/check")))
-    assert orjson.loads(check.body)["objection"] == "limited" and check.tally == Tally(limited=True)
+    assert orjson.loads(check.body)["objection"] == "limited" and check.tally == Tally()
+
+
+def test_the_installation_check_spends_none_of_the_id_limits_budget(tmp_path):
+    hits = make(tmp_path, new_ids=NewIdLimit(1))
+    doc = {"k": SITE_KEY, "c": "pool", "e": [PAGE]}
+    for i in range(3):  # checked ids do not fill the network's hour
+        check = accepted(hits.check(post(doc | {"v": f"fp-checked-{i:05d}"}, "/c/check")))
+        assert orjson.loads(check.body)["objection"] == "" and check.tally == Tally()
+    real = accepted(hits.beacon(post(doc | {"v": "fp-real-0000001"})))
+    assert real.tally == Tally(track="pooled", events=1)
 
 
 def test_a_withdrawal_is_a_suppression_for_the_sink(hits):
