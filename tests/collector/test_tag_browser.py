@@ -444,7 +444,9 @@ def test_a_home_made_banner_that_answers_late_keeps_the_identifier_until_a_real_
     svc, pages, browser, site_key
 ):
     pre = prefix("api")
-    late = "<script>setTimeout(function () { artaud('consent', 'pool') }, 400)</script>"
+    late = (
+        "<script>setTimeout(function () { artaud('consent', 'pool'); window.answered = true }, 400)</script>"
+    )
     pages.add(pre, html(svc, site_key, body=late))
     p = Page(browser)
     try:
@@ -456,7 +458,9 @@ def test_a_home_made_banner_that_answers_late_keeps_the_identifier_until_a_real_
         p.page.reload()  # next page: the banner answers late again
         wait_tag(p)
         assert p.stored_id() == ident  # an unknown answer erased nothing
-        p.page.wait_for_timeout(600)
+        # the banner's late yes, then the next page (waiting a fixed 600 ms lost the race on a busy
+        # machine: the navigation went first, before any answer, and was rightly exempt)
+        p.page.wait_for_function("() => window.answered === true")
         navigate(p, pre + "after-yes")
         assert p.stored_id() == ident and withdrawals(svc) == before
         p.page.evaluate("() => artaud('consent', null)")  # the visitor says no
