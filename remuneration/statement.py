@@ -209,10 +209,12 @@ def verify(statement: Mapping[str, object], published_root: str | None = None) -
     root, size, index, line, totals = read.root, read.tree_size, read.line_index, read.line, read.totals
     line_path, totals_path = read.line_path, read.totals_path
 
-    if published_root is not None and published_root.strip().lower() != root:
-        problems.append(
-            f"la racine du relevé ({root}) n'est pas la racine publiée ({published_root.strip()})"
-        )
+    if published_root is not None:
+        published = published_root.strip().lower()
+        if not _HASH.fullmatch(published):
+            raise InvalidStatement(f"--root: the published root is 64 hex digits, got {published_root!r}")
+        if published != root:
+            problems.append(f"la racine du relevé ({root}) n'est pas la racine publiée ({published})")
     if root_from_path(totals.encode("ascii"), 0, size, totals_path) != bytes.fromhex(root):
         problems.append("la ligne des totaux ne mène pas à la racine par son chemin d'audit")
     if not 1 <= index < size:
