@@ -47,3 +47,11 @@ class Undistributable(InvalidInput):
     """Valid inputs the chosen policy cannot share: no cinema, no contribution, infeasible bounds."""
 
     code = "undistributable"
+
+
+class InvalidStatement(InvalidInput):
+    """A campaign id that cannot be written into a leaf, or a file that is no statement at all (not
+    JSON, a key missing, a hash that is not hex). A statement that reads but does not check out is
+    no error: `statement.verify` lists its problems."""
+
+    code = "invalid_statement"

@@ -328,6 +328,21 @@ def cmd_remuneration(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remuneration_verify(args: argparse.Namespace) -> int:
+    """Check a cinema's statement against its root (IO-free: artaud.remuneration.statement)."""
+    from artaud.remuneration.statement import load_statement, verify
+
+    statement = load_statement(Path(args.statement).read_bytes(), source=args.statement)
+    problems = verify(statement, args.root)
+    if problems:
+        print("\n".join(f"non valide : {problem}" for problem in problems))
+        return 1
+    # without --root a statement only agrees with itself: say which root it must be compared with
+    check = "la racine publiée" if args.root else "à comparer avec la racine publiée par le SCARE"
+    print(f"valide : la ligne et les totaux mènent à la racine {statement['root']} ({check})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="artaud", description="Mutualised audience service for art-house cinemas"
@@ -428,7 +443,13 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--alpha", help="mutualist: the part shared by days of participation, 0 to 1")
     rp.add_argument("--coefficients", help="solidarity: A=1,B=1,C=1.1,D=1.2,E=1.3")
     rp.add_argument("--json", action="store_true", help="print JSON instead of the French table")
-    rem.set_defaults(func=cmd_remuneration)
+    rp.set_defaults(func=cmd_remuneration)
+    rv = rem_sub.add_parser(
+        "verify", help="check a cinema's statement: its line and the totals lead to the campaign's root"
+    )
+    rv.add_argument("statement", help="the statement, a JSON file")
+    rv.add_argument("--root", help="the root the SCARE published (64 hex digits), to compare with")
+    rv.set_defaults(func=cmd_remuneration_verify)
 
     era = sub.add_parser("erase", help="erase a pooled visitor (suppression + deletion)")
     era.add_argument("--visitor", required=True, help="a pooled pseudonym (p<version>.<hex>)")

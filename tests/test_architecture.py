@@ -51,6 +51,8 @@ IO_FREE = [
     "remuneration/distribution.py",
     "remuneration/policies.py",
     "remuneration/money.py",
+    "remuneration/merkle.py",
+    "remuneration/statement.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",
