@@ -78,6 +78,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             ("exports", "key_version"), ("exports", "withdrawn_at"), ("partner_keys", "expires_at")
         ),
     ),
+    Migration(7, "distributors' campaigns", _create("campaigns"), _drop("campaigns")),
 )
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Integer,
     MetaData,
@@ -138,4 +139,27 @@ partner_sync = Table(
     Column("partner_slug", String(64), primary_key=True),
     Column("url", String(512), nullable=False),  # a template with {xid} once (collector/idsync.py)
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# -- remuneration: distributors' campaigns (migration 7) ---------------------------------------------
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(64), primary_key=True),  # a slug chosen by the SCARE
+    Column("distributor", String(200), nullable=False),
+    Column("siren", String(9), nullable=False),
+    Column("film_title", String(300), nullable=False),
+    Column("director", String(200), nullable=False, default=""),
+    Column("visa", String(12), nullable=True),
+    Column("film_ref", String(200), nullable=False),
+    Column("partner_slug", String(64), nullable=False, index=True),
+    Column("flight_start", Date, nullable=False),
+    Column("flight_end", Date, nullable=False),
+    Column("payment_cents", BigInteger, nullable=False),  # excluding VAT
+    Column("vat_rate", String(80), nullable=False),  # exact decimal text (numbers.fraction_text)
+    Column("fee_rate", String(80), nullable=False),
+    Column("invoice", String(64), nullable=True),
+    Column("approved_by", String(200), nullable=True),  # the SCARE's prior approval of the title
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -53,6 +53,7 @@ IO_FREE = [
     "remuneration/money.py",
     "remuneration/merkle.py",
     "remuneration/statement.py",
+    "remuneration/campaigns.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",
