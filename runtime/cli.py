@@ -191,6 +191,67 @@ def cmd_segments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_campaigns(args: argparse.Namespace) -> int:
+    """Distributors' campaigns: recorded, approved by the SCARE (who, when), then payable."""
+    from artaud import wiring
+    from artaud.remuneration.campaign_store import CampaignStore
+    from artaud.remuneration.campaigns import InvalidCampaign, make_campaign
+    from artaud.remuneration.money import euros_fr
+    from artaud.remuneration.numbers import fraction_text
+
+    cp = wiring.control(settings_of(args))
+    cp.migrate()
+    store = CampaignStore(cp.engine)
+    try:
+        if args.action == "add":
+            saved = store.add(
+                make_campaign(
+                    id=args.id,
+                    distributor=args.distributor,
+                    siren=args.siren,
+                    film_title=args.film,
+                    director=args.director or "",
+                    visa=args.visa or "",
+                    film_ref=args.film_ref or "",
+                    partner=args.partner,
+                    start=args.start,
+                    end=args.end,
+                    payment_cents=args.payment_cents,
+                    vat_rate=args.vat_rate,
+                    fee_rate=args.fee_rate,
+                    invoice=args.invoice or "",
+                )
+            )
+            print(
+                f"campaign {saved.id} recorded ({saved.film_title}, {saved.film_ref}; "
+                f"{euros_fr(saved.payment_cents)} HT); not approved yet"
+            )
+        elif args.action == "list":
+            for c in store.list():
+                approval = (
+                    f"approved by {c.approved_by} {c.approved_at:%Y-%m-%d}"
+                    if c.approved_at
+                    else "NOT APPROVED"
+                )
+                print(
+                    f"{c.id:<24} {c.start}..{c.end}  {c.partner_slug:<16} {c.payment_cents:>12} cents HT  "
+                    f"VAT {fraction_text(c.vat_rate)} fee {fraction_text(c.fee_rate)}  {approval}  "
+                    f"{c.distributor} ({c.siren}): {c.film_title}"
+                )
+        elif args.action == "approve":
+            done = store.approve(args.id, args.by, datetime.now(UTC))
+            print(
+                f"campaign {done.id} approved by {done.approved_by} at {done.approved_at:%Y-%m-%d %H:%M} UTC"
+            )
+    except InvalidCampaign as exc:
+        for field, problem in exc.problems.items():
+            print(f"error: {field}: {problem}", file=sys.stderr)
+        return 2
+    finally:
+        cp.close()
+    return 0
+
+
 def _key_expiry(value: str | None) -> datetime | None:
     """`--expires`: None, a number of days from now, or a date (the end of that day in Paris)."""
     from artaud.partners.records import PartnerError
@@ -420,6 +481,30 @@ def build_parser() -> argparse.ArgumentParser:
     pau.add_argument("--slug")
     pau.add_argument("--limit", type=int, default=50)
     par.set_defaults(func=cmd_partners)
+
+    cam = sub.add_parser("campaigns", help="distributors' campaigns: record, list, approve")
+    cam_sub = cam.add_subparsers(dest="action", required=True)
+    ca = cam_sub.add_parser("add", help="record a campaign (unapproved until `approve`)")
+    # values stay text: the remuneration package checks them and names the field in its error
+    ca.add_argument("--id", required=True, help="the campaign's id chosen by the SCARE: a-z 0-9 . _ -")
+    ca.add_argument("--distributor", required=True, help="the distributor's name")
+    ca.add_argument("--siren", required=True, help="the distributor's SIREN (9 digits, spaces allowed)")
+    ca.add_argument("--film", required=True, help="the film's title")
+    ca.add_argument("--director")
+    ca.add_argument("--visa", help="the film's exploitation visa number, when known")
+    ca.add_argument("--film-ref", help="the film reference, if not the one computed from title and director")
+    ca.add_argument("--partner", required=True, help="the agency partner's slug")
+    ca.add_argument("--start", required=True, help="first day of the flight, YYYY-MM-DD")
+    ca.add_argument("--end", required=True, help="last day of the flight, YYYY-MM-DD")
+    ca.add_argument("--payment-cents", required=True, help="the payment excluding VAT, in cents")
+    ca.add_argument("--vat-rate", required=True, help="0 to <1 (0.20 for 20 %%)")
+    ca.add_argument("--fee-rate", required=True, help="the SCARE's fee, 0 to <1 (0.1 for 10 %%)")
+    ca.add_argument("--invoice", help="the invoice reference")
+    cam_sub.add_parser("list")
+    cap = cam_sub.add_parser("approve", help="record the SCARE's prior approval of the campaign's title")
+    cap.add_argument("id")
+    cap.add_argument("--by", required=True, help="who approved")
+    cam.set_defaults(func=cmd_campaigns)
 
     seg = sub.add_parser("segments", help="build the segments now, or list the latest results")
     seg_sub = seg.add_subparsers(dest="action", required=True)

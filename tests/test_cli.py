@@ -140,3 +140,48 @@ def test_erase_needs_a_pooled_pseudonym(tmp_path, capsys):
     assert main(["--data-dir", str(tmp_path), "erase", "--visitor", "someone@example.org"]) == 2
     assert "pooled pseudonym" in capsys.readouterr().err
     assert main(["--data-dir", str(tmp_path), "erase", "--visitor", "p1." + "ab" * 16]) == 0
+
+
+def test_campaigns_add_list_approve(tmp_path, capsys):
+    def run(*args: str) -> int:
+        return main(["--data-dir", str(tmp_path), "campaigns", *args])
+
+    good = [
+        "--id", "2026-04-ete", "--distributor", "Pyramide Distribution", "--siren", "732 829 320",
+        "--film", "L'Été dernier", "--director", "Catherine Breillat", "--partner", "agence-x",
+        "--start", "2026-04-01", "--end", "2026-04-30", "--payment-cents", "1234567",
+        "--vat-rate", "0.20", "--fee-rate", "0.10", "--invoice", "FA-042",
+    ]  # fmt: skip
+    # one line per wrong field, each naming it
+    assert run("add", *good[:4], "--siren", "123", "--film", "", *good[10:12], "--start", "2026-05-01",
+               "--end", "2026-04-01", "--payment-cents", "12,5", "--vat-rate", "1", "--fee-rate", "0.1") == 2  # fmt: skip
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[1].strip() for line in err] == [
+        "siren",
+        "film_title",
+        "end",
+        "payment_cents",
+        "vat_rate",
+    ]
+    assert all(line.startswith("error: ") for line in err)
+    assert run("add", *good) == 2  # no such partner yet
+    assert capsys.readouterr().err == "error: partner: no partner 'agence-x'\n"
+    assert (
+        main(["--data-dir", str(tmp_path), "partners", "add", "--slug", "agence-x", "--name", "Agence X"])
+        == 0
+    )
+    assert run("add", *good) == 0
+    assert "campaign 2026-04-ete recorded" in (out := capsys.readouterr().out) and "not approved" in out
+    assert "l-ete-dernier~catherine-breillat" in out
+    assert run("add", *good) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert run("list") == 0
+    assert "NOT APPROVED" in (listing := capsys.readouterr().out) and "732829320" in listing
+    assert run("approve", "2026-04-ete", "--by", "Bureau du SCARE") == 0
+    assert "approved by Bureau du SCARE" in capsys.readouterr().out
+    assert run("approve", "2026-04-ete", "--by", "Someone") == 2
+    assert "already approved by Bureau du SCARE" in capsys.readouterr().err
+    assert run("approve", "nope", "--by", "Someone") == 2
+    assert "error: no campaign 'nope'" in capsys.readouterr().err
+    assert run("list") == 0
+    assert "approved by Bureau du SCARE" in capsys.readouterr().out
