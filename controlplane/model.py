@@ -6,7 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from artaud.errors import InvalidInput
+from artaud.errors import InvalidFields
 
 CATEGORIES = ("A", "B", "C", "D", "E")
 # Art et Essai labels: Recherche et Découverte, Jeune Public, Patrimoine et Répertoire.
@@ -29,14 +29,8 @@ _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{
 _CNC = re.compile(r"^\d{1,7}$")
 
 
-class InvalidCinema(InvalidInput):
-    """One or more fields are wrong; `problems` maps field -> message."""
-
+class InvalidCinema(InvalidFields):
     code = "invalid_cinema"
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.fr import siren as stdnum_siren
 
 from artaud.collector.films import film_ref as collector_film_ref
-from artaud.errors import InvalidInput
+from artaud.errors import InvalidFields
 from artaud.partners.records import SLUG
 from artaud.remuneration.numbers import exact_decimal, fraction_text
 
@@ -33,14 +33,8 @@ MAX_TITLE = 300
 MAX_INVOICE = 64
 
 
-class InvalidCampaign(InvalidInput):
-    """One or more fields are wrong; `problems` maps field -> message."""
-
+class InvalidCampaign(InvalidFields):
     code = "invalid_campaign"
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
 
 
 @dataclass(frozen=True)

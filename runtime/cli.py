@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from artaud.config.settings import Settings, load
-from artaud.errors import ArtaudError
+from artaud.errors import ArtaudError, InvalidFields
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
@@ -48,7 +48,7 @@ def cmd_kafka_init(args: argparse.Namespace) -> int:
 def cmd_cinemas(args: argparse.Namespace) -> int:
     from artaud import wiring
     from artaud.controlplane.csv_import import parse_cinema_csv
-    from artaud.controlplane.model import InvalidCinema, make_cinema
+    from artaud.controlplane.model import make_cinema
 
     cp = wiring.control(settings_of(args))
     cp.migrate()
@@ -60,20 +60,15 @@ def cmd_cinemas(args: argparse.Namespace) -> int:
             )
         return 0
     if args.action == "add":
-        try:
-            cinema = make_cinema(
-                cnc_id=args.cnc,
-                name=args.name,
-                town=args.town or "",
-                category=args.category,
-                labels=args.labels or "",
-                domains=args.domains or "",
-            )
-            saved = cp.add_cinema(cinema)
-        except InvalidCinema as exc:
-            for field, problem in exc.problems.items():
-                print(f"error: {field}: {problem}", file=sys.stderr)
-            return 2
+        cinema = make_cinema(  # wrong fields: InvalidFields, a line each (main)
+            cnc_id=args.cnc,
+            name=args.name,
+            town=args.town or "",
+            category=args.category,
+            labels=args.labels or "",
+            domains=args.domains or "",
+        )
+        saved = cp.add_cinema(cinema)
         print(f"registered {saved.name} ({saved.cnc_id}); site key {saved.site_key}")
         return 0
     if args.action == "import":
@@ -195,7 +190,7 @@ def cmd_campaigns(args: argparse.Namespace) -> int:
     """Distributors' campaigns: recorded, approved by the SCARE (who, when), then payable."""
     from artaud import wiring
     from artaud.remuneration.campaign_store import CampaignStore
-    from artaud.remuneration.campaigns import InvalidCampaign, make_campaign
+    from artaud.remuneration.campaigns import make_campaign
     from artaud.remuneration.money import euros_fr
     from artaud.remuneration.numbers import fraction_text
 
@@ -243,10 +238,6 @@ def cmd_campaigns(args: argparse.Namespace) -> int:
             print(
                 f"campaign {done.id} approved by {done.approved_by} at {done.approved_at:%Y-%m-%d %H:%M} UTC"
             )
-    except InvalidCampaign as exc:
-        for field, problem in exc.problems.items():
-            print(f"error: {field}: {problem}", file=sys.stderr)
-        return 2
     finally:
         cp.close()
     return 0
@@ -550,6 +541,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _fields(exc: InvalidFields) -> int:
+    """One line per wrong field, exit 2."""
+    for field, problem in exc.problems.items():
+        print(f"error: {field}: {problem}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # the driver logs a traceback per refused connection; our own error message names the server
@@ -557,6 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
+    except InvalidFields as exc:
+        return _fields(exc)
     except ArtaudError as exc:  # every error the product reports to people: its message, exit 2
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

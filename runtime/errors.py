@@ -36,6 +36,17 @@ class InvalidInput(ArtaudError):
     status = 400
 
 
+class InvalidFields(InvalidInput):
+    """Several fields of one record are wrong at once; `problems` maps each field to its problem, so
+    that a person can mend them all in one go (the CLI prints a line per field)."""
+
+    code = "invalid_fields"
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+
 class NotFound(ArtaudError):
     code = "not_found"
     status = 404
