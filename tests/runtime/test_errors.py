@@ -58,7 +58,14 @@ def test_each_reported_error_has_its_own_code_and_a_status() -> None:
     for name, cls in reported.items():
         if cls.__module__ == "artaud.errors":
             continue
-        assert cls.code not in {"error", "invalid_input", "invalid_fields", "not_found", "conflict", "unavailable"}, name
+        assert cls.code not in {
+            "error",
+            "invalid_input",
+            "invalid_fields",
+            "not_found",
+            "conflict",
+            "unavailable",
+        }, name
         assert cls.code not in codes, f"{name} and {codes.get(cls.code)} share {cls.code}"
         codes[cls.code] = name
         assert 400 <= cls.status <= 599, name
