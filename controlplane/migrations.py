@@ -59,6 +59,59 @@ def _drop_columns(*columns: tuple[str, str]) -> Callable[[Connection], None]:
     return run
 
 
+def _then(*steps: Callable[[Connection], None]) -> Callable[[Connection], None]:
+    def run(conn: Connection) -> None:
+        for step in steps:
+            step(conn)
+
+    return run
+
+
+def _immutable(*tables: str) -> Callable[[Connection], None]:
+    """Triggers that refuse any UPDATE or DELETE of the tables' rows, on SQLite and PostgreSQL: the
+    ledger's entries stay as booked whatever code, or person, runs against the database."""
+
+    def run(conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "CREATE OR REPLACE FUNCTION artaud_immutable() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'ledger entries are immutable: book a reversal'; END $$"
+                )
+            )
+        for t in tables:
+            for op in ("UPDATE", "DELETE"):
+                name = f"{t}_no_{op.lower()}"
+                if conn.dialect.name == "postgresql":
+                    conn.execute(
+                        text(
+                            f"CREATE TRIGGER {name} BEFORE {op} ON {t} "
+                            "FOR EACH ROW EXECUTE FUNCTION artaud_immutable()"
+                        )
+                    )
+                else:
+                    conn.execute(
+                        text(
+                            f"CREATE TRIGGER {name} BEFORE {op} ON {t} BEGIN "
+                            "SELECT RAISE(ABORT, 'ledger entries are immutable: book a reversal'); END"
+                        )
+                    )
+
+    return run
+
+
+def _mutable(*tables: str) -> Callable[[Connection], None]:
+    def run(conn: Connection) -> None:
+        for t in tables:
+            for op in ("update", "delete"):
+                on = f" ON {t}" if conn.dialect.name == "postgresql" else ""
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {t}_no_{op}{on}"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP FUNCTION IF EXISTS artaud_immutable()"))
+
+    return run
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "cinemas and partners", _create("cinemas", "partners"), _drop("cinemas", "partners")),
     Migration(2, "key metadata", _create("key_versions"), _drop("key_versions")),
@@ -79,6 +132,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(7, "distributors' campaigns", _create("campaigns"), _drop("campaigns")),
+    Migration(
+        8,
+        "campaigns' delivered exports, delivery reports and frozen contributions",
+        _create("campaign_exports", "campaign_reports", "campaign_freezes", "campaign_contributions"),
+        _drop("campaign_exports", "campaign_reports", "campaign_freezes", "campaign_contributions"),
+    ),
+    Migration(
+        9,
+        "the remuneration ledger: immutable batches and transfers",
+        _then(
+            _create("ledger_batches", "ledger_transfers"), _immutable("ledger_batches", "ledger_transfers")
+        ),
+        _then(_mutable("ledger_batches", "ledger_transfers"), _drop("ledger_batches", "ledger_transfers")),
+    ),
 )
 
 

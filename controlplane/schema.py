@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -162,4 +163,73 @@ campaigns = Table(
     Column("approved_by", String(200), nullable=True),  # the SCARE's prior approval of the title
     Column("approved_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# -- remuneration: what each campaign delivered, and each cinema's frozen part (migration 8) ----------
+campaign_exports = Table(
+    "campaign_exports",
+    metadata,
+    Column("campaign_id", String(64), primary_key=True),
+    Column("export_id", String(40), primary_key=True),  # an export delivered to the campaign's partner
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Column("linked_by", String(200), nullable=False),  # a staff member's name, or "partner:<slug>"
+)
+
+campaign_reports = Table(
+    "campaign_reports",
+    metadata,
+    Column("campaign_id", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),  # the agency's figures for one day of the flight
+    Column("impressions", BigInteger, nullable=False),
+    Column("clicks", BigInteger, nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("impressions >= 0 AND clicks >= 0 AND clicks <= impressions", name="report_figures"),
+)
+
+campaign_freezes = Table(
+    "campaign_freezes",
+    metadata,
+    Column("campaign_id", String(64), primary_key=True),  # frozen once: the contributions never change
+    Column("frozen_at", DateTime(timezone=True), nullable=False),
+    Column("frozen_by", String(200), nullable=False),
+    Column("visitors", BigInteger, nullable=False),  # distinct people counted, all cinemas together
+    Column("exports", Text, nullable=False),  # the export ids counted, sorted, comma-separated
+)
+
+campaign_contributions = Table(
+    "campaign_contributions",
+    metadata,
+    Column("campaign_id", String(64), primary_key=True),
+    Column("cinema_cnc", String(7), primary_key=True),
+    Column("category", String(1), nullable=False),  # the cinema's category when frozen
+    Column("contribution", String(80), nullable=False),  # exact: numbers.fraction_text
+    Column("days", Integer, nullable=False),  # days of the flight its tag sent hits
+)
+
+# -- remuneration: the double-entry ledger (migration 9) ---------------------------------------------
+# Entries are never updated or deleted (triggers refuse it, controlplane/migrations.py); balances are
+# derived from transfers; a correction is a reversal batch.
+ledger_batches = Table(
+    "ledger_batches",
+    metadata,
+    Column("id", String(80), primary_key=True),  # chosen by the caller: booking the same id books once
+    Column("kind", String(20), nullable=False),  # distribution | receipt | payout | reversal
+    Column("campaign_id", String(64), nullable=True, index=True),
+    Column("reverses", String(80), nullable=True, unique=True),  # a batch is reversed at most once
+    Column("booked_at", DateTime(timezone=True), nullable=False),
+    Column("booked_by", String(200), nullable=False),
+    Column("memo", Text, nullable=False),  # canonical JSON: policy, version, parameters, inputs hash…
+    Column("document", Text, nullable=True),  # a distribution's published root and statements (JSON)
+)
+
+ledger_transfers = Table(
+    "ledger_transfers",
+    metadata,
+    Column("id", String(100), primary_key=True),  # "<batch id>/<n>"
+    Column("batch_id", String(80), nullable=False, index=True),
+    Column("debit_account", String(80), nullable=False, index=True),
+    Column("credit_account", String(80), nullable=False, index=True),
+    Column("amount_cents", BigInteger, nullable=False),
+    CheckConstraint("amount_cents > 0", name="transfer_positive"),
+    CheckConstraint("debit_account <> credit_account", name="transfer_two_accounts"),
 )

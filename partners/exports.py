@@ -176,9 +176,10 @@ class ExportService:
         export_id = "ex_" + now.strftime("%Y%m%d") + "_" + secrets.token_hex(6)
         day = to_date(now.date())
         self.wh.execute(
-            f"INSERT INTO {db}.export_lists (created_on, partner_slug, export_id, visitor, pseudonym, credible) "
+            f"INSERT INTO {db}.export_lists "
+            f"(created_on, partner_slug, export_id, visitor, pseudonym, credible, cinemas) "
             f"SELECT {day}, {quote(slug)}, {quote(export_id)}, visitor, "
-            f"{pseudonym_sql(pkey.secret, 'visitor')}, credible FROM {db}.segment_members WHERE {cond}"
+            f"{pseudonym_sql(pkey.secret, 'visitor')}, credible, cinemas FROM {db}.segment_members WHERE {cond}"
             + NO_QUERY_LOG
         )
         self._queue_removals(slug, export_id, [e.id for e in received], day)

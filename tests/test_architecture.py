@@ -54,6 +54,9 @@ IO_FREE = [
     "remuneration/merkle.py",
     "remuneration/statement.py",
     "remuneration/campaigns.py",
+    "remuneration/attribution.py",
+    "remuneration/ledger.py",
+    "remuneration/delivered_sql.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",

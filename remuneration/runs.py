@@ -1,0 +1,192 @@
+"""A campaign's money, booked: its distribution under a policy, the distributor's payment arriving,
+and what each cinema can be paid (the ledger: ledger.py, ledger_store.py).
+
+A distribution run takes the campaign (approved: `CampaignStore.payable`), its frozen contributions
+(freeze.py) and a policy; it books the fee, the VAT and each cinema's amount in one batch whose id
+is derived from the campaign, the policy version and the inputs hash, and keeps with it the
+published root and every cinema's statement. Running it again books nothing. A campaign has one live
+distribution: to change the policy, reverse the booked run first (the reversal stays in the ledger).
+
+A cinema is paid what it is owed from campaigns whose distributor has paid in full (receipts ≥
+payment + VAT): the SCARE never advances money it has not received.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from artaud.errors import Conflict, InvalidInput
+from artaud.remuneration.campaign_store import CampaignStore
+from artaud.remuneration.campaigns import Campaign
+from artaud.remuneration.distribution import Distribution, distribute
+from artaud.remuneration.freeze import Contributions, Frozen
+from artaud.remuneration.ledger import (
+    BANK,
+    Batch,
+    Transfer,
+    canonical,
+    distribution_transfers,
+    payable,
+    receivable,
+    run_id,
+    vat_cents,
+)
+from artaud.remuneration.ledger_store import Booked, LedgerStore
+from artaud.remuneration.policies import Policy
+from artaud.remuneration.statement import publish
+
+RECEIPT_REF_MAX = 40
+
+
+class AlreadyDistributed(Conflict):
+    code = "already_distributed"
+
+
+class InvalidReceipt(InvalidInput):
+    code = "invalid_receipt"
+
+
+@dataclass(frozen=True)
+class Run:
+    campaign: Campaign
+    frozen: Frozen
+    distribution: Distribution
+    vat_cents: int
+    booked: Booked
+
+    @property
+    def root(self) -> str:
+        return str(self.booked.memo["root"])
+
+    def statements(self) -> dict[str, dict[str, object]]:
+        """CNC → the cinema's verifiable statement, as booked."""
+        assert self.booked.document is not None
+        doc: dict[str, dict[str, object]] = json.loads(self.booked.document)["statements"]
+        return doc
+
+
+class Runs:
+    def __init__(self, engine: Engine) -> None:
+        self.campaigns = CampaignStore(engine)
+        self.contributions = Contributions(engine)
+        self.ledger = LedgerStore(engine)
+
+    def live_distribution(self, campaign_id: str) -> Booked | None:
+        reversed_ids = self.ledger.reversed_ids()
+        live = [
+            b
+            for b in self.ledger.batches(campaign_id=campaign_id, kind="distribution")
+            if b.id not in reversed_ids
+        ]
+        return live[-1] if live else None
+
+    def _run_id(self, base: str) -> str:
+        """The run's id: its key, or, when a run with that key was reversed, the key's next booking
+        (`<key>.2`, …), so the same inputs can be booked again after a reversal, once."""
+        reversed_ids = self.ledger.reversed_ids()
+        n, candidate = 1, base
+        while candidate in reversed_ids:
+            n += 1
+            candidate = f"{base}.{n}"
+        return candidate
+
+    def distribute(self, campaign_id: str, policy: Policy, by: str, now: datetime | None = None) -> Run:
+        campaign = self.campaigns.payable(campaign_id)
+        frozen = self.contributions.required(campaign_id)
+        d = distribute(frozen.participants, campaign.payment_cents, campaign.fee_rate, policy)
+        batch_id = self._run_id(run_id(campaign.id, d.policy, d.policy_version, d.inputs_sha256))
+        live = self.live_distribution(campaign_id)
+        if live is not None and live.id != batch_id:
+            raise AlreadyDistributed(
+                f"campaign {campaign_id!r} is already distributed ({live.memo.get('policy')}, batch {live.id}): "
+                f"reverse it first (artaud remuneration reverse {live.id} --by NAME --reason TEXT)"
+            )
+        vat = vat_cents(campaign.payment_cents, campaign.vat_rate)
+        published = publish(campaign.id, d, frozen.participants)
+        memo: dict[str, object] = {
+            **d.as_json(),
+            "amounts": dict(d.amounts),
+            "campaign": campaign.id,
+            "siren": campaign.siren,
+            "vat_cents": vat,
+            "root": published.root,
+            "visitors": frozen.visitors,
+            "exports": list(frozen.exports),
+        }
+        document = canonical({"root": published.root, "statements": published.statements})
+        batch = Batch(
+            batch_id,
+            "distribution",
+            distribution_transfers(campaign.siren, vat, d),
+            memo,
+            campaign_id=campaign.id,
+            document=document,
+        )
+        booked = self.ledger.book(batch, by, now)
+        return Run(campaign, frozen, d, vat, booked)
+
+    def receive(
+        self, campaign_id: str, amount_cents: int, reference: str, by: str, now: datetime | None = None
+    ) -> Booked:
+        """The distributor's payment for a campaign arrived at the bank (idempotent per reference)."""
+        campaign = self.campaigns.payable(campaign_id)
+        ref = reference.strip()
+        if not ref or len(ref) > RECEIPT_REF_MAX or not all(c.isalnum() or c in "._-" for c in ref):
+            raise InvalidReceipt(f"reference: 1 to {RECEIPT_REF_MAX} of letters, digits, . _ -")
+        if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+            raise InvalidReceipt("amount: a whole number of cents > 0")
+        transfer = Transfer(BANK, receivable(campaign.siren), amount_cents)
+        memo: dict[str, object] = {"campaign": campaign.id, "reference": ref}
+        return self.ledger.book(
+            Batch(f"receipt:{campaign.id}:{ref}"[:80], "receipt", (transfer,), memo, campaign_id=campaign.id),
+            by,
+            now,
+        )
+
+    def cleared(self) -> dict[str, int]:
+        """What each cinema can be paid now (CNC → cents > 0): its amounts from live distributions of
+        campaigns paid in full, less what it was already paid."""
+        reversed_ids = self.ledger.reversed_ids()
+        live = [b for b in self.ledger.batches() if b.id not in reversed_ids]
+        received: dict[str, int] = {}
+        for b in live:
+            if b.kind == "receipt" and b.campaign_id:
+                received[b.campaign_id] = received.get(b.campaign_id, 0) + sum(
+                    t.amount_cents for t in b.transfers
+                )
+        out: dict[str, int] = {}
+        for b in live:
+            if b.kind != "distribution" or b.campaign_id is None:
+                continue
+            due = int(str(b.memo["payment_cents"])) + int(str(b.memo["vat_cents"]))
+            if received.get(b.campaign_id, 0) < due:
+                continue
+            for t in b.transfers:
+                if t.credit.startswith("payable:"):
+                    cnc = t.credit.removeprefix("payable:")
+                    out[cnc] = out.get(cnc, 0) + t.amount_cents
+        for b in live:
+            if b.kind == "payout":
+                for t in b.transfers:
+                    cnc = t.debit.removeprefix("payable:")
+                    out[cnc] = out.get(cnc, 0) - t.amount_cents
+        return {cnc: cents for cnc, cents in sorted(out.items()) if cents > 0}
+
+    def book_payout(
+        self, payout_id: str, amounts: Mapping[str, int], by: str, now: datetime | None = None
+    ) -> Booked:
+        """Book the payout of the given amounts (each at most what the cinema is cleared for)."""
+        cleared = self.cleared()
+        existing = self.ledger.get(f"payout:{payout_id}")
+        if existing is None:
+            over = {c: v for c, v in amounts.items() if v > cleared.get(c, 0)}
+            if over:
+                raise Conflict(f"payout {payout_id!r}: more than cleared for {', '.join(sorted(over))}")
+        transfers = tuple(Transfer(payable(c), BANK, v) for c, v in sorted(amounts.items()) if v > 0)
+        memo: dict[str, object] = {"payout": payout_id, "amounts": dict(sorted(amounts.items()))}
+        return self.ledger.book(Batch(f"payout:{payout_id}", "payout", transfers, memo), by, now)
