@@ -360,3 +360,29 @@ def test_a_valid_document_with_any_value_anywhere_reads_or_raises_invalid_input(
         assert exc.message
     else:
         assert read.cinema_cnc == ME and all(line.cinema == ME for line in read.lines)
+
+
+@pytest.mark.parametrize("doc", ["remuneration.md", "remuneration.fr.md"])
+def test_the_docs_name_the_columns_the_keys_and_a_command_that_parses(doc: str) -> None:
+    import shlex
+    from pathlib import Path
+
+    from artaud.cli import build_parser
+    from artaud.remuneration.statement_document import DOCUMENT_FORMAT
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / doc).read_text()
+    section = text[text.index("`remuneration/statement_document.py`") :]
+    assert f"`{','.join(CSV_HEADER)}`" in section and f"`{DOCUMENT_FORMAT}`" in section
+    keys = set(re.findall(r"`([a-z_0-9]+)`", section[section.index(DOCUMENT_FORMAT) :]))
+    assert {
+        *LINE_FIELDS,
+        "cinema_cnc",
+        "cinema_name",
+        "period_start",
+        "period_end",
+        "issued_on",
+        "lines",
+    } <= keys
+    [command] = re.findall(r"^artaud remuneration render .*$", section, flags=re.M)
+    args = build_parser().parse_args(shlex.split(command)[1:])
+    assert (args.format, args.out) == ("pdf", "releve-2026-T1.pdf")
