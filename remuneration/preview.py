@@ -22,6 +22,7 @@ from artaud.remuneration.numbers import exact_decimal, fraction_text
 from artaud.remuneration.policies import (
     POLICIES,
     Mutualist,
+    Params,
     Policy,
     ProRata,
     ProRataBounded,
@@ -154,26 +155,30 @@ def number_fr(x: Fraction) -> str:
 
 def describe_policy(result: Distribution) -> str:
     """The policy and its parameters in French words."""
-    p = result.params
-    if result.policy == ProRataBounded.id:
+    return f"{result.policy} v{result.policy_version} ({policy_words(result.policy, result.params)})"
+
+
+def policy_words(policy: str, p: Params) -> str:
+    """A policy's canonical parameters (`Policy.params()`) in French words."""
+    if policy == ProRataBounded.id:
         floor_cents, cap = p["floor_cents"], p["cap_cents"]
         assert isinstance(floor_cents, int)
         cap_text = f"plafond {euros_fr(cap)}" if isinstance(cap, int) else "sans plafond"
         what = f"plancher {euros_fr(floor_cents)}, {cap_text}"
-    elif result.policy == Mutualist.id:
+    elif policy == Mutualist.id:
         assert isinstance(p["alpha"], str)
         alpha = Fraction(p["alpha"])
         what = (
             f"α = {number_fr(alpha)} : {number_fr(alpha * 100)} % selon les jours de participation, "
             f"{number_fr((1 - alpha) * 100)} % au prorata des contributions"
         )
-    elif result.policy == Solidarity.id:
+    elif policy == Solidarity.id:
         coefficients = p["coefficients"]
         assert isinstance(coefficients, dict)
         what = "coefficients " + ", ".join(f"{k} = {number_fr(Fraction(v))}" for k, v in coefficients.items())
     else:
         what = "au prorata des contributions"
-    return f"{result.policy} v{result.policy_version} ({what})"
+    return what
 
 
 def bar(amount: int, largest: int) -> str:

@@ -2,7 +2,7 @@
 # Installs the Debian packages that devkit/testing/servers.py, devkit/testing/kafka_broker.py, devkit/testing/browser.py and
 # the benchmarks use: clickhouse-server and clickhouse-client (Debian's 18.16), postgresql, nginx-light,
 # wrk, chromium (the tag's browser tests), and Java 17 + Maven (to fetch and run Apache Kafka from
-# Maven Central).
+# Maven Central); and Pango, HarfBuzz and a font for WeasyPrint (the cinemas' statements as PDF).
 # For a fresh Debian 12 machine, run as root (or with sudo). Idempotent: does nothing when every binary
 # is already there (set SERVICES_FORCE_INSTALL=1 to run apt-get anyway).
 #
@@ -22,11 +22,20 @@ have_all() {
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null &&
     compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null &&
     { have nginx || [ -x /usr/sbin/nginx ]; } &&
-    have wrk && have java && have mvn && have node && have npm && [ -x /usr/bin/chromium ]
+    have wrk && have java && have mvn && have node && have npm && [ -x /usr/bin/chromium ] &&
+    have_pdf_libs
+}
+
+# WeasyPrint loads these with ctypes/cffi: no binary to look for, so ask the dynamic linker
+have_pdf_libs() {
+  local cache
+  cache="$(/sbin/ldconfig -p 2>/dev/null || ldconfig -p)"
+  grep -q 'libpangoft2-1.0.so.0' <<<"$cache" && grep -q 'libharfbuzz-subset.so.0' <<<"$cache" &&
+    [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]
 }
 
 if have_all && [ "${SERVICES_FORCE_INSTALL:-0}" != 1 ]; then
-  echo "install-debian-deps: clickhouse-server, clickhouse-client, postgresql, nginx, wrk, chromium, java, mvn, node already installed"
+  echo "install-debian-deps: clickhouse-server, clickhouse-client, postgresql, nginx, wrk, chromium, java, mvn, node, Pango already installed"
   exit 0
 fi
 
@@ -55,6 +64,7 @@ export DEBIAN_FRONTEND=noninteractive
 echo "install-debian-deps: apt-get update"
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 PKGS=(clickhouse-server clickhouse-client postgresql nginx-light wrk chromium)
+have_pdf_libs || PKGS+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 have java || PKGS+=(openjdk-17-jre-headless)
 have mvn || PKGS+=(maven)
 have node || PKGS+=(nodejs)

@@ -57,6 +57,7 @@ IO_FREE = [
     "remuneration/attribution.py",
     "remuneration/ledger.py",
     "remuneration/delivered_sql.py",
+    "remuneration/statement_document.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",
@@ -171,7 +172,12 @@ def test_the_production_wheel_ships_artaud_alone(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"artaud", wheel.name.split("-py3")[0] + ".dist-info"}
     assert not [n for n in names if "devkit" in n or "/tests/" in n or "bench" in n or "testing" in n]
-    for needed in ("artaud/config/defaults.toml", "artaud/collector/static/tag.js", "artaud/py.typed"):
+    for needed in (
+        "artaud/config/defaults.toml",
+        "artaud/collector/static/tag.js",
+        "artaud/py.typed",
+        "artaud/remuneration/templates/statement.html",
+    ):
         assert needed in names
     assert any(n.startswith("artaud/warehouse/migrations/") and n.endswith(".sql") for n in names)
 
