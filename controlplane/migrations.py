@@ -79,6 +79,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(7, "distributors' campaigns", _create("campaigns"), _drop("campaigns")),
+    Migration(10, "cinemas' bank details, encrypted", _create("bank_accounts"), _drop("bank_accounts")),
 )
 
 
