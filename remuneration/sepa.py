@@ -297,3 +297,50 @@ def validate(xml: bytes, schema: str = SCHEMA) -> None:
     if errors:
         first = errors[0]
         raise InvalidPayout({"file": f"not a valid {schema} document: {first.reason} at {first.path}"})
+
+
+ITEM_COLUMNS = ("cinema", "amount_cents", "reference")
+
+
+def parse_items(text: str, source: str = "items") -> list[PayoutItem]:
+    """A payouts CSV (`cinema,amount_cents,reference`, optionally `remittance`; comma or semicolon)
+    into items, every wrong cell reported at once as `source:line: column`."""
+    import csv
+    import io
+
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise InvalidPayout({source: f"not a CSV file: {exc}"}) from None
+    if not rows:
+        raise InvalidPayout({source: f"empty; expected the columns {','.join(ITEM_COLUMNS)}"})
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in ITEM_COLUMNS if c not in header]
+    if missing:
+        raise InvalidPayout({source: f"missing column(s) {', '.join(missing)} (has {', '.join(header)})"})
+    at = {name: header.index(name) for name in (*ITEM_COLUMNS, "remittance") if name in header}
+    problems: dict[str, str] = {}
+    items: list[PayoutItem] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {name: (row[i].strip() if i < len(row) else "") for name, i in at.items()}
+        where = f"{source}:{line}"
+        cinema = cells["cinema"]
+        if not cinema.isdigit() or not 1 <= len(cinema) <= 7:
+            problems[f"{where}: cinema"] = f"a CNC number of 1 to 7 digits, got {cinema[:20]!r}"
+        raw = cells["amount_cents"]
+        if not raw.isdigit() or len(raw) > 15:
+            problems[f"{where}: amount_cents"] = f"whole cents, 0 or more, got {raw[:20]!r}"
+        reference = cells["reference"]
+        wrong: dict[str, str] = {}
+        _identifier(wrong, "reference", reference)
+        if wrong:
+            problems[f"{where}: reference"] = wrong["reference"]
+        if not any(k.startswith(f"{where}:") for k in problems):
+            items.append(PayoutItem(cinema.zfill(7), int(raw), reference, cells.get("remittance", "")))
+    if problems:
+        raise InvalidPayout(problems)
+    return items

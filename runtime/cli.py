@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from artaud import cli_payouts
 from artaud.config.settings import Settings, load
 from artaud.errors import ArtaudError, InvalidFields
 
@@ -527,6 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     rv.add_argument("--root", help="the root the SCARE published (64 hex digits), to compare with")
     rv.set_defaults(func=cmd_remuneration_verify)
 
+    cli_payouts.register(sub)
     era = sub.add_parser("erase", help="erase a pooled visitor (suppression + deletion)")
     era.add_argument("--visitor", required=True, help="a pooled pseudonym (p<version>.<hex>)")
     era.set_defaults(func=cmd_erase)
