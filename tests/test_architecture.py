@@ -54,6 +54,8 @@ IO_FREE = [
     "remuneration/merkle.py",
     "remuneration/statement.py",
     "remuneration/campaigns.py",
+    "remuneration/bank.py",
+    "remuneration/sepa.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",
