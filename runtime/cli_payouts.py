@@ -9,16 +9,21 @@ import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artaud.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from artaud.config.settings import Settings
+    from artaud.controlplane.store import ControlPlane
+    from artaud.remuneration.bank import BankAccount
 
 
 class PayoutsNotConfigured(InvalidInput):
     code = "payouts_not_configured"
 
 
-def _context(args: argparse.Namespace) -> tuple[Any, Any]:
+def _context(args: argparse.Namespace) -> tuple[Settings, ControlPlane]:
     """The settings and the control plane (migrated) the command runs with."""
     from artaud import wiring
     from artaud.cli import settings_of
@@ -61,7 +66,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
     return 0
 
 
-def debtor_from(settings: Any) -> Any:
+def debtor_from(settings: Settings) -> BankAccount:
     """The SCARE's account from `[payouts]`, or a clear error naming the setting to set."""
     from artaud.remuneration.bank import BankAccount, InvalidBankAccount
 
