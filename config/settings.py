@@ -172,6 +172,14 @@ class Partners(_Section):
     window_days: int = Field(ge=1, le=366)
 
 
+class Payouts(_Section):
+    # checked as an account (IBAN checksum, SEPA country, BIC) when a payout file is made
+    # (runtime/cli_payouts.py): the settings layer does not know banks
+    debtor_name: str = Field(max_length=200)
+    debtor_iban: str = Field(max_length=64)
+    debtor_bic: str = Field(max_length=20)
+
+
 class Admin(_Section):
     host: str
     port: int = Field(ge=0, le=65535)
@@ -189,6 +197,7 @@ class Settings(_Section):
     privacy: Privacy
     segments: Segments
     partners: Partners
+    payouts: Payouts
     admin: Admin
 
     @model_validator(mode="after")

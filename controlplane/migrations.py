@@ -146,6 +146,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         _then(_mutable("ledger_batches", "ledger_transfers"), _drop("ledger_batches", "ledger_transfers")),
     ),
+    Migration(10, "cinemas' bank details, encrypted", _create("bank_accounts"), _drop("bank_accounts")),
 )
 
 

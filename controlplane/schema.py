@@ -233,3 +233,18 @@ ledger_transfers = Table(
     CheckConstraint("amount_cents > 0", name="transfer_positive"),
     CheckConstraint("debit_account <> credit_account", name="transfer_two_accounts"),
 )
+
+# -- remuneration: the cinemas' bank details, encrypted (migration 10) ------------------------------
+bank_accounts = Table(
+    "bank_accounts",
+    metadata,
+    Column("cinema_cnc", String(7), primary_key=True),  # cinemas.cnc_id
+    # AES-256-GCM of the JSON {holder, iban, bic} under the key ring's "bank-details" key of this
+    # version, with the cinema's CNC number as associated data (remuneration/bank_store.py)
+    Column("key_version", Integer, nullable=False),
+    Column("nonce", Text, nullable=False),  # base64
+    Column("ciphertext", Text, nullable=False),  # base64
+    Column("iban_masked", String(64), nullable=False),  # what listings show
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)

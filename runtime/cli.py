@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from artaud import cli_statements
+from artaud import cli_payouts
 from artaud.config.settings import Settings, load
 from artaud.errors import ArtaudError, InvalidFields
 
@@ -529,6 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     rv.set_defaults(func=cmd_remuneration_verify)
     cli_statements.register(rem_sub)
 
+    cli_payouts.register(sub)
     era = sub.add_parser("erase", help="erase a pooled visitor (suppression + deletion)")
     era.add_argument("--visitor", required=True, help="a pooled pseudonym (p<version>.<hex>)")
     era.set_defaults(func=cmd_erase)

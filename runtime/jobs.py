@@ -44,6 +44,9 @@ def rotate_keys(settings: Settings, wh: Warehouse | None, now: datetime | None =
     for purpose in due(ring.metas(), policy, now):
         key = ring.rotate(purpose, timedelta(days=policy.grace_days), now)
         done.append(f"rotated {purpose} to v{key.version}")
+    moved = reencrypt_bank_details(settings)  # raises rather than let a needed version be destroyed
+    if moved:
+        done.append(f"re-encrypted {moved} cinema(s)' bank details under the newest key")
     for purpose, version in ring.destroy_retired(now):
         done.append(f"destroyed {purpose} v{version}")
         if purpose == wiring.POOLED_KEY and wh is not None:
@@ -51,6 +54,26 @@ def rotate_keys(settings: Settings, wh: Warehouse | None, now: datetime | None =
     for line in done:
         log.info("keys: %s", line)
     return done
+
+
+def reencrypt_bank_details(settings: Settings) -> int:
+    """When a `bank-details` key version is retiring (a rotation, `artaud keys rotate` included),
+    re-encrypt the cinemas' bank details still under it before anything is destroyed (an error here
+    stops the job first: remuneration/bank_store.py). Returns the rows re-encrypted."""
+    from sqlalchemy import inspect
+
+    from artaud.remuneration.bank_store import PURPOSE, BankStore
+
+    ring = wiring.keyring(settings)
+    if not any(m.purpose == PURPOSE and m.retire_after and not m.destroyed for m in ring.metas()):
+        return 0
+    cp = wiring.control(settings)
+    try:
+        if not inspect(cp.engine).has_table("bank_accounts"):
+            return 0
+        return BankStore(cp.engine, ring).reencrypt()
+    finally:
+        cp.close()
 
 
 def scheduler(

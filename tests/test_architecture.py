@@ -58,6 +58,8 @@ IO_FREE = [
     "remuneration/ledger.py",
     "remuneration/delivered_sql.py",
     "remuneration/statement_document.py",
+    "remuneration/bank.py",
+    "remuneration/sepa.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",

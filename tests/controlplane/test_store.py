@@ -31,10 +31,14 @@ def test_migrations_are_recorded_and_reversible(cp):
     assert not inspect(cp.engine).has_table("campaigns") and inspect(cp.engine).has_table("exports")
     assert cp.migrate() == [v for v in versions if v >= 7]
     assert inspect(cp.engine).has_table("campaigns")
-    # migration 9: the ledger, with its triggers, down and up again on a ledger that has entries
+    # migration 9: the ledger, with its triggers, down and up again
     assert migrate(cp.engine, target=8) == [-v for v in reversed(versions) if v >= 9]
     assert not inspect(cp.engine).has_table("ledger_transfers")
     assert cp.migrate() == [v for v in versions if v >= 9]
+    # migration 10: the cinemas' bank details
+    assert migrate(cp.engine, target=9) == [-10]
+    assert not inspect(cp.engine).has_table("bank_accounts")
+    assert cp.migrate() == [10] and inspect(cp.engine).has_table("bank_accounts")
 
 
 def test_register_list_and_suspend(cp):
