@@ -11,8 +11,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from artaud import cli_statements
-from artaud import cli_payouts
+from artaud import cli_payouts, cli_statements
 from artaud.config.settings import Settings, load
 from artaud.errors import ArtaudError, InvalidFields
 
