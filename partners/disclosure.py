@@ -41,6 +41,8 @@ ERRORS: dict[str, Answer] = {
     "not_found": Answer(404, "no such resource"),
     "unknown_segment": Answer(404, "no such segment"),
     "unknown_export": Answer(404, "no such export"),
+    "unknown_campaign": Answer(404, "no such campaign of yours"),
+    "invalid_report": Answer(400, "these delivery figures cannot be recorded"),
     "method_not_allowed": Answer(405, "method not allowed here"),
     "not_acceptable": Answer(406, "none of the accepted media types can be served"),
     # the privacy guards: a code, never a figure
@@ -55,6 +57,9 @@ ERRORS: dict[str, Answer] = {
     ),
     "overlap": Answer(
         409, "this list and one of your live lists of another segment differ by too few members"
+    ),
+    "campaign_frozen": Answer(
+        409, "this campaign's contributions are frozen: its exports can no longer change"
     ),
     "expired": Answer(410, "this export has expired: make a new one"),
     "withdrawn": Answer(410, "this export was withdrawn (your pseudonyms changed): make a new one"),

@@ -15,6 +15,8 @@ from artaud.partners import disclosure
 from artaud.partners.exports import MAX_PAGE
 from artaud.partners.formats import MEDIA
 
+MAX_FIGURE = 10**12  # remuneration/delivery.py: a day's impressions, at most
+
 PSEUDONYM = r"^x[0-9a-f]{40}$"
 RATE_HEADERS = {
     "RateLimit-Policy": {
@@ -137,6 +139,20 @@ def _list_content(what: str) -> dict[str, Any]:
     }
 
 
+CAMPAIGN_PARAM = {
+    "name": "campaign_id",
+    "in": "path",
+    "required": True,
+    "description": "the campaign's id, as the SCARE recorded it",
+    "schema": {"type": "string", "maxLength": 64},
+}
+EXPORT_PARAM = {
+    "name": "export_id",
+    "in": "path",
+    "required": True,
+    "description": "one of your exports",
+    "schema": {"type": "string", "maxLength": 40},
+}
 FORMAT_PARAM = {
     "name": "format",
     "in": "query",
@@ -388,6 +404,85 @@ def _schemas() -> dict[str, Any]:
                 }
             },
         },
+        "Campaign": {
+            "type": "object",
+            "description": "a distributor's campaign the SCARE recorded with you as its agency",
+            "required": [
+                "id",
+                "distributor",
+                "film",
+                "flight",
+                "approved",
+                "exports",
+                "exports_closed",
+                "delivered",
+            ],
+            "properties": {
+                "id": {"type": "string"},
+                "distributor": {"type": "string"},
+                "film": {
+                    "type": "object",
+                    "required": ["title", "director", "visa", "ref"],
+                    "properties": {
+                        "title": {"type": "string"},
+                        "director": _nullable({"type": "string"}),
+                        "visa": _nullable({"type": "string", "description": "the CNC exploitation visa"}),
+                        "ref": {"type": "string", "description": "the film reference the tag's events carry"},
+                    },
+                },
+                "flight": {
+                    "type": "object",
+                    "required": ["start", "end"],
+                    "properties": {
+                        "start": {"type": "string", "format": "date"},
+                        "end": {"type": "string", "format": "date"},
+                    },
+                },
+                "approved": {"type": "boolean", "description": "whether the SCARE approved the film's title"},
+                "exports": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "your exports delivered for this campaign, as you or the SCARE linked them",
+                },
+                "exports_closed": {
+                    "type": "boolean",
+                    "description": "true once the cinemas' contributions are frozen: no export can be linked any more",
+                },
+                "delivered": {
+                    "type": "object",
+                    "required": ["impressions", "clicks", "days_reported"],
+                    "properties": {
+                        "impressions": {"type": "integer", "minimum": 0},
+                        "clicks": {"type": "integer", "minimum": 0},
+                        "days_reported": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        },
+        "ReportRequest": {
+            "type": "object",
+            "required": ["impressions", "clicks"],
+            "additionalProperties": False,
+            "properties": {
+                "impressions": {"type": "integer", "minimum": 0, "maximum": MAX_FIGURE},
+                "clicks": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": MAX_FIGURE,
+                    "description": "at most the impressions",
+                },
+            },
+        },
+        "DeliveryReport": {
+            "type": "object",
+            "required": ["day", "impressions", "clicks", "reported_at"],
+            "properties": {
+                "day": {"type": "string", "format": "date"},
+                "impressions": {"type": "integer", "minimum": 0},
+                "clicks": {"type": "integer", "minimum": 0},
+                "reported_at": {"type": "string", "format": "date-time"},
+            },
+        },
         "SyncState": {
             "type": "object",
             "required": ["url", "registered_at", "active"],
@@ -502,6 +597,71 @@ def openapi() -> dict[str, Any]:
                         406,
                     ),
                 }
+            },
+            "/v1/campaigns": {
+                "get": {
+                    "operationId": "list_campaigns",
+                    "summary": "the campaigns the SCARE recorded with you as their agency",
+                    "responses": _responses(
+                        {"200": _ok("your campaigns", {"type": "array", "items": _ref("Campaign")})}
+                    ),
+                }
+            },
+            "/v1/campaigns/{campaign_id}": {
+                "parameters": [CAMPAIGN_PARAM],
+                "get": {
+                    "operationId": "get_campaign",
+                    "summary": "one of your campaigns",
+                    "responses": _responses({"200": _ok("the campaign", _ref("Campaign"))}, 404),
+                },
+            },
+            "/v1/campaigns/{campaign_id}/exports/{export_id}": {
+                "parameters": [CAMPAIGN_PARAM, EXPORT_PARAM],
+                "put": {
+                    "operationId": "link_campaign_export",
+                    "summary": "declare one of your exports as delivered for the campaign (idempotent). The "
+                    "cinemas' share of the distributor's payment is computed from the exports so declared.",
+                    "responses": _responses(
+                        {
+                            "201": _ok("linked now", _ref("Campaign")),
+                            "200": _ok("it already was", _ref("Campaign")),
+                        },
+                        404,
+                        409,
+                    ),
+                },
+            },
+            "/v1/campaigns/{campaign_id}/reports": {
+                "parameters": [CAMPAIGN_PARAM],
+                "get": {
+                    "operationId": "list_campaign_reports",
+                    "summary": "the delivery figures you reported, by day",
+                    "responses": _responses(
+                        {"200": _ok("your reports", {"type": "array", "items": _ref("DeliveryReport")})}, 404
+                    ),
+                },
+            },
+            "/v1/campaigns/{campaign_id}/reports/{day}": {
+                "parameters": [
+                    CAMPAIGN_PARAM,
+                    {
+                        "name": "day",
+                        "in": "path",
+                        "required": True,
+                        "description": "a day of the flight, YYYY-MM-DD",
+                        "schema": {"type": "string", "format": "date"},
+                    },
+                ],
+                "put": {
+                    "operationId": "put_campaign_report",
+                    "summary": "your impressions and clicks for one day of the flight; sending a day again "
+                    "replaces it. Informative: the cinemas' shares never depend on them.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("ReportRequest")}},
+                    },
+                    "responses": _responses({"200": _ok("recorded", _ref("DeliveryReport"))}, 400, 404),
+                },
             },
             "/v1/sync": {
                 "get": {

@@ -11,6 +11,7 @@ them (docs/remuneration.md § Principles).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -118,16 +119,25 @@ class DeliveryStore:
             at = conn.execute(select(f.c.frozen_at).where(f.c.campaign_id == campaign_id)).scalar()
         return None if at is None else _utc(at)
 
-    def link(self, campaign_id: str, export_id: str, by: str, *, partner_slug: str | None = None) -> bool:
+    def link(
+        self,
+        campaign_id: str,
+        export_id: str,
+        by: str,
+        *,
+        partner_slug: str | None = None,
+        may_see: Callable[[str], bool] = lambda segment_key: True,
+    ) -> bool:
         """Count an export delivered to the campaign's agency for the campaign. True when linked now,
         False when it already was (linking is idempotent). `partner_slug`: the agency calling, which
-        may only name its own campaigns."""
+        may only name its own campaigns; `may_see(segment key)`: whether the calling key may see the
+        export (an export out of the key's scope is as unknown to it as another agency's)."""
         who = approver(by)
         campaign = self._campaign(campaign_id, partner_slug)
         e = schema.exports
         with self.engine.connect() as conn:
-            owner = conn.execute(select(e.c.partner_slug).where(e.c.id == export_id)).scalar()
-        if owner != campaign.partner_slug:
+            found = conn.execute(select(e.c.partner_slug, e.c.segment_key).where(e.c.id == export_id)).first()
+        if found is None or found.partner_slug != campaign.partner_slug or not may_see(found.segment_key):
             raise UnknownExport(f"no export {export_id!r} delivered to {campaign.partner_slug!r}")
         link = schema.campaign_exports
         with self.engine.begin() as conn:

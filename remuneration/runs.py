@@ -37,7 +37,7 @@ from artaud.remuneration.ledger import (
     vat_cents,
 )
 from artaud.remuneration.ledger_store import Booked, LedgerStore
-from artaud.remuneration.policies import Policy
+from artaud.remuneration.policies import Policy, policy_of
 from artaud.remuneration.statement import publish
 
 RECEIPT_REF_MAX = 40
@@ -129,6 +129,29 @@ class Runs:
         )
         booked = self.ledger.book(batch, by, now)
         return Run(campaign, frozen, d, vat, booked)
+
+    def replay(self, booked: Booked) -> Run:
+        """A booked distribution recomputed from its campaign, its frozen contributions and the policy
+        it records: the same cents and inputs hash, or the ledger and the records disagree (refused)."""
+        if booked.kind != "distribution" or booked.campaign_id is None:
+            raise InvalidInput(f"batch {booked.id} is not a distribution")
+        campaign = self.campaigns.payable(booked.campaign_id)
+        frozen = self.contributions.required(booked.campaign_id)
+        memo = booked.memo
+        params = memo.get("params")
+        version = memo.get("policy_version")
+        if not isinstance(params, dict) or not isinstance(version, int):
+            raise Conflict(f"batch {booked.id}: its memo has no policy parameters")
+        policy = policy_of(str(memo.get("policy")), params, version)
+        d = distribute(frozen.participants, campaign.payment_cents, campaign.fee_rate, policy)
+        if d.inputs_sha256 != memo.get("inputs_sha256") or dict(d.amounts) != memo.get("amounts"):
+            raise Conflict(f"batch {booked.id}: the records no longer give the amounts it booked")
+        return Run(campaign, frozen, d, int(str(memo["vat_cents"])), booked)
+
+    def distributions(self) -> list[Run]:
+        """Every live (not reversed) distribution, replayed, in booking order."""
+        reversed_ids = self.ledger.reversed_ids()
+        return [self.replay(b) for b in self.ledger.batches(kind="distribution") if b.id not in reversed_ids]
 
     def receive(
         self, campaign_id: str, amount_cents: int, reference: str, by: str, now: datetime | None = None

@@ -139,8 +139,9 @@ def cmd_payouts(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any) -> None:
-    """Add `artaud bank` and `artaud payouts` to the top-level subparsers."""
+def register(sub: Any) -> Any:
+    """Add `artaud bank` and `artaud payouts` to the top-level subparsers; returns `payouts`' own
+    subparsers (the ledger's payout joins them: runtime/cli_ledger.py)."""
     from artaud.remuneration.sepa import SCHEMA, SCHEMAS
 
     bank = sub.add_parser("bank", help="the cinemas' bank details (encrypted at rest, listed masked)")
@@ -166,3 +167,4 @@ def register(sub: Any) -> None:
     pf.add_argument("--created-at", help="the file's creation moment (ISO 8601; default: now)")
     pf.add_argument("--schema", choices=SCHEMAS, default=SCHEMA)
     pf.set_defaults(func=cmd_payouts)
+    return pay_sub

@@ -29,6 +29,8 @@ from artaud.lifeline import Busy, InstanceLock
 from artaud.partners.activation import Activation
 from artaud.partners.api import create_partner_api
 from artaud.partners.store import PartnerStore
+from artaud.remuneration.delivery import DeliveryStore
+from artaud.remuneration.partner_api import register_campaign_routes
 from artaud.segments.definitions import InvalidSegments, load_segments
 from artaud.spool.drain import DrainLoop
 from artaud.spool.reader import SpoolReader
@@ -125,6 +127,7 @@ class Supervisor:
             wiring.segment_definitions(s), s.partners.seller_domain, s.partners.segtax or None
         )
         app = create_partner_api(PartnerStore(cp.engine), wiring.export_service(s, wh, cp), activation)
+        register_campaign_routes(app, DeliveryStore(cp.engine))
         return serve(s.partners.host, s.partners.port, app, "partners")
 
     def metrics(self) -> Any:

@@ -20,6 +20,10 @@ from artaud.partners.exports import ExportService, PartnerKey
 from artaud.partners.keys import new_key
 from artaud.partners.ratelimit import RateLimiter
 from artaud.partners.store import PartnerStore
+from artaud.remuneration.campaign_store import CampaignStore
+from artaud.remuneration.campaigns import make_campaign
+from artaud.remuneration.delivery import DeliveryStore
+from artaud.remuneration.partner_api import register_campaign_routes
 from artaud.segments.builder import SegmentBuilder
 from artaud.segments.definitions import Segment
 from artaud.segments.guards import GuardPolicy
@@ -27,6 +31,7 @@ from artaud.segments.release import NoisePolicy
 from artaud.warehouse.migrate import migrate
 from tests.segments.helpers import CINEMAS, TODAY, event
 
+CAMPAIGN = "2026-ete"
 NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 18, tzinfo=UTC)
 SEGMENTS = (
     Segment("art-et-essai", 1, "Public Art et Essai", lookback_days=30, iab=(477,)),
@@ -145,6 +150,22 @@ def make_world(wh: Any, tmp_path: Any, policy: GuardPolicy, rate: int = 10_000) 
         Activation(SEGMENTS, seller_domain="scare-cinemas.fr"),
         limiter_for=lambda per_minute: RateLimiter(per_minute, burst=per_minute),
         clock=clock,
+    )
+    # the campaigns' routes, as the service registers them, with one campaign run by acme
+    register_campaign_routes(app, DeliveryStore(cp.engine))
+    CampaignStore(cp.engine).add(
+        make_campaign(
+            id=CAMPAIGN,
+            distributor="Pyramide Distribution",
+            siren="732829320",
+            film_title="L'Été dernier",
+            partner="acme",
+            start=TODAY - timedelta(days=10),
+            end=TODAY + timedelta(days=20),
+            payment_cents="1000000",
+            vat_rate="0.2",
+            fee_rate="0.1",
+        )
     )
     return World(
         wh, store, service, builder, app.test_client(), keys, clock, signing, partner_keys, key_versions

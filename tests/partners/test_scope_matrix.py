@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.partners.conftest import World
+from tests.partners.conftest import CAMPAIGN, TODAY, World
 
 # who: (partner, segments the key may read, formats it may download)
 KEYS = {
@@ -93,6 +93,30 @@ def calls(rule: str, exports: dict[str, tuple[str, str, str]]) -> list[tuple[str
 
                     out.append(("GET", f"/v1/exports/{eid}/{kind}?format={fmt}", None, expect))
         return out
+    # acme's campaign: partner-wide like the sync (any acme key), "not found" for other; an export is
+    # linked by a key that may see it, once (201, then 200)
+    mine = lambda who: 200 if KEYS[who][0] == "acme" else 404  # noqa: E731
+    if rule == "/v1/campaigns":
+        return [("GET", rule, None, lambda who: 200)]
+    if rule in ("/v1/campaigns/<campaign_id>", "/v1/campaigns/<campaign_id>/reports"):
+        return [("GET", rule.replace("<campaign_id>", CAMPAIGN), None, mine)]
+    if rule == "/v1/campaigns/<campaign_id>/reports/<day>":
+        body = {"impressions": 10, "clicks": 1}
+        return [("PUT", f"/v1/campaigns/{CAMPAIGN}/reports/{TODAY}", body, mine)]
+    if rule == "/v1/campaigns/<campaign_id>/exports/<export_id>":
+        out = []
+        for eid, (_, p, s) in exports.items():
+            linked: set[str] = set()
+
+            def link(who: str, eid: str = eid, p: str = p, s: str = s, linked: set[str] = linked) -> int:
+                if KEYS[who][0] != "acme" or p != "acme" or not allows(who, s):
+                    return 404
+                first = eid not in linked
+                linked.add(eid)
+                return 201 if first else 200
+
+            out.append(("PUT", f"/v1/campaigns/{CAMPAIGN}/exports/{eid}", None, link))
+        return out
     raise AssertionError(f"a route without its scope rule in this test: {rule}")
 
 
@@ -110,7 +134,12 @@ def test_every_route_every_scope_every_owner(world: World, exports) -> None:
                 assert r.status_code == expect(who), (who, method, path, r.get_data(as_text=True)[:200])
                 checked += 1
                 if r.status_code >= 400:
-                    assert r.get_json()["error"] in {"out_of_scope", "unknown_export", "format_out_of_scope"}
+                    assert r.get_json()["error"] in {
+                        "out_of_scope",
+                        "unknown_export",
+                        "format_out_of_scope",
+                        "unknown_campaign",
+                    }
                 if path == "/v1/segments":
                     listed = {s["segment"].split("/", 1)[0] for s in r.get_json()}
                     assert all(allows(who, seg) for seg in listed), (who, listed)
