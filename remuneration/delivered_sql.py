@@ -19,3 +19,14 @@ def delivered_counts_sql(database: str, export_ids: list[str]) -> tuple[str, str
     )
     total = f"SELECT count() FROM ({people}) WHERE length(cs) > 0"
     return counts, total
+
+
+def lists_kept_sql(database: str, export_ids: list[str]) -> str:
+    """Per linked export still in the warehouse: its rows, and how many have no cinemas (a list made
+    before lists kept them). An export absent from the answer has no list any more (dropped after
+    its retention, `segments/catalog.py`)."""
+    database = identifier(database)
+    return (
+        f"SELECT export_id, count(), countIf(length(cinemas) = 0) FROM {database}.export_lists "
+        f"WHERE export_id IN ({quote_list(export_ids)}) GROUP BY export_id ORDER BY export_id"
+    )

@@ -22,7 +22,7 @@ from artaud.errors import Conflict, InvalidInput
 from artaud.remuneration.attribution import Member, participants, shares
 from artaud.remuneration.campaign_store import CampaignConflict, CampaignStore, UnknownCampaign
 from artaud.remuneration.campaigns import approver
-from artaud.remuneration.delivered_sql import delivered_counts_sql
+from artaud.remuneration.delivered_sql import delivered_counts_sql, lists_kept_sql
 from artaud.remuneration.delivery import DeliveryStore
 from artaud.remuneration.inputs import Participant
 from artaud.remuneration.numbers import exact_number, fraction_text
@@ -125,6 +125,16 @@ class Freezer:
                 f"campaign {campaign_id!r} has no export linked to it: link the exports delivered for it "
                 f"first (artaud campaigns link {campaign_id} EXPORT_ID --by NAME)"
             )
+        kept = {
+            str(e): (int(n), int(blank))
+            for e, n, blank in self.wh.query(lists_kept_sql(self.wh.database, exports))
+        }
+        gone = [e for e in exports if e not in kept]
+        old = [e for e in exports if e in kept and kept[e][1]]
+        if gone or old:
+            why = [f"{e}: its list is no longer in the warehouse (lists are kept partners.window_days days)" for e in gone]
+            why += [f"{e}: its list was made before lists kept each person's cinemas" for e in old]
+            raise NothingDelivered(f"campaign {campaign_id!r}: cannot count " + "; ".join(why))
         counts_sql, total_sql = delivered_counts_sql(self.wh.database, exports)
         counted = shares((int(c), int(k), int(n)) for c, k, n in self.wh.query(counts_sql))
         [(people,)] = self.wh.query(total_sql)

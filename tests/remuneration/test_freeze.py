@@ -82,3 +82,16 @@ def test_unknown_and_unfrozen_campaigns_are_named(world) -> None:
         Contributions(net.cp.engine).required("nope")
     with pytest.raises(NotFrozen, match="artaud campaigns freeze"):
         Contributions(net.cp.engine).required(net.campaign.id)
+
+
+def test_a_list_gone_or_made_without_cinemas_is_refused_not_counted_as_nobody(world) -> None:
+    net, wh = world
+    desk = DeliveryStore(net.cp.engine)
+    desk.link(net.campaign.id, "ex_1", "Claire")
+    desk.link(net.campaign.id, net.export("ex_dropped"), "Claire")
+    with pytest.raises(NothingDelivered, match="ex_dropped: its list is no longer in the warehouse"):
+        Freezer(net.cp.engine, wh).freeze(net.campaign.id, "Claire", NOW)
+    wh.insert_rows("export_lists", COLUMNS, [(date(2026, 4, 2), "agence-x", "ex_dropped", "v9", "x9", 1, [])])
+    with pytest.raises(NothingDelivered, match="ex_dropped: its list was made before"):
+        Freezer(net.cp.engine, wh).freeze(net.campaign.id, "Claire", NOW)
+    assert Contributions(net.cp.engine).get(net.campaign.id) is None
