@@ -1,14 +1,21 @@
-"""The console (French, for SCARE staff) and its JSON API. Bound to loopback by default."""
+"""The console (French, for SCARE staff and cinema users) and its JSON API. Bound to loopback by
+default; every route declares who may call it (admin/guard.py), pages are templates in
+admin/templates with the console's own stylesheet and script in admin/static."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Flask, jsonify, redirect, render_template_string, request
+from flask import Flask, g, jsonify, redirect, render_template, request
 
+from artaud.admin.account_views import register_account_views
+from artaud.admin.guard import Console, api, install, page, public
+from artaud.admin.roles import READ_STAFF, RUN, STAFF
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, recent_events
 from artaud.collector.snippet import gtm_snippet, snippet
 from artaud.controlplane.store import ControlPlane
@@ -18,74 +25,6 @@ from artaud.segments.catalog import latest
 from artaud.segments.definitions import InvalidSegments
 from artaud.warehouse.backend import Warehouse, WarehouseError
 
-PAGE = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>Audience mutualisée Art &amp; Essai — console</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}td:first-child,th:first-child{text-align:left}
-code{font-size:.85em}</style></head><body>
-<h1>Audience mutualisée Art &amp; Essai</h1>
-<p>{{ cinemas|length }} cinéma(s) participant(s) · {{ status.rows }} évènement(s) écrits par le rédacteur
-depuis le démarrage · file locale en attente : {{ status.backlog_bytes }} octets.</p>
-<table><tr><th>Cinéma</th><th>N° CNC</th><th>Catégorie</th><th>Clé de site</th><th>Évènements</th>
-<th>Mesure exemptée</th><th>Audience mutualisée</th><th>Robots</th><th>Visiteurs du jour</th></tr>
-{% for c in cinemas %}<tr><td><a href="/cinemas/{{ c.cnc_id }}">{{ c.name }}</a> — {{ c.town }}</td><td>{{ c.cnc_id }}</td><td>{{ c.category }}</td>
-<td><code>{{ c.site_key }}</code></td><td>{{ counts.get(c.id, {}).get('events', 0) }}</td>
-<td>{{ counts.get(c.id, {}).get('exempt', 0) }}</td><td>{{ counts.get(c.id, {}).get('pooled', 0) }}</td>
-<td>{{ counts.get(c.id, {}).get('bots', 0) }}</td><td>{{ counts.get(c.id, {}).get('visitors_today', 0) }}</td></tr>
-{% endfor %}</table>
-<p><a href="/segments">Segments</a> · Métriques du collecteur : <code>/metrics</code> sur le port du collecteur.</p>
-</body></html>"""
-
-
-RECENT = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>{{ cinema.name }} — derniers évènements</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}code{font-size:.85em}</style></head><body>
-<p><a href="/">← tous les cinémas</a></p>
-<h1>{{ cinema.name }} ({{ cinema.cnc_id }}) — derniers évènements reçus</h1>
-<p>Pour vérifier l'installation du marqueur : chaque ligne est un évènement enregistré, avec sa voie
-(<em>exemptée</em> : statistiques anonymes du cinéma ; <em>mutualisée</em> : audience Art et Essai, avec
-consentement) et la source du consentement. Domaines déclarés : {{ cinema.domains|join(", ") }}.</p>
-<h2>Code d'installation</h2>
-<p>À coller une fois par page, de préférence dans le <code>&lt;head&gt;</code> (guide :
-docs/webmasters.fr.md). Il porte la clé de site de ce cinéma et l'adresse du collecteur.</p>
-<pre><code id="snippet">{{ snippet }}</code></pre>
-<button type="button" data-copy="snippet">Copier</button>
-<p>Avec Google Tag Manager, une balise « HTML personnalisé » déclenchée sur « Initialisation - Toutes les
-pages » :</p>
-<pre><code id="gtm">{{ gtm }}</code></pre>
-<button type="button" data-copy="gtm">Copier</button>
-<p>Pour vérifier l'installation, ouvrez une page du site en ajoutant <code>?artaud-check</code> à son
-adresse : un encadré dit ce que voit le marqueur.</p>
-<script src="/static/copy.js"></script>
-<h2>Derniers évènements</h2>
-<table><tr><th>Reçu (UTC)</th><th>Évènement</th><th>Page</th><th>Film</th><th>Voie</th>
-<th>Consentement</th><th>Finalités</th><th>Opposition</th></tr>
-{% for e in events %}<tr><td>{{ e.received_at }}</td><td>{{ e.event_name }}</td>
-<td><code>{{ e.url_host }}{{ e.url_path }}</code></td><td>{{ e.film_ref }}</td>
-<td>{{ "mutualisée" if e.track == "pooled" else "exemptée" }}</td><td>{{ sources.get(e.consent_source, e.consent_source) }}</td>
-<td>{{ e.consent_purposes }}</td><td>{{ e.consent_objection }}</td></tr>
-{% else %}<tr><td colspan="8">Aucun évènement reçu pour l'instant.</td></tr>{% endfor %}</table>
-</body></html>"""
-SEGMENTS = """<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>Segments — audience mutualisée Art et Essai</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}td:first-child,th:first-child,td.t{text-align:left}
-.non{color:#a00}</style></head><body>
-<p><a href="/">← tous les cinémas</a></p>
-<h1>Segments</h1>
-<p>Construits chaque jour à partir de l'audience mutualisée seulement (visiteurs consentants, sans robots).
-Un segment n'est publié que s'il compte au moins k = {{ k }} membres venant d'au moins {{ m }} cinémas,
-sans qu'un cinéma en apporte plus de {{ share }}. La taille publiée est bruitée (Laplace, ε = {{ eps }}).</p>
-<form method="post" action="/segments/build"><button>Construire maintenant</button></form>
-<table><tr><th>Segment</th><th>Intitulé</th><th>Version</th><th>Construit le (UTC)</th><th>Membres</th>
-<th>Taille publiée</th><th>Cinémas</th><th>Part du 1er cinéma</th><th>État</th></tr>
-{% for e in entries %}<tr><td><code>{{ e.key }}</code></td><td class="t">{{ titles.get(e.segment_id, "") }}</td>
-<td>{{ e.segment_version }}</td><td>{{ e.built_at }}</td><td>{{ e.members }}</td>
-<td>{{ e.published_size if e.published else "—" }}</td><td>{{ e.cinemas }}</td><td>{{ "%.0f"|format(e.top_share * 100) }} %</td>
-<td class="t">{% if e.published %}publié{% else %}<span class="non">non publié</span> : {{ e.refusal }}{% endif %}</td></tr>
-{% else %}<tr><td colspan="9">Aucune construction pour l'instant.</td></tr>{% endfor %}</table>
-</body></html>"""
 SOURCES_FR = {
     "tcf": "CMP IAB TCF",
     "tac": "tarteaucitron.js",
@@ -97,24 +36,34 @@ SOURCES_FR = {
 }
 
 
-COPY_JS = """document.querySelectorAll("button[data-copy]").forEach(function (b) {
-  b.addEventListener("click", function () {
-    navigator.clipboard.writeText(document.getElementById(b.dataset.copy).textContent).then(function () {
-      b.textContent = "Copié";
-    });
-  });
-});
-"""
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(value: object) -> str:
+    """A moment as people in France read it: Europe/Paris, day then time (naive moments are UTC)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if not isinstance(value, datetime):
+        return str(value)
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def create_admin(
     cp: ControlPlane,
     wh: Warehouse,
     status: Callable[[], dict[str, Any]],
+    console: Console,
     segments: SegmentBuilder | None = None,
     collector_url: str = "",
 ) -> Flask:
     app = Flask("artaud.admin")
+    app.jinja_env.filters["paris"] = paris
+    install(app, console)
+    register_account_views(app, console)
     building = threading.Lock()
 
     def build(only: list[str]) -> tuple[Any, int]:
@@ -144,11 +93,12 @@ def create_admin(
         return jsonify({"error": "l'entrepôt de données est indisponible", "detail": str(exc)[:200]}), 503
 
     @app.get("/segments")
+    @page(READ_STAFF)
     def segments_page() -> str:
         titles = {s.id: s.title for s in segments.definitions} if segments else {}
         p = segments.policy if segments else None
-        return render_template_string(
-            SEGMENTS,
+        return render_template(
+            "segments.html",
             entries=latest(wh),
             titles=titles,
             k=p.k if p else "?",
@@ -158,6 +108,7 @@ def create_admin(
         )
 
     @app.post("/segments/build")
+    @page(RUN)
     def segments_build_form() -> Any:
         body, code = build([])
         if code != 200:
@@ -165,6 +116,7 @@ def create_admin(
         return redirect("/segments", code=303)
 
     @app.post("/api/v1/erasures")
+    @api(RUN)
     def erasure() -> Any:
         from datetime import UTC, datetime
 
@@ -178,10 +130,12 @@ def create_admin(
         return jsonify({"visitor": visitor, "suppressed": True}), 202
 
     @app.get("/api/v1/segments")
+    @api(READ_STAFF)
     def segments_api() -> Any:
         return jsonify([asdict(e) for e in latest(wh)])
 
     @app.post("/api/v1/segments/build")
+    @api(RUN)
     def segments_build_api() -> Any:
         doc = request.get_json(silent=True) or {}
         only = doc.get("only", []) if isinstance(doc, dict) else None
@@ -194,17 +148,21 @@ def create_admin(
         return {c.cinema_id: c.__dict__ for c in counts_by_cinema(wh)}
 
     @app.get("/")
-    def index() -> str:
-        return render_template_string(PAGE, cinemas=cp.cinemas(), counts=counts(), status=status())
+    @page(STAFF | {"cinema"})
+    def index() -> Any:
+        if g.account.role == "cinema":  # a cinema user's home is its own cinema
+            return redirect(f"/cinemas/{g.account.cinema_cnc}", code=303)
+        return render_template("index.html", cinemas=cp.cinemas(), counts=counts(), status=status())
 
     @app.get("/cinemas/<cnc>")
+    @page(STAFF | {"cinema"}, tenant="cnc")
     def cinema_page(cnc: str) -> Any:
         cinema = next((c for c in cp.cinemas() if c.cnc_id == cnc), None)
         if cinema is None or cinema.id is None:
-            return "Cinéma inconnu.", 404
+            return render_template("error.html", status=404, message="Cinéma inconnu."), 404
         events = recent_events(wh, cinema.id, "", 100)
-        return render_template_string(
-            RECENT,
+        return render_template(
+            "cinema.html",
             cinema=cinema,
             events=events,
             sources=SOURCES_FR,
@@ -212,11 +170,8 @@ def create_admin(
             gtm=gtm_snippet(collector_url, cinema.site_key),
         )
 
-    @app.get("/static/copy.js")
-    def copy_js() -> Any:
-        return app.response_class(COPY_JS, mimetype="application/javascript")
-
     @app.get("/api/v1/sites")
+    @api(RUN | {"auditor"})
     def sites() -> Any:
         return jsonify(
             [
@@ -233,10 +188,12 @@ def create_admin(
         )
 
     @app.get("/api/v1/stats")
+    @api(READ_STAFF)
     def stats() -> Any:
         return jsonify({"writer": status(), "cinemas": counts()})
 
     @app.get("/api/v1/events/count")
+    @api(RUN | {"auditor"})
     def count_prefix() -> Any:
         try:
             per = counts_for_prefix(wh, request.args.get("id_prefix", ""))
@@ -245,6 +202,7 @@ def create_admin(
         return jsonify({str(k): {"rows": v[0], "distinct": v[1]} for k, v in per.items()})
 
     @app.get("/api/v1/events/recent")
+    @api(RUN | {"auditor"})
     def recent() -> Any:
         cnc = request.args.get("cinema", "")
         cinema = next((c for c in cp.cinemas() if c.cnc_id == cnc), None)
@@ -262,6 +220,7 @@ def create_admin(
         return jsonify(recent_events(wh, cinema.id, prefix, limit))
 
     @app.get("/api/v1/consent")
+    @api(RUN | {"auditor"})
     def consent() -> Any:
         from artaud.warehouse.proof import consent_behind
 
@@ -273,6 +232,7 @@ def create_admin(
         return jsonify([p.__dict__ for p in proofs])
 
     @app.get("/healthz")
+    @public
     def health() -> Any:
         return jsonify({"status": "ok"})
 

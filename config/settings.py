@@ -183,6 +183,16 @@ class Payouts(_Section):
 class Admin(_Section):
     host: str
     port: int = Field(ge=0, le=65535)
+    # the console's own address as people type it (setup links); "" : http://host:port
+    public_url: str = Field(max_length=300)
+    # Host header values accepted besides the bound address (DNS rebinding is refused)
+    allowed_hosts: list[str]
+    secure_cookies: bool
+    session_idle_minutes: int = Field(ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(ge=1, le=24 * 7)
+    setup_link_hours: int = Field(ge=1, le=24 * 7)
+    lockout_failures: int = Field(ge=1, le=100)
+    lockout_minutes: int = Field(ge=1, le=24 * 60)
 
 
 class Settings(_Section):

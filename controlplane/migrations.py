@@ -147,6 +147,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         _then(_mutable("ledger_batches", "ledger_transfers"), _drop("ledger_batches", "ledger_transfers")),
     ),
     Migration(10, "cinemas' bank details, encrypted", _create("bank_accounts"), _drop("bank_accounts")),
+    Migration(
+        11,
+        "the console's accounts, sessions, API tokens and audit log",
+        _create("console_users", "console_sessions", "console_tokens", "console_audit"),
+        _drop("console_users", "console_sessions", "console_tokens", "console_audit"),
+    ),
 )
 
 

@@ -248,3 +248,59 @@ bank_accounts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
+
+
+# -- the console: accounts, sessions, API tokens, audit log (migration 11) ---------------------------
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),  # admin/roles.py
+    Column("cinema_cnc", String(7), nullable=True),  # a cinema user's one cinema
+    Column("password_hash", String(200), nullable=True),  # Argon2id; None until the setup link is used
+    Column("totp_sealed", Text, nullable=True),  # the TOTP secret, AES-GCM under the key ring
+    Column("totp_enabled", Boolean, nullable=False, default=False),
+    Column("totp_last_step", BigInteger, nullable=True),  # a code is accepted once
+    Column("setup_hash", String(64), nullable=True, unique=True),  # SHA-256 of the one-time link's token
+    Column("setup_expires_at", DateTime(timezone=True), nullable=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # SHA-256 of the cookie's value
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+console_tokens = Table(
+    "console_tokens",
+    metadata,
+    Column("prefix", String(16), primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+console_audit = Table(
+    "console_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),  # a login, "" when not signed in; never an address
+    Column("role", String(20), nullable=False),
+    Column("action", String(80), nullable=False),  # METHOD endpoint, or a CLI command
+    Column("object", String(300), nullable=False),
+    Column("outcome", Integer, nullable=False),  # the HTTP status (CLI: 0)
+)

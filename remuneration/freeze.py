@@ -132,7 +132,10 @@ class Freezer:
         gone = [e for e in exports if e not in kept]
         old = [e for e in exports if e in kept and kept[e][1]]
         if gone or old:
-            why = [f"{e}: its list is no longer in the warehouse (lists are kept partners.window_days days)" for e in gone]
+            why = [
+                f"{e}: its list is no longer in the warehouse (lists are kept partners.window_days days)"
+                for e in gone
+            ]
             why += [f"{e}: its list was made before lists kept each person's cinemas" for e in old]
             raise NothingDelivered(f"campaign {campaign_id!r}: cannot count " + "; ".join(why))
         counts_sql, total_sql = delivered_counts_sql(self.wh.database, exports)

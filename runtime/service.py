@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from artaud import wiring
+from artaud.admin.console import make_console
 from artaud.admin.web import create_admin
 from artaud.collector.metrics import CollectorMetrics
 from artaud.collector.snippet import snippet
@@ -115,7 +116,8 @@ class Supervisor:
         s = self.settings
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         builder = wiring.segment_builder(s, wh, cp)
-        app = create_admin(cp, wh, status, segments=builder, collector_url=s.collector.public_url)
+        console = make_console(cp.engine, wiring.keyring(s), s.admin)
+        app = create_admin(cp, wh, status, console, segments=builder, collector_url=s.collector.public_url)
         return serve(s.admin.host, s.admin.port, app, "admin")
 
     def partner_api(self, cp: ControlPlane, wh: Warehouse) -> Any:

@@ -4,17 +4,22 @@ entry point (the production wheel does not ship the simulator)."""
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from artaud.cli import settings_of
+from artaud_devkit.console_token import service_token
 from artaud_devkit.simulator.run import SimConfig, simulate
 
 
 def run(args: argparse.Namespace) -> int:
     s = settings_of(args)
+    # the console's API needs a token: given, or made for the devkit's service account on this machine
+    token = args.admin_token or os.environ.get("ARTAUD_ADMIN_TOKEN") or service_token(s)
     cfg = SimConfig(
         collector_url=args.url or s.collector.public_url,
         admin_url=args.admin_url or f"http://{s.admin.host}:{s.admin.port}",
+        admin_token=token,
         rate=args.rate,
         duration=args.duration,
         seed=args.seed,
@@ -32,4 +37,8 @@ def register(sub: Any) -> None:
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--url", help="collector base URL (default: settings)")
     sim.add_argument("--admin-url", help="console base URL (default: settings)")
+    sim.add_argument(
+        "--admin-token",
+        help="a console API token (default: $ARTAUD_ADMIN_TOKEN, else one for the devkit's account)",
+    )
     sim.set_defaults(func=run)

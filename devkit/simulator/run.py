@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 from artaud_devkit.simulator.traffic import SimRequest, SimSite, Visitor, make_visitor, next_request
 
@@ -22,6 +22,7 @@ from artaud_devkit.simulator.traffic import SimRequest, SimSite, Visitor, make_v
 class SimConfig:
     collector_url: str
     admin_url: str
+    admin_token: str = ""  # a console API token (artaud users token, or artaud_devkit.console_token)
     rate: float = 200.0
     duration: float = 20.0
     seed: int = 1
@@ -41,27 +42,28 @@ class Tally:
     by_cinema: Counter[str] = field(default_factory=Counter)
 
 
-def _get_json(url: str) -> Any:
-    with urlopen(url, timeout=10) as resp:  # noqa: S310 - operator-supplied local URL
+def _get_json(url: str, token: str) -> Any:
+    request = Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})  # noqa: S310
+    with urlopen(request, timeout=10) as resp:  # noqa: S310 - operator-supplied local URL
         return json.load(resp)
 
 
-def fetch_sites(admin_url: str) -> list[SimSite]:
+def fetch_sites(admin_url: str, token: str) -> list[SimSite]:
     return [
         SimSite(s["site_key"], s["cnc_id"], tuple(s["domains"]))
-        for s in _get_json(admin_url + "/api/v1/sites")
+        for s in _get_json(admin_url + "/api/v1/sites", token)
         if s["status"] == "active" and s["domains"]
     ]
 
 
-def stored_for_run(admin_url: str, prefix: str) -> dict[str, tuple[int, int]]:
+def stored_for_run(admin_url: str, token: str, prefix: str) -> dict[str, tuple[int, int]]:
     """Per cinema id: (rows, distinct event ids) this run put in the warehouse."""
-    got = _get_json(f"{admin_url}/api/v1/events/count?id_prefix={prefix}")
+    got = _get_json(f"{admin_url}/api/v1/events/count?id_prefix={prefix}", token)
     return {str(k): (int(v["rows"]), int(v["distinct"])) for k, v in got.items()}
 
 
 def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
-    sites = fetch_sites(cfg.admin_url)
+    sites = fetch_sites(cfg.admin_url, cfg.admin_token)
     if not sites:
         print("error: no active cinema with domains; register one first", file=sys.stderr)
         return 2
@@ -130,10 +132,10 @@ def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
     print(file=sys.stderr)
 
     deadline = time.monotonic() + cfg.settle_seconds
-    per = stored_for_run(cfg.admin_url, prefix)
+    per = stored_for_run(cfg.admin_url, cfg.admin_token, prefix)
     while sum(v[0] for v in per.values()) < tally.accepted_events and time.monotonic() < deadline:
         time.sleep(0.5)
-        per = stored_for_run(cfg.admin_url, prefix)
+        per = stored_for_run(cfg.admin_url, cfg.admin_token, prefix)
     stored = sum(v[0] for v in per.values())
     distinct = sum(v[1] for v in per.values())
     print(
@@ -143,7 +145,7 @@ def simulate(cfg: SimConfig, out: Any = sys.stdout) -> int:
     )
     print("\nPer cinema (events accepted → rows now in the warehouse):", file=out)
     sites_by_cnc = {s.cnc_id: s for s in sites}
-    ids = _get_json(cfg.admin_url + "/api/v1/sites")
+    ids = _get_json(cfg.admin_url + "/api/v1/sites", cfg.admin_token)
     id_of = {s["cnc_id"]: str(s["id"]) for s in ids}
     for cnc in sorted(sites_by_cnc):
         got = per.get(id_of.get(cnc, ""), (0, 0))[0]

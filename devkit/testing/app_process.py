@@ -54,6 +54,22 @@ class ArtaudProcess:
             **(extra_env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
+        self._admin_token = ""
+
+    @property
+    def admin_token(self) -> str:
+        """A console API token (artaud_devkit.console_token), made with the service's own settings."""
+        if not self._admin_token:
+            out = subprocess.run(
+                [self.python, "-m", "artaud_devkit.console_token"],
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            self._admin_token = out.stdout.strip().splitlines()[-1]
+        return self._admin_token
 
     @property
     def url(self) -> str:
@@ -110,7 +126,10 @@ class ArtaudProcess:
 
     def get_json(self, path: str, admin: bool = True) -> Any:
         base = self.admin_url if admin else self.url
-        with urllib.request.urlopen(base + path, timeout=10) as r:  # noqa: S310 - loopback only
+        request = urllib.request.Request(base + path)  # noqa: S310 - loopback only
+        if admin and path.startswith("/api/"):
+            request.add_header("Authorization", f"Bearer {self.admin_token}")
+        with urllib.request.urlopen(request, timeout=10) as r:  # noqa: S310 - loopback only
             return json.load(r)
 
     def get_text(self, path: str) -> str:

@@ -18,11 +18,12 @@ from artaud.segments.release import NoisePolicy
 from artaud.segments.rules import CinemaInfo
 from artaud.warehouse.backend import ChdbWarehouse
 from artaud.warehouse.migrate import migrate
+from tests.admin.helpers import Kit, make_kit
 from tests.warehouse.helpers import records
 
 
 @pytest.fixture
-def client(tmp_path) -> Iterator[Any]:
+def kit(tmp_path) -> Iterator[Kit]:
     cp = ControlPlane(f"sqlite:///{tmp_path / 'control.sqlite'}")
     cp.migrate()
     [cinema] = cp.add_cinemas(
@@ -41,15 +42,41 @@ def client(tmp_path) -> Iterator[Any]:
         noise=NoisePolicy(delta=0.5),
         draw=lambda n: n,
     )
-    yield create_admin(
+    kit = make_kit(cp, tmp_path)
+    kit.app = create_admin(
         cp,
         wh,
         lambda: {"rows": 3, "backlog_bytes": 0},
+        kit.console,
         segments=builder,
         collector_url="https://collecte.test",
-    ).test_client()
+    )
+    kit.account("ops", "operator")
+    yield kit
     wh.close()
     cp.close()
+
+
+class Operator:
+    """An operator's browser for pages, and its API token for /api/v1 (as scripts call it)."""
+
+    def __init__(self, kit: Kit) -> None:
+        self.kit, self.browser, self.headers = kit, kit.browser("ops"), kit.token("ops")
+
+    def get(self, path: str, **kw: Any) -> Any:
+        if path.startswith("/api/"):
+            return self.browser.get(path, headers=self.headers, **kw)
+        return self.browser.get(path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        if path.startswith("/api/"):
+            return self.browser.post(path, headers=self.headers, **kw)
+        return self.browser.post(path, data=self.kit.form(self.browser, "/segments"), **kw)
+
+
+@pytest.fixture
+def client(kit) -> Operator:
+    return Operator(kit)
 
 
 def test_recent_events_of_a_cinema(client):

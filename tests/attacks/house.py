@@ -151,7 +151,9 @@ class House:
 
     # -- the SCARE -------------------------------------------------------------------------------
     def build(self, *only: str) -> dict[str, Any]:
-        status, body = call(f"{self.svc.admin_url}/api/v1/segments/build", body={"only": list(only)})
+        status, body = call(
+            f"{self.svc.admin_url}/api/v1/segments/build", self.svc.admin_token, body={"only": list(only)}
+        )
         assert status == 200, body
         return dict(body)
 

@@ -65,7 +65,9 @@ def test_an_erasure_reaches_every_key_version(house: House) -> None:
         for v in sorted(versions)
     ]
     assert all(house.svc.get_json(f"/api/v1/consent?visitor={p}") for p in pseudonyms)
-    status, body = call(f"{house.svc.admin_url}/api/v1/erasures", body={"visitor": pseudonyms[-1]})
+    status, body = call(
+        f"{house.svc.admin_url}/api/v1/erasures", house.svc.admin_token, body={"visitor": pseudonyms[-1]}
+    )
     assert status == 202, body
     deadline = time.monotonic() + 30
     left = pseudonyms

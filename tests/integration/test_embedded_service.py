@@ -57,7 +57,16 @@ def test_hits_over_http_reach_embedded_clickhouse_and_the_simulator_agrees(tmp_p
         client.close()
         out = io.StringIO()
         code = simulate(
-            SimConfig(svc.url, svc.admin_url, rate=150, duration=4, concurrency=4, seed=7), out=out
+            SimConfig(
+                svc.url,
+                svc.admin_url,
+                admin_token=svc.admin_token,
+                rate=150,
+                duration=4,
+                concurrency=4,
+                seed=7,
+            ),
+            out=out,
         )
         assert code == 0, out.getvalue()
         assert "all accepted events stored exactly once" in out.getvalue()

@@ -74,7 +74,18 @@ def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_a
         other = cli(data, "partners", "key", "--slug", "other-agency").splitlines()[1]
         out = io.StringIO()
         assert (
-            simulate(SimConfig(svc.url, svc.admin_url, rate=250, duration=6, concurrency=4, seed=11), out=out)
+            simulate(
+                SimConfig(
+                    svc.url,
+                    svc.admin_url,
+                    admin_token=svc.admin_token,
+                    rate=250,
+                    duration=6,
+                    concurrency=4,
+                    seed=11,
+                ),
+                out=out,
+            )
             == 0
         )
         sites = svc.sites()
@@ -95,7 +106,9 @@ def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_a
         ]
         no_pool = synced(client, sites[0], known[0], "measure,partner:demo-agency,partner:other-agency")
         time.sleep(3)  # the drainer inserts about once a second
-        status, first_build = call(f"{svc.admin_url}/api/v1/segments/build", body={"only": ["art-et-essai"]})
+        status, first_build = call(
+            f"{svc.admin_url}/api/v1/segments/build", svc.admin_token, body={"only": ["art-et-essai"]}
+        )
         assert status == 200, first_build
         status, first = call(f"{svc.partners_url}/v1/exports", demo, {"segment": "art-et-essai"})
         assert status == 201, first
@@ -114,7 +127,9 @@ def test_only_consenting_visitors_reach_each_partner_and_withdrawals_come_back_a
             assert r[0] == 204
         client.close()
         time.sleep(3)
-        status, second_build = call(f"{svc.admin_url}/api/v1/segments/build", body={"only": ["art-et-essai"]})
+        status, second_build = call(
+            f"{svc.admin_url}/api/v1/segments/build", svc.admin_token, body={"only": ["art-et-essai"]}
+        )
         assert status == 200 and second_build["build_id"] != first_build["build_id"]
         status, second = call(f"{svc.partners_url}/v1/exports", demo, {"segment": "art-et-essai"})
         assert status == 201, second

@@ -96,7 +96,18 @@ def test_from_traffic_to_verified_statements_and_a_valid_payout_file(tmp_path: P
         tokens = {slug: cli(data, "partners", "key", "--slug", slug).splitlines()[1] for slug in AGENCIES}
         out = io.StringIO()
         assert (
-            simulate(SimConfig(svc.url, svc.admin_url, rate=200, duration=4, concurrency=4, seed=5), out=out)
+            simulate(
+                SimConfig(
+                    svc.url,
+                    svc.admin_url,
+                    admin_token=svc.admin_token,
+                    rate=200,
+                    duration=4,
+                    concurrency=4,
+                    seed=5,
+                ),
+                out=out,
+            )
             == 0
         )
         sites = svc.sites()
@@ -111,7 +122,9 @@ def test_from_traffic_to_verified_statements_and_a_valid_payout_file(tmp_path: P
                 assert status == 204
         client.close()
         time.sleep(3)  # the drainer inserts about once a second
-        status, build = call(f"{svc.admin_url}/api/v1/segments/build", body={"only": ["art-et-essai"]})
+        status, build = call(
+            f"{svc.admin_url}/api/v1/segments/build", svc.admin_token, body={"only": ["art-et-essai"]}
+        )
         assert status == 200, build
         for slug in AGENCIES:
             status, made = call(f"{svc.partners_url}/v1/exports", tokens[slug], {"segment": "art-et-essai"})

@@ -51,7 +51,13 @@ def test_hits_reach_the_clickhouse_server_exactly_once(tmp_path, clickhouse_serv
         client.close()
         out = io.StringIO()
         assert (
-            simulate(SimConfig(svc.url, svc.admin_url, rate=100, duration=3, concurrency=4), out=out) == 0
+            simulate(
+                SimConfig(
+                    svc.url, svc.admin_url, admin_token=svc.admin_token, rate=100, duration=3, concurrency=4
+                ),
+                out=out,
+            )
+            == 0
         ), out.getvalue()
         page = (
             urllib.request.urlopen(svc.admin_url + "/", timeout=10).read().decode()

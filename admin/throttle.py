@@ -1,0 +1,49 @@
+"""IO-free: failed sign-ins per client, in memory only (nothing about a client is stored): past
+`per_minute` failures in the last minute, a client's next attempts are refused until the oldest
+failure is a minute old. Successful sign-ins are not counted. At most `max_clients` are tracked (the
+oldest forgotten first), so a flood of addresses cannot grow memory without bound."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+
+WINDOW = 60.0
+
+
+class FailureThrottle:
+    def __init__(
+        self, per_minute: int, clock: Callable[[], float] = time.monotonic, max_clients: int = 10_000
+    ) -> None:
+        self.per_minute, self.clock, self.max_clients = per_minute, clock, max_clients
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        seen = self._failures.get(key)
+        if seen is None:
+            return deque()
+        while seen and now - seen[0] >= WINDOW:
+            seen.popleft()
+        return seen
+
+    def wait(self, key: str) -> float:
+        """Seconds before this client may try again (0: now)."""
+        with self._lock:
+            now = self.clock()
+            seen = self._recent(key, now)
+            if len(seen) < self.per_minute:
+                return 0.0
+            return max(0.0, WINDOW - (now - seen[0]))
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            now = self.clock()
+            seen = self._recent(key, now)
+            seen.append(now)
+            self._failures[key] = seen
+            self._failures.move_to_end(key)
+            while len(self._failures) > self.max_clients:
+                self._failures.popitem(last=False)

@@ -1,0 +1,45 @@
+"""An API token for the console's JSON API, for the devkit's own tools (the simulator, the test
+harness): a service account (`devkit`, role operator) set up with a random password nobody knows,
+and a token of one day. Whoever can run this can already read the data directory; nothing is
+bypassed: the token goes through the same guard as any other (admin/guard.py)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from artaud import wiring
+from artaud.admin.console import accounts_of
+from artaud.admin.tokens import TokenStore
+from artaud.config.settings import Settings, load
+
+LOGIN = "devkit"
+
+
+def service_token(settings: Settings, days: int = 1) -> str:
+    cp = wiring.control(settings)
+    try:
+        cp.migrate()
+        accounts = accounts_of(cp.engine, wiring.keyring(settings), settings.admin)
+        now = datetime.now(UTC)
+        account = accounts.by_login(LOGIN)
+        if account is None or not account.has_password:
+            if account is None:
+                _, link = accounts.add(LOGIN, "Outils de développement", "operator", None, "devkit", now)
+            else:
+                link = accounts.reset(LOGIN, now)
+            account = accounts.complete_setup(link, secrets.token_urlsafe(24), "", now)
+        if account.disabled:
+            raise SystemExit(f"the {LOGIN} account is disabled: artaud users enable {LOGIN} --by NAME")
+        return TokenStore(cp.engine).issue(account.id, timedelta(days=days), now)
+    finally:
+        cp.close()
+
+
+def main() -> None:
+    """Print a token for the settings of the environment (as `artaud` reads them)."""
+    print(service_token(load()))
+
+
+if __name__ == "__main__":
+    main()
