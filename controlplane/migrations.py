@@ -68,46 +68,72 @@ def _then(*steps: Callable[[Connection], None]) -> Callable[[Connection], None]:
 
 
 def _immutable(*tables: str) -> Callable[[Connection], None]:
-    """Triggers that refuse any UPDATE or DELETE of the tables' rows, on SQLite and PostgreSQL: the
-    ledger's entries stay as booked whatever code, or person, runs against the database."""
+    """Triggers that refuse any UPDATE or DELETE of the tables' rows (and, on PostgreSQL, TRUNCATE),
+    on SQLite and PostgreSQL: the records stay as written whatever code, or person, runs against the
+    database. A correction is a new record (a reversal, in the ledger)."""
 
     def run(conn: Connection) -> None:
-        if conn.dialect.name == "postgresql":
+        pg = conn.dialect.name == "postgresql"
+        if pg:
             conn.execute(
                 text(
                     "CREATE OR REPLACE FUNCTION artaud_immutable() RETURNS trigger LANGUAGE plpgsql AS "
-                    "$$ BEGIN RAISE EXCEPTION 'ledger entries are immutable: book a reversal'; END $$"
+                    "$$ BEGIN RAISE EXCEPTION 'these records are immutable (ledger: book a reversal)'; END $$"
                 )
             )
         for t in tables:
-            for op in ("UPDATE", "DELETE"):
+            for op in ("UPDATE", "DELETE") + (("TRUNCATE",) if pg else ()):
                 name = f"{t}_no_{op.lower()}"
-                if conn.dialect.name == "postgresql":
+                if pg:
+                    each = "STATEMENT" if op == "TRUNCATE" else "ROW"
                     conn.execute(
                         text(
-                            f"CREATE TRIGGER {name} BEFORE {op} ON {t} "
-                            "FOR EACH ROW EXECUTE FUNCTION artaud_immutable()"
+                            f"CREATE TRIGGER {name} BEFORE {op} ON {t} FOR EACH {each} EXECUTE FUNCTION artaud_immutable()"
                         )
                     )
                 else:
                     conn.execute(
                         text(
                             f"CREATE TRIGGER {name} BEFORE {op} ON {t} BEGIN "
-                            "SELECT RAISE(ABORT, 'ledger entries are immutable: book a reversal'); END"
+                            "SELECT RAISE(ABORT, 'these records are immutable (ledger: book a reversal)'); END"
                         )
                     )
 
     return run
 
 
-def _mutable(*tables: str) -> Callable[[Connection], None]:
+def _mutable(*tables: str, last: bool = False) -> Callable[[Connection], None]:
+    """Drop what `_immutable` made; `last`: also the PostgreSQL function (the first migration that
+    made it drops it, after every later one dropped its triggers)."""
+
+    def run(conn: Connection) -> None:
+        pg = conn.dialect.name == "postgresql"
+        for t in tables:
+            for op in ("update", "delete") + (("truncate",) if pg else ()):
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {t}_no_{op}{f' ON {t}' if pg else ''}"))
+        if pg and last:
+            conn.execute(text("DROP FUNCTION IF EXISTS artaud_immutable()"))
+
+    return run
+
+
+def _empty(*tables: str) -> Callable[[Connection], None]:
+    """Refuse to go down past a migration whose tables hold records (the ledger, bank details):
+    rolling back the schema must never be the way such records disappear."""
+
     def run(conn: Connection) -> None:
         for t in tables:
-            for op in ("update", "delete"):
-                on = f" ON {t}" if conn.dialect.name == "postgresql" else ""
-                conn.execute(text(f"DROP TRIGGER IF EXISTS {t}_no_{op}{on}"))
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("DROP FUNCTION IF EXISTS artaud_immutable()"))
+            if conn.execute(text(f"SELECT 1 FROM {t} LIMIT 1")).first() is not None:  # noqa: S608 - our table names
+                raise RuntimeError(
+                    f"table {t} holds records: this migration is not undone (export them first)"
+                )
+
+    return run
+
+
+def _one_row(table: str) -> Callable[[Connection], None]:
+    def run(conn: Connection) -> None:
+        conn.execute(schema.metadata.tables[table].insert().values(id=1, bookings=0))
 
     return run
 
@@ -135,18 +161,36 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         8,
         "campaigns' delivered exports, delivery reports and frozen contributions",
-        _create("campaign_exports", "campaign_reports", "campaign_freezes", "campaign_contributions"),
-        _drop("campaign_exports", "campaign_reports", "campaign_freezes", "campaign_contributions"),
+        _then(
+            _create("campaign_exports", "campaign_reports", "campaign_freezes", "campaign_contributions"),
+            _immutable("campaign_freezes", "campaign_contributions"),
+        ),
+        _then(
+            _empty("campaign_freezes"),
+            _mutable("campaign_freezes", "campaign_contributions", last=True),
+            _drop("campaign_exports", "campaign_reports", "campaign_freezes", "campaign_contributions"),
+        ),
     ),
     Migration(
         9,
-        "the remuneration ledger: immutable batches and transfers",
+        "the remuneration ledger: immutable batches and transfers, and the lock that orders bookings",
         _then(
-            _create("ledger_batches", "ledger_transfers"), _immutable("ledger_batches", "ledger_transfers")
+            _create("ledger_batches", "ledger_transfers", "ledger_lock"),
+            _immutable("ledger_batches", "ledger_transfers"),
+            _one_row("ledger_lock"),
         ),
-        _then(_mutable("ledger_batches", "ledger_transfers"), _drop("ledger_batches", "ledger_transfers")),
+        _then(
+            _empty("ledger_batches"),
+            _mutable("ledger_batches", "ledger_transfers"),
+            _drop("ledger_batches", "ledger_transfers", "ledger_lock"),
+        ),
     ),
-    Migration(10, "cinemas' bank details, encrypted", _create("bank_accounts"), _drop("bank_accounts")),
+    Migration(
+        10,
+        "cinemas' bank details, encrypted",
+        _create("bank_accounts"),
+        _then(_empty("bank_accounts"), _drop("bank_accounts")),
+    ),
     Migration(
         11,
         "the console's accounts, sessions, API tokens and audit log",

@@ -203,7 +203,7 @@ campaign_contributions = Table(
     Column("cinema_cnc", String(7), primary_key=True),
     Column("category", String(1), nullable=False),  # the cinema's category when frozen
     Column("contribution", String(80), nullable=False),  # exact: numbers.fraction_text
-    Column("days", Integer, nullable=False),  # days of the flight its tag sent hits
+    Column("days", Integer, nullable=False),  # days of the flight since the cinema joined (attribution.py)
 )
 
 # -- remuneration: the double-entry ledger (migration 9) ---------------------------------------------
@@ -219,7 +219,21 @@ ledger_batches = Table(
     Column("booked_at", DateTime(timezone=True), nullable=False),
     Column("booked_by", String(200), nullable=False),
     Column("memo", Text, nullable=False),  # canonical JSON: policy, version, parameters, inputs hash…
+    # how many transfers the batch booked and the SHA-256 of their canonical text: a transfer added to
+    # a booked batch afterwards (INSERT is not refused by the triggers) is detected on every read
+    Column("transfers", Integer, nullable=False),
+    Column("transfers_sha256", String(64), nullable=False),
     Column("document", Text, nullable=True),  # a distribution's published root and statements (JSON)
+)
+
+# One row, written first by every booking: bookings are taken one at a time (a row lock on
+# PostgreSQL, the write lock on SQLite), so the checks a booking makes (one live distribution per
+# campaign, payouts within what is cleared) see every booking before it.
+ledger_lock = Table(
+    "ledger_lock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("bookings", BigInteger, nullable=False),
 )
 
 ledger_transfers = Table(

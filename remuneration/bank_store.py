@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, Engine, RowMapping, select, update
+from sqlalchemy.exc import IntegrityError
 
 from artaud.config.keyring import KeyRing
 from artaud.controlplane import schema
@@ -63,7 +65,7 @@ class BankListing:
 def cnc(raw: str) -> str:
     """A CNC number as the control plane stores it (7 digits, zero-padded), or InvalidBankAccount."""
     value = raw.strip()
-    if not value.isdigit() or not 1 <= len(value) <= _CNC_DIGITS:
+    if not re.fullmatch(r"[0-9]{1,7}", value):
         raise InvalidBankAccount({"cinema": f"a CNC number of 1 to 7 digits, got {raw.strip()[:20]!r}"})
     return value.zfill(_CNC_DIGITS)
 
@@ -103,7 +105,11 @@ class BankStore:
             row = {**sealed, "updated_at": when, "updated_by": who}
             done = conn.execute(update(b).where(b.c.cinema_cnc == cinema).values(**row))
             if done.rowcount == 0:
-                conn.execute(b.insert().values(cinema_cnc=cinema, **row))
+                try:
+                    with conn.begin_nested():
+                        conn.execute(b.insert().values(cinema_cnc=cinema, **row))
+                except IntegrityError:  # recorded at the same moment by another command: ours wins
+                    conn.execute(update(b).where(b.c.cinema_cnc == cinema).values(**row))
         return BankListing(cinema, account.iban_masked, sealed["key_version"], when, who)
 
     def _seal(self, cinema: str, account: BankAccount) -> dict[str, Any]:

@@ -13,17 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from artaud.controlplane import schema
-from artaud.errors import Conflict, InvalidFields, NotFound
+from artaud.errors import Conflict, InvalidFields, InvalidInput, NotFound
 from artaud.remuneration.campaign_store import CampaignStore, UnknownCampaign
 from artaud.remuneration.campaigns import Campaign, approver
+from artaud.remuneration.ledger_store import take_lock
 
 MAX_FIGURE = 10**12  # impressions in a day: far beyond any campaign
+LEAD_DAYS = 30  # an export made this long before the flight may serve it (audiences are built ahead)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class UnknownExport(NotFound):
@@ -34,6 +38,10 @@ class CampaignFrozen(Conflict):
     """The campaign's contributions are frozen: its exports can no longer change."""
 
     code = "campaign_frozen"
+
+
+class ExportOutsideFlight(InvalidInput):
+    code = "export_outside_flight"
 
 
 class InvalidReport(InvalidFields):
@@ -136,11 +144,20 @@ class DeliveryStore:
         campaign = self._campaign(campaign_id, partner_slug)
         e = schema.exports
         with self.engine.connect() as conn:
-            found = conn.execute(select(e.c.partner_slug, e.c.segment_key).where(e.c.id == export_id)).first()
+            found = conn.execute(
+                select(e.c.partner_slug, e.c.segment_key, e.c.created_at).where(e.c.id == export_id)
+            ).first()
         if found is None or found.partner_slug != campaign.partner_slug or not may_see(found.segment_key):
             raise UnknownExport(f"no export {export_id!r} delivered to {campaign.partner_slug!r}")
+        made = _utc(found.created_at).astimezone(PARIS).date()
+        if not campaign.start - timedelta(days=LEAD_DAYS) <= made <= campaign.end:
+            raise ExportOutsideFlight(
+                f"export {export_id} was made on {made}: an export counts for a campaign when made from "
+                f"{LEAD_DAYS} days before its flight ({campaign.start}) to its end ({campaign.end})"
+            )
         link = schema.campaign_exports
         with self.engine.begin() as conn:
+            take_lock(conn)  # ordered with freezes: a link is counted, or refused as frozen
             if self._frozen(conn, campaign_id):
                 raise CampaignFrozen(f"campaign {campaign_id!r}: its contributions are frozen")
             known = conn.execute(
@@ -168,6 +185,20 @@ class DeliveryStore:
         f = schema.campaign_freezes
         return conn.execute(select(f.c.campaign_id).where(f.c.campaign_id == campaign_id)).first() is not None
 
+    def unlink(self, campaign_id: str, export_id: str, by: str) -> bool:
+        """The SCARE takes back a link (an export declared by mistake), before the freeze."""
+        approver(by)
+        self._campaign(campaign_id)
+        link = schema.campaign_exports
+        with self.engine.begin() as conn:
+            take_lock(conn)
+            if self._frozen(conn, campaign_id):
+                raise CampaignFrozen(f"campaign {campaign_id!r}: its contributions are frozen")
+            done = conn.execute(
+                link.delete().where(link.c.campaign_id == campaign_id, link.c.export_id == export_id)
+            )
+        return bool(done.rowcount)
+
     def exports(self, campaign_id: str) -> tuple[str, ...]:
         link = schema.campaign_exports
         with self.engine.connect() as conn:
@@ -192,6 +223,7 @@ class DeliveryStore:
         at = (now or datetime.now(UTC)).astimezone(UTC)
         r = schema.campaign_reports
         with self.engine.begin() as conn:
+            take_lock(conn)  # two reports of one day at once: one after the other, the last one stays
             conn.execute(r.delete().where(r.c.campaign_id == campaign_id, r.c.day == when))
             conn.execute(
                 r.insert().values(

@@ -25,6 +25,7 @@ from artaud.remuneration.campaigns import approver
 from artaud.remuneration.delivered_sql import delivered_counts_sql, lists_kept_sql
 from artaud.remuneration.delivery import DeliveryStore
 from artaud.remuneration.inputs import Participant
+from artaud.remuneration.ledger_store import take_lock
 from artaud.remuneration.numbers import exact_number, fraction_text
 from artaud.warehouse.backend import Warehouse
 
@@ -150,6 +151,16 @@ class Freezer:
         at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
         try:
             with self.engine.begin() as conn:
+                take_lock(conn)  # ordered with links: none slips in between the reading and the freeze
+                link = schema.campaign_exports
+                now_linked = sorted(
+                    r[0]
+                    for r in conn.execute(select(link.c.export_id).where(link.c.campaign_id == campaign_id))
+                )
+                if now_linked != sorted(exports):
+                    raise CampaignConflict(
+                        f"campaign {campaign_id!r}: its exports changed while freezing: run again"
+                    )
                 conn.execute(
                     schema.campaign_freezes.insert().values(
                         campaign_id=campaign_id,

@@ -119,11 +119,26 @@ def distribution_transfers(siren: str, vat: int, d: Distribution) -> tuple[Trans
     return tuple(out)
 
 
+def _hashed(kind: str, *parts: str) -> str:
+    """An id of fixed length from its parts (never cut: two different parts, two different ids)."""
+    return f"{kind}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()[:40]}"
+
+
 def reversal_of(batch_id: str, transfers: Iterable[Transfer]) -> tuple[str, tuple[Transfer, ...]]:
     """The batch that undoes another: the same amounts, accounts swapped."""
-    return f"reversal:{batch_id.replace(':', '.', 1)}"[:80], tuple(
+    return _hashed("reversal", batch_id), tuple(
         Transfer(t.credit, t.debit, t.amount_cents) for t in transfers
     )
+
+
+def receipt_id(campaign_id: str, reference: str) -> str:
+    return _hashed("receipt", campaign_id, reference)
+
+
+def transfers_digest(transfers: Iterable[Transfer]) -> str:
+    """SHA-256 of the transfers' canonical text, in booking order (kept on the batch's row)."""
+    text = "\n".join(f"{t.debit}\t{t.credit}\t{t.amount_cents}" for t in transfers)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def balances(transfers: Iterable[Transfer]) -> dict[str, int]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -329,10 +330,10 @@ def parse_items(text: str, source: str = "items") -> list[PayoutItem]:
         cells = {name: (row[i].strip() if i < len(row) else "") for name, i in at.items()}
         where = f"{source}:{line}"
         cinema = cells["cinema"]
-        if not cinema.isdigit() or not 1 <= len(cinema) <= 7:
+        if not re.fullmatch(r"[0-9]{1,7}", cinema):
             problems[f"{where}: cinema"] = f"a CNC number of 1 to 7 digits, got {cinema[:20]!r}"
         raw = cells["amount_cents"]
-        if not raw.isdigit() or len(raw) > 15:
+        if not re.fullmatch(r"[0-9]{1,15}", raw):
             problems[f"{where}: amount_cents"] = f"whole cents, 0 or more, got {raw[:20]!r}"
         reference = cells["reference"]
         wrong: dict[str, str] = {}

@@ -2,6 +2,7 @@
 remuneration/delivery.py, freeze.py, runs.py (the ledger), statement_document.py and sepa.py.
 
     artaud campaigns link ID EXPORT… --by NAME        the exports delivered for the campaign
+    artaud campaigns unlink ID EXPORT --by NAME       one linked by mistake (before the freeze)
     artaud campaigns freeze ID --by NAME              each cinema's contribution, frozen
     artaud campaigns show ID                          delivery, contributions, ledger
     artaud remuneration distribute ID --policy … --by NAME
@@ -17,13 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import re
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artaud.errors import InvalidFields
+from artaud.files import write_private
 
 if TYPE_CHECKING:
     from artaud.config.settings import Settings
@@ -54,15 +56,6 @@ def _day(field: str, raw: str) -> date:
         raise InvalidPeriod({field: f"a date YYYY-MM-DD, got {raw.strip()[:20]!r}"}) from None
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Written whole or not at all (a temporary file renamed), readable by its owner only."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
 # -- campaigns ------------------------------------------------------------------------------------
 def cmd_campaign_delivery(args: argparse.Namespace) -> int:
     from artaud import wiring
@@ -79,6 +72,9 @@ def cmd_campaign_delivery(args: argparse.Namespace) -> int:
             for export_id in args.exports:
                 linked = desk.link(args.id, export_id, args.by)
                 print(f"{export_id}: {'linked to' if linked else 'already linked to'} {args.id}")
+        elif args.action == "unlink":
+            done = desk.unlink(args.id, args.export, args.by)
+            print(f"{args.export}: {'no longer counts for' if done else 'was not linked to'} {args.id}")
         elif args.action == "freeze":
             wh = wiring.warehouse(settings)
             try:
@@ -154,7 +150,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             )
             _print_run(runs.distribute(args.id, policy, args.by))
         elif args.action == "reverse":
-            done = runs.ledger.reverse(args.batch, args.by, args.reason)
+            done = runs.reverse(args.batch, args.by, args.reason)
             print(f"{args.batch} reversed by {done.id}{'' if done.new else ' (already)'}")
         elif args.action == "receive":
             amount = _cents(args.amount_cents)
@@ -175,12 +171,10 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             run = _live_run(runs, args.id)
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
-            (out / "root.txt").write_text(run.root + "\n", encoding="ascii")
+            write_private(out / "root.txt", (run.root + "\n").encode("ascii"))
             for cnc, statement in run.statements().items():
-                name = f"{run.campaign.id}-{cnc}.statement.json"
-                (out / name).write_text(
-                    json.dumps(statement, indent=1, ensure_ascii=True) + "\n", encoding="ascii"
-                )
+                text = json.dumps(statement, indent=1, ensure_ascii=True) + "\n"
+                write_private(out / f"{run.campaign.id}-{cnc}.statement.json", text.encode("ascii"))
             print(f"wrote {out}/root.txt and {len(run.statements())} statements (root {run.root})")
         elif args.action == "statements":
             return _statements(args, runs, cp)
@@ -193,7 +187,7 @@ def _cents(raw: str) -> int:
     from artaud.remuneration.runs import InvalidReceipt
 
     text = raw.strip()
-    if not text.isdigit() or len(text) > 15:
+    if not re.fullmatch(r"[0-9]{1,15}", text):
         raise InvalidReceipt(f"--amount-cents: a whole number of cents, got {text[:20]!r}")
     return int(text)
 
@@ -254,7 +248,7 @@ def _statements(args: argparse.Namespace, runs: Any, cp: ControlPlane) -> int:
             else (render_csv(st) if args.format == "csv" else render_html(st)).encode("utf-8")
         )
         path = out / f"releve-{cnc}-{first}-{last}.{args.format}"
-        _write_private(path, data)
+        write_private(path, data)
         print(f"{path}: {len(lines)} campaign(s), {st.total_cents} cents")
     if not wanted:
         print("no distribution booked in the period", file=sys.stderr)
@@ -264,24 +258,34 @@ def _statements(args: argparse.Namespace, runs: Any, cp: ControlPlane) -> int:
 # -- payouts --------------------------------------------------------------------------------------
 def cmd_payout_ledger(args: argparse.Namespace) -> int:
     """Pay what the ledger has cleared: book the payout (once per id) and write its pain.001 file.
-    Rerun with the same id, it writes the same file and books nothing."""
+    Rerun with the same id, it writes the very same file and books nothing; it refuses a rerun on
+    another execution date, after a cinema's bank details changed, or after the payout was reversed
+    (a bank would pay each different file)."""
+    import hashlib
+
     from artaud import wiring
     from artaud.cli_payouts import debtor_from
+    from artaud.errors import Conflict
     from artaud.remuneration.bank_store import BankStore
     from artaud.remuneration.money import euros_fr
-    from artaud.remuneration.runs import Runs
+    from artaud.remuneration.runs import PAYOUT_ID, Runs
     from artaud.remuneration.sepa import PayoutItem, payouts_for
 
+    if not PAYOUT_ID.fullmatch(args.id):
+        raise InvalidPeriod({"id": "1 to 40 of A-Z a-z 0-9 . _ - (e.g. 2026-q2)"})
     execution = _day("execution_date", args.execution_date)
     settings, cp = _context(args)
     try:
         runs = Runs(cp.engine)
+        bank = BankStore(cp.engine, wiring.keyring(settings))
         debtor = debtor_from(settings)
         booked = runs.ledger.get(f"payout:{args.id}")
         if booked is None:
             amounts = runs.cleared()
             created = datetime.now(UTC).replace(microsecond=0)
         else:
+            if booked.id in runs.ledger.reversed_ids():
+                raise Conflict(f"payout {args.id} was reversed: pay under a new id")
             amounts = {t.debit.removeprefix("payable:"): t.amount_cents for t in booked.transfers}
             created = booked.booked_at.replace(microsecond=0)
         if not amounts:
@@ -294,15 +298,26 @@ def cmd_payout_ledger(args: argparse.Namespace) -> int:
             raise InvalidPeriod(
                 {"execution_date": f"{execution} is before the file's creation ({created.date()})"}
             )
+        accounts = {cnc: bank.get(cnc) for cnc in amounts}
+        ibans = {cnc: hashlib.sha256(a.iban.encode()).hexdigest()[:16] for cnc, a in accounts.items() if a}
+        if booked is not None:
+            was = booked.memo
+            if was.get("execution_date") != str(execution) or was.get("ibans") != ibans:
+                raise Conflict(
+                    f"payout {args.id} was booked for {was.get('execution_date')} with the bank details of "
+                    "then: the same id writes the same file only (a bank would pay a different one again)"
+                )
         items = [
             PayoutItem(cnc, cents, f"ARTAUD-{args.id}-{cnc}"[:35]) for cnc, cents in sorted(amounts.items())
         ]
+        message_id = "ARTAUD-" + hashlib.sha256(f"payout:{args.id}".encode()).hexdigest()[:28]
         # the file first: a cinema without bank details is named before anything is booked
-        made = payouts_for(items, BankStore(cp.engine, wiring.keyring(settings)), debtor, execution, created)
-        done = runs.book_payout(args.id, amounts, args.by, created)
+        made = payouts_for(items, bank, debtor, execution, created, message_id=message_id)
+        memo: dict[str, object] = {"execution_date": str(execution), "ibans": ibans, "message_id": message_id}
+        done = runs.book_payout(args.id, amounts, memo, args.by, created)
     finally:
         cp.close()
-    _write_private(Path(args.out), made.xml)
+    write_private(Path(args.out), made.xml)
     state = "booked" if done.new else "already booked: the same file again"
     print(
         f"wrote {args.out} ({made.schema}, message id {made.message_id}): {len(made.paid)} transfer(s), "
@@ -318,6 +333,11 @@ def register(sub: Any, cam_sub: Any, rem_sub: Any, pay_sub: Any) -> None:
     cl.add_argument("exports", nargs="+", metavar="EXPORT_ID")
     cl.add_argument("--by", required=True)
     cl.set_defaults(func=cmd_campaign_delivery)
+    cu = cam_sub.add_parser("unlink", help="take back an export linked by mistake (before the freeze)")
+    cu.add_argument("id")
+    cu.add_argument("export", metavar="EXPORT_ID")
+    cu.add_argument("--by", required=True)
+    cu.set_defaults(func=cmd_campaign_delivery)
     cf = cam_sub.add_parser("freeze", help="freeze each cinema's contribution from the delivered lists")
     cf.add_argument("id")
     cf.add_argument("--by", required=True)

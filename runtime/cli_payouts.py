@@ -5,13 +5,13 @@ remuneration/sepa.py. `register(sub)` adds both commands to the top-level parser
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artaud.errors import InvalidInput
+from artaud.files import write_private
 
 if TYPE_CHECKING:
     from artaud.config.settings import Settings
@@ -112,6 +112,18 @@ def cmd_payouts(args: argparse.Namespace) -> int:
     items = parse_items(items_path.read_text(encoding="utf-8-sig"), items_path.name)
     settings, cp = _context(args)
     try:
+        from artaud.remuneration.ledger import owed
+        from artaud.remuneration.ledger_store import LedgerStore
+
+        # a CSV payout is booked nowhere: it must not pay what the ledger owes (that would be paid twice)
+        in_ledger = sorted({i.cinema_cnc for i in items} & set(owed(LedgerStore(cp.engine).balances())))
+        if in_ledger:
+            raise InvalidPayout(
+                {
+                    f"cinema {c}": "the ledger owes it money: pay it with `artaud payouts ledger` (booked once)"
+                    for c in in_ledger
+                }
+            )
         debtor = debtor_from(settings)
         made = payouts_for(
             items,
@@ -125,11 +137,7 @@ def cmd_payouts(args: argparse.Namespace) -> int:
     finally:
         cp.close()
     out = Path(args.out)
-    tmp = out.with_name(out.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds the cinemas' IBANs
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(made.xml)
-    os.replace(tmp, out)
+    write_private(out, made.xml)  # it holds the cinemas' IBANs
     print(
         f"wrote {out} ({made.schema}, message id {made.message_id}): {len(made.paid)} transfer(s), "
         f"{euros_fr(made.total_cents)} in all, from {debtor.iban_masked}, on {execution}"

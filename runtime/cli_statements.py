@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from artaud.files import write_private
+
 FORMATS = ("html", "pdf", "csv")
 
 
@@ -41,7 +43,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(out)
         sys.stdout.buffer.flush()
     else:
-        Path(args.out).write_bytes(out)
+        write_private(Path(args.out), out)
     return 0
 
 

@@ -20,7 +20,7 @@ from artaud.collector.salts import SaltStore
 from artaud.collector.sink import InMemorySink
 from artaud.collector.sites import Site, StaticSites
 from artaud.config.settings import load
-from artaud.controlplane.migrations import migrate
+from artaud.controlplane import schema
 from artaud.controlplane.store import ControlPlane
 
 os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -146,8 +146,10 @@ def cp(request, tmp_path) -> Iterator[ControlPlane]:
     else:
         url = request.getfixturevalue("postgres")
     store = ControlPlane(url)
-    migrate(store.engine, target=0)
+    # a clean database for each test (PostgreSQL's is shared by a module): dropped, not migrated
+    # down, since the down steps of the ledger and the bank details refuse while they hold records
+    schema.metadata.drop_all(store.engine)
     store.migrate()
     yield store
-    migrate(store.engine, target=0)
+    schema.metadata.drop_all(store.engine)
     store.close()

@@ -65,3 +65,25 @@ def test_a_days_figures_are_replaced_not_added_and_checked_field_by_field(cp) ->
         desk.report(net.campaign.id, "2026-04-05", 10, 1, partner_slug="agence-y")
     assert [d.campaign.id for d in desk.of_partner("agence-x")] == [net.campaign.id]
     assert desk.of_partner("agence-y") == []
+
+
+def test_an_export_counts_only_near_its_flight_and_a_mistaken_link_is_taken_back(cp) -> None:
+    from datetime import timedelta
+
+    from artaud.remuneration.delivery import ExportOutsideFlight
+
+    net = network(cp)
+    desk = DeliveryStore(cp.engine)
+    old = net.export("ex_old")
+    with cp.engine.begin() as conn:  # made long before the flight (2026-04-01)
+        conn.execute(
+            schema.exports.update()
+            .where(schema.exports.c.id == old)
+            .values(created_at=NOW - timedelta(days=120))
+        )
+    with pytest.raises(ExportOutsideFlight, match="30 days before"):
+        desk.link(net.campaign.id, old, "partner:agence-x", partner_slug="agence-x")
+    desk.link(net.campaign.id, net.export("ex_1"), "Claire")
+    assert desk.unlink(net.campaign.id, "ex_1", "Claire") is True
+    assert desk.unlink(net.campaign.id, "ex_1", "Claire") is False
+    assert desk.exports(net.campaign.id) == ()

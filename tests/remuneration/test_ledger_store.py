@@ -15,7 +15,7 @@ from sqlalchemy.exc import DatabaseError
 
 from artaud.errors import Conflict
 from artaud.remuneration.ledger import BANK, FEES, Batch, Transfer, payable, receivable
-from artaud.remuneration.ledger_store import AlreadyReversed, LedgerStore, UnknownBatch
+from artaud.remuneration.ledger_store import AlreadyReversed, LedgerAltered, LedgerStore, UnknownBatch
 
 SIREN = "732829320"
 NOW = datetime(2026, 5, 2, 9, tzinfo=UTC)
@@ -126,3 +126,45 @@ def test_kill_9_in_the_middle_leaves_nothing_and_the_rerun_books_one_complete_se
     assert booked is not None and len(booked.transfers) == 401
     assert len(ledger.transfers()) == 401
     assert sum(ledger.balances().values()) == 0
+
+
+def test_a_transfer_slipped_into_a_booked_batch_is_caught_on_read(cp) -> None:
+    ledger = LedgerStore(cp.engine)
+    ledger.book(distribution(), "Claire", NOW)
+    with cp.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO ledger_transfers (id, batch_id, debit_account, credit_account, amount_cents) "
+                "VALUES ('distribution:abc/9', 'distribution:abc', 'bank', 'payable:0000001', 5000)"
+            )
+        )
+    with pytest.raises(LedgerAltered):
+        ledger.get("distribution:abc")
+    with pytest.raises(LedgerAltered):
+        ledger.balances()
+
+
+def test_a_transfer_of_no_batch_is_caught(cp) -> None:
+    ledger = LedgerStore(cp.engine)
+    ledger.book(distribution(), "Claire", NOW)
+    with cp.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO ledger_transfers (id, batch_id, debit_account, credit_account, amount_cents) "
+                "VALUES ('x/1', 'x', 'bank', 'payable:0000001', 5000)"
+            )
+        )
+    with pytest.raises(LedgerAltered, match="holds 5 transfers"):
+        ledger.balances()
+
+
+def test_the_ledger_is_not_undone_by_a_migration_nor_truncated(cp) -> None:
+    from artaud.controlplane.migrations import migrate
+
+    LedgerStore(cp.engine).book(distribution(), "Claire", NOW)
+    with pytest.raises(RuntimeError, match="holds records"):
+        migrate(cp.engine, target=8)
+    assert LedgerStore(cp.engine).get("distribution:abc") is not None
+    if cp.engine.dialect.name == "postgresql":
+        with pytest.raises(DatabaseError, match="immutable"), cp.engine.begin() as conn:
+            conn.execute(text("TRUNCATE ledger_transfers"))

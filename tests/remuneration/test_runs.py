@@ -13,7 +13,7 @@ from artaud.remuneration.freeze import NotFrozen
 from artaud.remuneration.ledger import FEES, VAT, payable, receivable
 from artaud.remuneration.ledger_store import LedgerStore
 from artaud.remuneration.policies import Mutualist, ProRata, ProRataBounded, Solidarity
-from artaud.remuneration.runs import AlreadyDistributed, InvalidReceipt, Runs
+from artaud.remuneration.runs import AlreadyDistributed, InvalidReceipt, PaidOut, Runs
 from artaud.remuneration.statement import verify
 from tests.remuneration.world import CNC, NOW, network
 
@@ -144,8 +144,78 @@ def test_cinemas_are_cleared_for_payout_only_once_the_distributor_has_paid_in_fu
     with pytest.raises(InvalidReceipt):
         runs.receive(net.campaign.id, 5, "VIR 3; DROP", "Claire", NOW)
     with pytest.raises(Conflict, match="more than cleared"):
-        runs.book_payout("2026-05", {CNC[0]: cleared[CNC[0]] + 1}, "Claire", NOW)
-    runs.book_payout("2026-05", cleared, "Claire", NOW)
-    runs.book_payout("2026-05", cleared, "Claire", NOW)  # idempotent
+        runs.book_payout("2026-05", {CNC[0]: cleared[CNC[0]] + 1}, {}, "Claire", NOW)
+    runs.book_payout("2026-05", cleared, {}, "Claire", NOW)
+    runs.book_payout("2026-05", cleared, {}, "Claire", NOW)  # idempotent
     assert runs.cleared() == {}
     assert all(runs.ledger.balances().get(payable(c), 0) == 0 for c in CNC)
+
+
+def test_money_paid_out_is_not_taken_back_by_a_reversal(cp) -> None:
+    net = network(cp)
+    freeze(net)
+    runs = Runs(cp.engine)
+    run = runs.distribute(net.campaign.id, ProRata(), "Claire", NOW)
+    receipt = runs.receive(net.campaign.id, 1_200_000, "VIR-1", "Claire", NOW)
+    payout = runs.book_payout("2026-05", runs.cleared(), {}, "Claire", NOW)
+    for batch in (run.booked.id, receipt.id):
+        with pytest.raises(PaidOut, match="reverse the payout first"):
+            runs.reverse(batch, "Claire", "oops", NOW)
+    # the bank did not execute the file: the payout is reversed, then the distribution can be
+    runs.reverse(payout.id, "Claire", "file rejected by the bank", NOW)
+    runs.reverse(run.booked.id, "Claire", "wrong policy", NOW)
+    assert runs.cleared() == {}
+
+
+def test_long_ids_never_collide(cp) -> None:
+    net = network(cp, id="c" * 64)
+    freeze(net)
+    runs = Runs(cp.engine)
+    runs.distribute(net.campaign.id, ProRata(), "Claire", NOW)
+    a = runs.receive(net.campaign.id, 600_000, "VIR-2026-04-000001-" + "x" * 20, "Claire", NOW)
+    b = runs.receive(net.campaign.id, 600_000, "VIR-2026-04-000002-" + "x" * 20, "Claire", NOW)
+    assert a.new and b.new and a.id != b.id
+    assert runs.cleared()  # both instalments count: the campaign is paid in full
+    undo_a, undo_b = (runs.reverse(x.id, "Claire", "entered twice", NOW) for x in (a, b))
+    assert undo_a.new and undo_b.new and undo_a.id != undo_b.id
+    assert runs.cleared() == {}
+
+
+@pytest.mark.parametrize("what", ["distribute", "payout"])
+def test_two_at_the_same_moment_book_one(cp, what) -> None:
+    """Two people (threads, each with its own connection) at once: the lock orders them, and the
+    second sees the first's booking."""
+    import threading
+
+    net = network(cp)
+    freeze(net)
+    runs = Runs(cp.engine)
+    if what == "payout":
+        runs.distribute(net.campaign.id, ProRata(), "Claire", NOW)
+        runs.receive(net.campaign.id, 1_200_000, "VIR-1", "Claire", NOW)
+        cleared = runs.cleared()
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def go(n: int) -> None:
+        start.wait()
+        try:
+            if what == "distribute":
+                policy = ProRata() if n == 0 else Mutualist(alpha=Fraction(1, 2))
+                Runs(cp.engine).distribute(net.campaign.id, policy, f"person {n}", NOW)
+            else:
+                Runs(cp.engine).book_payout(f"2026-05-{n}", cleared, {}, f"person {n}", NOW)
+            outcomes.append("booked")
+        except (AlreadyDistributed, Conflict) as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=go, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes)[-1] == "booked" and outcomes.count("booked") == 1, outcomes
+    balances = runs.ledger.balances()
+    assert sum(balances.values()) == 0
+    if what == "payout":
+        assert balances["bank"] == 1_200_000 - sum(cleared.values()) >= 0

@@ -24,6 +24,7 @@ INTERNAL = {
     "artaud.lifeline.Busy": "another service holds the data directory: StartupError says so",
     "artaud.ingest.source.BrokerError": "the ingester retries or rejoins; its state store is the truth",
     "artaud.ingest.memory_broker.MemberGone": "the in-memory broker's misuse by a test",
+    "artaud.admin.accounts.Refused": "a refused sign-in: the login page answers 401 with one message for all",
 }
 
 
