@@ -7,8 +7,9 @@
 3. pages know people by a session cookie (Secure, HttpOnly, SameSite=Strict), the JSON API by a bearer
    token; a page route never accepts a token, an API route never a cookie (so no ambient credential
    reaches the API, and CSRF cannot);
-4. the account's role must be one the route allows; a cinema user reaches only routes that name the
-   cinema (`tenant`), and only its own (another cinema is "not found");
+4. the account's role must be one the route allows; on a route that names a cinema (`tenant`), a
+   cinema user reaches only its own (another cinema is "not found"); routes open to cinema users
+   without a tenant show only the user's own things (its account, its home);
 5. a state change from a page needs the form's CSRF token (Flask-WTF) and, when the browser says
    where the request comes from (`Origin`, else `Referer`), the console's own origin.
 
@@ -206,8 +207,10 @@ def install(app: Flask, console: Console) -> None:
             return redirect("/login?next=" + quote(request.full_path.rstrip("?"), safe="/?=&"), code=303)
         if account.role not in access.roles:
             return refuse(403, "forbidden", "Votre rôle ne permet pas cette action.", access.kind)
-        if account.role == "cinema":
-            owned = (request.view_args or {}).get(access.tenant or "") if access.tenant else None
+        if account.role == "cinema" and access.tenant is not None:
+            # a route open to cinema users without a tenant shows only the user's own things
+            # (its account, its home); one that names a cinema shows only the user's own
+            owned = (request.view_args or {}).get(access.tenant)
             if owned is None or str(owned).zfill(7) != account.cinema_cnc:
                 return refuse(404, "not_found", "Page introuvable.", access.kind)
         return None
