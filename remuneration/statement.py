@@ -8,14 +8,21 @@ to which leaf is the totals, so the totals leaf says how many cinemas there are 
 own tag; `verify` checks what one line and the totals can show (the size, the index, amount ≤ pot,
 the amounts' sum = pot = payment − fee). IO-free.
 
+Each line ends with a salt of 128 random bits that only its cinema receives. The first hash of a
+cinema's audit path is often its neighbour's leaf hash, and a line has few possible values (a CNC
+number from the public list, a contribution, an amount at most the pot): unsalted, a neighbour's
+line is found from one statement by trying them all. With the salt, nobody without the
+neighbour's statement can. The totals leaf is not salted: every cinema receives it.
+
 Leaves are tab-separated ASCII text rather than JSON so that any language checks them with a split:
 
-    artaud.remuneration.line/1   CNC  contribution  amount_cents
+    artaud.remuneration.line/2   CNC  contribution  amount_cents  salt
     artaud.remuneration.totals/1 campaign  payment_cents  fee_rate  fee_cents  pot_cents  sum_cents
                                  cinemas  policy  policy_version  params  inputs_sha256
 
-(one tab between fields), numbers as `fraction_text` writes them, params as the canonical JSON of the
-inputs hash (sorted keys, no spaces, ASCII: it holds no tab).
+(one tab between fields), numbers as `fraction_text` writes them, the salt as 32 lowercase hex
+digits, params as the canonical JSON of the inputs hash (sorted keys, no spaces, ASCII: it holds no
+tab). No statement was ever issued with the unsalted `artaud.remuneration.line/1`: it is refused.
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+import secrets
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -36,13 +44,15 @@ from artaud.remuneration.numbers import exact_number, fraction_text
 from artaud.remuneration.policies import policy_of
 
 STATEMENT_FORMAT = "artaud.remuneration.statement/1"
-LINE_TAG = "artaud.remuneration.line/1"
+LINE_TAG = "artaud.remuneration.line/2"
+_UNSALTED_LINE_TAG = "artaud.remuneration.line/1"  # never issued: refused by name
 TOTALS_TAG = "artaud.remuneration.totals/1"
 # written into a tab-separated leaf, and into file names and URLs: no tab, no space, no newline
 _CAMPAIGN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}")
 _CNC = re.compile(r"[0-9]{7}")
 _CENTS = re.compile(r"0|[1-9][0-9]{0,17}")
 _HASH = re.compile(r"[0-9a-f]{64}")
+_SALT = re.compile(r"[0-9a-f]{32}")
 _KEYS = {
     "format",
     "campaign",
@@ -73,16 +83,30 @@ def totals_leaf(campaign: str, distribution: Distribution) -> str:
     return "\t".join(map(str, fields))
 
 
-def line_leaf(cinema: str, contribution: Fraction, amount_cents: int) -> str:
-    return "\t".join([LINE_TAG, cinema, fraction_text(contribution), str(amount_cents)])
+def line_leaf(cinema: str, contribution: Fraction, amount_cents: int, salt: str) -> str:
+    return "\t".join([LINE_TAG, cinema, fraction_text(contribution), str(amount_cents), salt])
 
 
-def publish(campaign: str, distribution: Distribution, cinemas: Iterable[Participant]) -> Published:
+def new_salt(cinema: str) -> str:
+    """128 random bits for a cinema's line, as 32 lowercase hex digits (the cinema is not used)."""
+    return secrets.token_hex(16)
+
+
+def publish(
+    campaign: str,
+    distribution: Distribution,
+    cinemas: Iterable[Participant],
+    salt: Callable[[str], str] | None = None,
+) -> Published:
     """The root and every cinema's statement for a campaign's distribution.
 
     `cinemas` are the participants the distribution was computed from: the contributions are not in
     a Distribution, and they must be the very ones its inputs hash covers, or a statement would prove
     a contribution nobody shared the pot by.
+
+    `salt` gives a cinema's salt from its CNC number (32 lowercase hex digits): for tests and
+    examples that must be reproducible. By default each line gets 128 fresh random bits, so two
+    publications of the same distribution have different roots: publish once and keep what it gives.
     """
     if not isinstance(campaign, str) or not _CAMPAIGN.fullmatch(campaign):
         raise InvalidStatement(
@@ -95,8 +119,20 @@ def publish(campaign: str, distribution: Distribution, cinemas: Iterable[Partici
     if digest != d.inputs_sha256:
         raise InvalidStatement("the cinemas are not the ones this distribution was computed from")
     by_cnc = sorted(listed, key=lambda c: c.cinema)
+    salt_of = new_salt if salt is None else salt
+    salts = {c.cinema: salt_of(c.cinema) for c in by_cnc}
+    for cinema, value in salts.items():
+        if not isinstance(value, str) or not _SALT.fullmatch(value):
+            raise InvalidStatement(
+                f"the salt of cinema {cinema} must be 32 lowercase hex digits, got {value!r}"
+            )
+    if len(set(salts.values())) != len(salts):
+        # a cinema would know its neighbour's salt: its own
+        raise InvalidStatement("each cinema's salt must be its own: two cinemas have the same salt")
     totals = totals_leaf(campaign, d)
-    leaves = [totals] + [line_leaf(c.cinema, c.contribution, d.amounts[c.cinema]) for c in by_cnc]
+    leaves = [totals] + [
+        line_leaf(c.cinema, c.contribution, d.amounts[c.cinema], salts[c.cinema]) for c in by_cnc
+    ]
     tree = MerkleTree([leaf.encode("ascii") for leaf in leaves])
     root = tree.root.hex()
     totals_path = [h.hex() for h in tree.audit_path(0)]
@@ -248,10 +284,18 @@ def verify(statement: Mapping[str, object], published_root: str | None = None) -
         problems.append(f"l'arbre a {size} feuilles, et non les {count} cinémas plus la ligne des totaux")
 
     fields = line.split("\t")
-    if len(fields) != 4 or fields[0] != LINE_TAG:
-        problems.append(f"la ligne du cinéma n'est pas de la forme {LINE_TAG} (4 champs)")
+    if fields[0] == _UNSALTED_LINE_TAG:
+        problems.append(
+            f"la ligne du cinéma est de l'ancienne forme {_UNSALTED_LINE_TAG}, sans sel, que le SCARE n'a "
+            f"jamais émise : un relevé a une ligne de la forme {LINE_TAG}"
+        )
         return problems
-    _, cinema, contribution_t, amount_t = fields
+    if len(fields) != 5 or fields[0] != LINE_TAG:
+        problems.append(f"la ligne du cinéma n'est pas de la forme {LINE_TAG} (5 champs)")
+        return problems
+    _, cinema, contribution_t, amount_t, salt = fields
+    if not _SALT.fullmatch(salt):
+        problems.append(f"le sel de la ligne ({salt}) n'est pas de 32 chiffres hexadécimaux minuscules")
     contribution, amount = _canonical_number(contribution_t), _cents(amount_t)
     if not _CNC.fullmatch(cinema):
         problems.append(f"le numéro CNC ({cinema}) n'a pas 7 chiffres")

@@ -7,7 +7,8 @@ the proof). A line is checked against its proof when it is made: the proof must 
 line's campaign, contribution, amount, pot, policy, parameters, inputs hash and root must be the ones
 it proves; the statement then refuses a line whose proof is another cinema's. So a document never
 shows another cinema's figures, nor a figure its proof does not back. Only this cinema's line and
-each campaign's public totals (the pot, the policy) appear.
+each campaign's public totals (the pot, the policy) appear. The line's salt is only in the proof
+(the PDF's attachments, the JSON form): the HTML and the CSV have no use for it and never show it.
 
 `statement_from_json` reads the JSON form (`statement_to_json` writes it), naming the field of every
 problem (`lines[2].amount_cents: …`). Jinja2 renders the HTML from the package's template with
@@ -212,7 +213,7 @@ def line_problems(line: StatementLine) -> dict[str, str]:
 
     # the proof checks out: every figure shown must be the one it proves
     proof, totals = line.proof, str(line.proof["totals"]).split("\t")
-    _, _cnc, contribution, amount = str(proof["line"]).split("\t")
+    _, _cnc, contribution, amount, _salt = str(proof["line"]).split("\t")  # the salt is never shown
     _, campaign, _pay, _rate, _fee, pot, _sum, _count, policy, version, params, digest = totals
     assert totals[0] == TOTALS_TAG and str(proof["line"]).startswith(LINE_TAG)  # verify() checked
     proved: dict[str, tuple[object, object]] = {

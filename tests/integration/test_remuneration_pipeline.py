@@ -194,7 +194,7 @@ def test_from_traffic_to_verified_statements_and_a_valid_payout_file(tmp_path: P
         # one cent moved: refused
         statement = json.loads(statements[0].read_text())
         fields = statement["line"].split("\t")
-        fields[-1] = str(int(fields[-1]) + 1)
+        fields[3] = str(int(fields[3]) + 1)  # the amount
         statement["line"] = "\t".join(fields)
         tampered = tmp_path / f"tampered-{policy}.json"
         tampered.write_text(json.dumps(statement))

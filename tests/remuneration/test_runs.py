@@ -77,7 +77,7 @@ def test_a_run_books_once_balanced_and_every_statement_verifies(cp, policy) -> N
     # one cent moved from one line to another no longer verifies
     tampered = dict(statements[CNC[0]])
     fields = str(tampered["line"]).split("\t")
-    fields[-1] = str(int(fields[-1]) + 1)
+    fields[3] = str(int(fields[3]) + 1)  # the amount
     tampered["line"] = "\t".join(fields)
     assert verify(tampered, run.root) != []
 

@@ -4,6 +4,7 @@ the documented example statement is the one the code produces for the worked exa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -18,8 +19,14 @@ from artaud.remuneration.policies import ProRata
 from artaud.remuneration.statement import Published, publish, verify
 from tests.doc_blocks import DOCS, blocks
 from tests.remuneration.helpers import cinemas
+from tests.remuneration.test_statement import SALT, forged, totals
 
 DOCS_WITH_PROGRAM = ("remuneration.md", "remuneration.fr.md")
+
+
+def example_salt(cnc: str) -> str:
+    """The salts of the documented example (a real publication draws them at random)."""
+    return hashlib.sha256(f"2026-11-exemple {cnc}".encode()).hexdigest()[:32]
 
 
 def run_program(
@@ -50,7 +57,8 @@ def test_both_docs_carry_the_same_program_and_example() -> None:
 def test_the_documented_example_is_what_the_code_publishes(doc: str, tmp_path: Path) -> None:
     code = blocks(doc)
     listed = parse_contributions(code["remuneration-csv"] + "\n")
-    published = publish("2026-11-exemple", distribute(listed, 1234567, Fraction(1, 10), ProRata()), listed)
+    d = distribute(listed, 1234567, Fraction(1, 10), ProRata())
+    published = publish("2026-11-exemple", d, listed, salt=example_salt)
     example = json.loads(code["statement-example"])
     assert example == published.statements["0120033"]
     text = (DOCS / doc).read_text()
@@ -83,7 +91,7 @@ def _shifted(leaf: object, field: int, cents: int) -> str:
 
 
 @pytest.mark.parametrize("cinema", ["0000001", "0000006", "0000012", "0000013"])
-@pytest.mark.parametrize("change", ["amount", "pot", "index", "size", "root", "path"])
+@pytest.mark.parametrize("change", ["amount", "salt", "pot", "index", "size", "root", "path"])
 @pytest.mark.parametrize("cents", [-1, 1])
 def test_the_program_refuses_what_verify_refuses(
     cinema: str, change: str, cents: int, published: Published, tmp_path: Path
@@ -92,6 +100,10 @@ def test_the_program_refuses_what_verify_refuses(
     root = published.root
     if change == "amount":
         statement["line"] = _shifted(statement["line"], 3, abs(cents))
+    elif change == "salt":
+        fields = str(statement["line"]).split("\t")
+        fields[4] = f"{(int(fields[4], 16) + cents) % 16**32:032x}"
+        statement["line"] = "\t".join(fields)
     elif change == "pot":
         statement["totals"] = _shifted(_shifted(statement["totals"], 5, cents), 6, cents)
     elif change == "index":
@@ -107,3 +119,27 @@ def test_the_program_refuses_what_verify_refuses(
     program = blocks("remuneration.md")["verify-statement"]
     done = run_program(program, statement, root, tmp_path)
     assert done.returncode == 1 and "AssertionError" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "artaud.remuneration.line/1\t0000009\t2\t1",  # the first format, never issued: no salt
+        "artaud.remuneration.line/2\t0000009\t2\t1",
+        f"artaud.remuneration.line/2\t0000009\t2\t1\t{SALT.upper()}",
+        f"artaud.remuneration.line/2\t0000009\t2\t1\t{SALT[:-1]}",
+        f"artaud.remuneration.line/2\t0000009\t2\t1\t{SALT}\t",
+    ],
+)
+def test_the_program_refuses_a_line_without_its_salt_even_when_the_proofs_hold(
+    line: str, tmp_path: Path
+) -> None:
+    statement = forged(line, totals())
+    root = str(statement["root"])
+    assert verify(statement, root) != []
+    done = run_program(blocks("remuneration.fr.md")["verify-statement"], statement, root, tmp_path)
+    assert done.returncode == 1 and "AssertionError" in done.stderr, done.stderr
+    good = forged(f"artaud.remuneration.line/2\t0000009\t2\t1\t{SALT}", totals())
+    assert verify(good, str(good["root"])) == []
+    done = run_program(blocks("remuneration.md")["verify-statement"], good, str(good["root"]), tmp_path)
+    assert done.returncode == 0, done.stderr

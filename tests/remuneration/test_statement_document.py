@@ -32,6 +32,7 @@ from artaud.remuneration.statement_document import (
     csv_cell,
     date_fr,
     line_of,
+    proof_json,
     render_csv,
     render_html,
     render_pdf,
@@ -179,6 +180,37 @@ def test_a_proof_that_does_not_check_out_is_refused() -> None:
     assert "ne mène pas à la racine" in caught.value.problems["proof"]
 
 
+def salts(st_: CinemaStatement) -> list[str]:
+    return [str(line.proof["line"]).split("\t")[4] for line in st_.lines]
+
+
+def test_the_salt_is_in_the_proof_only_never_in_the_html_or_the_csv() -> None:
+    """The cinema's salt is what keeps its line out of reach of its neighbours' statements: it has
+    no use in the table, and a printed or forwarded page must not carry it."""
+    st_, *_ = spring_statement()
+    mine = salts(st_)
+    assert len(mine) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", salt) for salt in mine)
+    shown = render_html(st_) + render_csv(st_)
+    for salt in mine:
+        assert salt not in shown and salt[:12] not in shown
+    # in the proofs, which belong to this cinema: the attachments and the JSON form
+    assert all(salt in proof_json(line) for salt, line in zip(mine, st_.lines, strict=True))
+    assert all(salt.encode() in statement_to_json(st_) for salt in mine)
+
+
+def test_a_proof_with_another_salt_is_refused() -> None:
+    st_, *_ = spring_statement()
+    proof = dict(st_.lines[0].proof)
+    fields = str(proof["line"]).split("\t")
+    fields[4] = "0" * 32
+    with pytest.raises(InvalidStatementDocument) as caught:
+        dataclasses.replace(st_.lines[0], proof={**proof, "line": "\t".join(fields)})
+    assert "ne mène pas à la racine" in caught.value.problems["proof"]
+    with pytest.raises(InvalidStatementDocument) as caught:
+        dataclasses.replace(st_.lines[0], proof={**proof, "line": "\t".join(fields[:4])})
+    assert "artaud.remuneration.line/2 (5 champs)" in caught.value.problems["proof"]
+
+
 def test_a_campaign_twice_and_a_period_backwards_are_refused() -> None:
     st_, *_ = spring_statement()
     with pytest.raises(InvalidStatementDocument) as caught:
@@ -252,8 +284,8 @@ def test_the_pdf_shows_the_amount_and_carries_each_proof_which_verifies() -> Non
     text = re.sub(r"\s+", " ", text)
     assert euros_fr(d1.amounts[ME]) in text and euros_fr(st_.total_cents) in text
     assert "Relevé de rémunération" in text and "Le Méliès" in text
-    for cnc in OTHERS:
-        assert cnc not in text
+    for hidden in [*OTHERS, *salts(st_)]:
+        assert hidden not in text
     attached = reader.attachments
     assert sorted(attached) == [
         "2026-02-automne-0690071.statement.json",
