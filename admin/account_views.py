@@ -26,7 +26,7 @@ def _next(raw: str | None) -> str:
 
 
 def register_account_views(app: Flask, console: Console) -> None:
-    throttle = FailureThrottle(FAILURES_PER_MINUTE)
+    throttle = FailureThrottle(FAILURES_PER_MINUTE, clock=lambda: console.clock().timestamp())
 
     @app.route("/login", methods=["GET", "POST"])
     @public

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from artaud import wiring
-from artaud.admin.console import make_console
+from artaud.admin.console import accounts_of, make_console
 from artaud.admin.web import create_admin
 from artaud.collector.metrics import CollectorMetrics
 from artaud.collector.snippet import snippet
@@ -434,6 +434,12 @@ def _banner(sup: Supervisor, cp: ControlPlane, created: list[Any]) -> None:
     if s.collector.metrics_port:
         sup.say(f"  counters  : http://{s.collector.metrics_host}:{s.collector.metrics_port}/metrics")
     sup.say(f"  console   : http://{s.admin.host}:{s.admin.port}/")
+    staff = [u for u in accounts_of(cp.engine, wiring.keyring(s), s.admin).list() if u.role == "admin"]
+    if not staff:
+        sup.say(
+            "              no administrator yet: artaud users add --login LOGIN --name 'Full Name' "
+            "--role admin --by LOGIN  (prints a one-time setup link)"
+        )
     if s.partners.port:
         sup.say(f"  partners  : http://{s.partners.host}:{s.partners.port}/v1/openapi.json")
     sup.say(f"  data dir  : {s.data_dir.resolve()}")

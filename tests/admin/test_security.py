@@ -1,0 +1,178 @@
+"""The console as an attacker and an auditor try it: forged Host (DNS rebinding), cross-site posts,
+missing CSRF tokens, password guessing, a replayed TOTP code, stale sessions, a disabled account,
+open redirects; and what every answer carries (security headers, no CORS), what the audit log keeps
+(who, what, on what, never an address)."""
+
+from __future__ import annotations
+
+import pytest
+
+from artaud.admin.guard import CSP
+from tests.admin.helpers import PASSWORD, Kit, csrf_of
+
+
+def test_a_forged_host_is_refused_everywhere(kit: Kit) -> None:
+    client = kit.app.test_client()
+    for path in ("/login", "/healthz", "/api/v1/sites", "/"):
+        answer = client.get(path, headers={"Host": "attacker.example"})
+        assert answer.status_code == 421, path
+    assert client.get("/login", headers={"Host": "localhost"}).status_code == 200
+
+
+def test_state_changes_need_the_forms_token_and_the_consoles_origin(kit: Kit) -> None:
+    ops = kit.browser("ops")
+    token = kit.form(ops, "/segments")
+    assert ops.post("/segments/build").status_code == 400  # no token
+    assert ops.post("/segments/build", data={"csrf_token": "forged"}).status_code == 400
+    for origin in ("https://attacker.example", "null"):
+        refused = ops.post("/segments/build", data=token, headers={"Origin": origin})
+        assert refused.status_code == 403, origin
+    refused = ops.post("/segments/build", data=token, headers={"Referer": "https://attacker.example/x"})
+    assert refused.status_code == 403
+    done = ops.post("/segments/build", data=token, headers={"Origin": "http://localhost"})
+    assert done.status_code == 303
+    # the API takes no cookie: a signed-in browser's ambient session does not reach it
+    assert ops.post("/api/v1/segments/build", json={"only": []}).status_code == 401
+
+
+def test_every_answer_carries_the_security_headers_and_no_cors(kit: Kit) -> None:
+    ops = kit.browser("ops")
+    for answer in (
+        ops.get("/"),
+        ops.get("/nowhere"),
+        kit.app.test_client().get("/login"),
+        kit.app.test_client().get("/api/v1/sites", headers={"Origin": "https://attacker.example"}),
+        ops.get("/api/v1/stats", headers=kit.token("ops")),
+    ):
+        assert answer.headers["Content-Security-Policy"] == CSP
+        assert "frame-ancestors 'none'" in CSP and "'unsafe-inline'" not in CSP
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Access-Control-Allow-Origin" not in answer.headers
+    assert kit.app.test_client().options("/api/v1/sites").status_code == 405
+    assert ops.get("/").headers["Cache-Control"] == "no-store"
+    page = ops.get("/").get_data(as_text=True)
+    assert "<script>" not in page and "style=" not in page and "<style" not in page
+
+
+def test_repeated_failures_lock_the_account_even_against_the_right_password(kit: Kit) -> None:
+    client = kit.app.test_client()
+    for _ in range(5):
+        assert kit.login(client, "ops", "wrong password!").status_code == 401
+    assert kit.login(client, "ops").status_code == 401  # locked: the right password too
+    kit.clock.advance(minutes=15)
+    assert kit.login(client, "ops").status_code == 303
+    # a success resets the count: four more failures do not lock
+    for _ in range(4):
+        assert kit.login(client, "ops", "wrong password!").status_code == 401
+    assert kit.login(client, "ops").status_code == 303
+
+
+def test_guessing_from_one_client_is_throttled(kit: Kit) -> None:
+    client = kit.app.test_client()
+    answers = [kit.login(client, f"guess{i}", "wrong password!").status_code for i in range(11)]
+    assert answers[:10] == [401] * 10 and answers[10] == 429
+
+
+def test_admin_needs_its_second_factor_and_a_code_is_accepted_once(kit: Kit) -> None:
+    kit.account("chief", "admin")
+    kit.clock.advance(seconds=31)
+    client = kit.app.test_client()
+    assert kit.login(client, "chief", code="").status_code == 401
+    assert kit.login(client, "chief", code="123456").status_code == 401
+    code = kit.code("chief")
+    assert kit.login(client, "chief", code=code).status_code == 303
+    assert kit.login(kit.app.test_client(), "chief", code=code).status_code == 401  # replayed
+
+
+def test_sessions_end_when_idle_and_in_any_case(kit: Kit) -> None:
+    ops = kit.browser("ops")
+    kit.clock.advance(minutes=29)
+    assert ops.get("/").status_code == 200
+    kit.clock.advance(minutes=31)
+    assert ops.get("/").status_code == 303  # idle for more than 30 minutes
+    ops = kit.browser("ops")
+    for _ in range(12 * 3):
+        kit.clock.advance(minutes=20)
+        if ops.get("/").status_code != 200:
+            break
+    assert ops.get("/").status_code == 303  # 12 hours at most, however busy
+
+
+def test_sign_out_everywhere_and_disabling_end_every_session(kit: Kit) -> None:
+    first, second = kit.browser("ops"), kit.browser("ops")
+    assert second.post("/account/logout-everywhere", data=kit.form(second, "/account")).status_code == 303
+    assert first.get("/").status_code == 303 and second.get("/").status_code == 303
+    third = kit.browser("ops")
+    token = kit.token("ops")
+    kit.accounts.set_disabled("ops", True)
+    assert third.get("/").status_code == 303
+    assert kit.app.test_client().get("/api/v1/stats", headers=token).status_code == 401
+
+
+def test_a_setup_link_serves_once_and_expires(kit: Kit) -> None:
+    _, link = kit.accounts.add("new", "New Person", "operator", None, "tests", kit.clock())
+    client = kit.app.test_client()
+    page = client.get(f"/setup/{link}")
+    assert page.status_code == 200 and "Bienvenue" in page.get_data(as_text=True)
+    token = csrf_of(page.get_data(as_text=True))
+    weak = client.post(f"/setup/{link}", data={"csrf_token": token, "password": "short", "confirm": "short"})
+    assert weak.status_code == 400 and "12 caractères" in weak.get_data(as_text=True)
+    done = client.post(
+        f"/setup/{link}", data={"csrf_token": token, "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert done.status_code == 303
+    assert client.get(f"/setup/{link}").status_code == 404  # once
+    _, late = kit.accounts.add("late", "Late Person", "operator", None, "tests", kit.clock())
+    kit.clock.advance(hours=24)
+    assert client.get(f"/setup/{late}").status_code == 404
+
+
+def test_after_sign_in_only_a_path_of_the_console(kit: Kit) -> None:
+    client = kit.app.test_client()
+    page = client.get("/login?next=//attacker.example/x").get_data(as_text=True)
+    form = {"csrf_token": csrf_of(page), "login": "ops", "password": PASSWORD, "code": ""}
+    for target, expected in (
+        ("//attacker.example/x", "/"),
+        ("https://attacker.example", "/"),
+        ("/segments", "/segments"),
+    ):
+        kit.clock.advance(seconds=1)
+        answer = kit.app.test_client()
+        page = answer.get("/login").get_data(as_text=True)
+        got = answer.post("/login", data={**form, "csrf_token": csrf_of(page), "next": target})
+        assert got.status_code == 303 and got.headers["Location"] == expected, target
+    anonymous = kit.app.test_client().get("/segments?x=1")
+    assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/login?next=/segments?x=1"
+
+
+def test_the_audit_log_names_who_did_what_never_an_address(kit: Kit) -> None:
+    ops = kit.browser("ops")
+    ops.get("/cinemas/9990001")
+    kit.login(kit.app.test_client(), "ops", "wrong password!")
+    kit.account("audit", "auditor")
+    page = kit.browser("audit").get("/audit").get_data(as_text=True)
+    entries = kit.console.audit.entries()
+    seen = {(e.actor, e.action, e.object, e.outcome) for e in entries}
+    assert ("ops", "GET /cinemas/<cnc>", '{"cnc": "9990001"}', 200) in seen
+    assert ("ops", "POST /login", "refused: bad credentials", 401) in seen
+    assert "GET /cinemas/&lt;cnc&gt;" in page or "GET /cinemas/<cnc>" in page
+    assert not any("127.0.0.1" in f"{e.actor}{e.action}{e.object}" for e in entries)
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_the_session_cookie_is_httponly_strict_and_secure_by_default(kit: Kit, secure: bool) -> None:
+    kit.console.secure_cookies = secure
+    client = kit.app.test_client()
+    answer = kit.login(client, "ops") if not secure else None
+    if secure:  # a Secure cookie: the browser sends it over https (or to localhost)
+        client = kit.app.test_client()
+        page = client.get("/login", base_url="https://localhost").get_data(as_text=True)
+        form = {"csrf_token": csrf_of(page), "login": "ops", "password": PASSWORD, "code": "", "next": "/"}
+        answer = client.post(
+            "/login", data=form, base_url="https://localhost", headers={"Referer": "https://localhost/login"}
+        )
+    assert answer is not None and answer.status_code == 303, answer.get_data(as_text=True)[:300]
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    assert cookie.startswith("__Host-artaud-session=") == secure and ("Secure" in cookie) == secure
