@@ -247,6 +247,10 @@ def test_from_traffic_to_verified_statements_and_a_valid_payout_file(tmp_path: P
     ledger = ok(data, "remuneration", "ledger")
     again = ok(data, *args, env=DEBTOR)
     assert "already booked" in again and payout.read_bytes() == xml  # the same file, booked once
+    moved = list(args)
+    moved[moved.index("--execution-date") + 1] = str(today + timedelta(days=3))
+    refused = artaud(data, *moved, env=DEBTOR)  # another file a bank would pay again: refused
+    assert refused.returncode == 2 and "same file only" in refused.stderr and payout.read_bytes() == xml
     assert ledger == ok(data, "remuneration", "ledger")
     text = xml.decode()
     pot = PAYMENT - round(PAYMENT * Fraction(1, 10))
