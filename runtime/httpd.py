@@ -18,6 +18,7 @@ quote the path, or a connection's address) are replaced by fixed wordings on `ar
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import traceback
@@ -150,13 +151,29 @@ class Server:
             self._stopped = True
         socket_map = self._map
         trigger: Any = self._listener.trigger
+
+        def close_sockets() -> None:  # the listener and every connection; the trigger stays
+            for channel in list(socket_map.values()):
+                with contextlib.suppress(OSError):
+                    if channel is self._listener:  # its own close() would close the trigger too
+                        wasyncore.dispatcher.close(channel)
+                    elif channel is not trigger:
+                        channel.close()
+            closed.set()
+
+        # Sockets are closed on the loop's own thread (a wasyncore map is not thread-safe); then the
+        # workers finish (a request whose client is gone ends at its next write); the trigger, which
+        # a worker pulls when it writes, is closed last, and an empty map ends the loop.
+        closed = threading.Event()
         if self._loop.is_alive():
-            # the loop's sockets are closed on the loop's own thread; an empty map ends the loop
+            trigger.pull_trigger(close_sockets)
+            closed.wait(timeout)
+        self._workers.shutdown(cancel_pending=True, timeout=max(1, int(timeout)))
+        if self._loop.is_alive():
             trigger.pull_trigger(lambda: wasyncore.close_all(socket_map))
             self._loop.join(timeout)
         if not self._loop.is_alive():
-            wasyncore.close_all(socket_map)  # nothing left if the loop closed them; else its listener
-        self._workers.shutdown(cancel_pending=True, timeout=int(timeout))
+            wasyncore.close_all(socket_map)  # already empty, unless the loop had died
 
 
 def serve(host: str, port: int, app: Any, name: str, *, max_body: int = MAX_BODY) -> Server:
