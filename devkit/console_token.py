@@ -36,9 +36,32 @@ def service_token(settings: Settings, days: int = 1) -> str:
         cp.close()
 
 
+def reader_password(settings: Settings, login: str = "devkit-reader") -> str:
+    """A read-only staff account (auditor) for the devkit's page checks, with a fresh random
+    password (set up anew on each call: the previous password stops working)."""
+    cp = wiring.control(settings)
+    try:
+        cp.migrate()
+        accounts = accounts_of(cp.engine, wiring.keyring(settings), settings.admin)
+        now = datetime.now(UTC)
+        if accounts.by_login(login) is None:
+            _, link = accounts.add(login, "Lecture (outils de développement)", "auditor", None, "devkit", now)
+        else:
+            link = accounts.reset(login, now)
+        password = secrets.token_urlsafe(24)
+        accounts.complete_setup(link, password, "", now)
+        return password
+    finally:
+        cp.close()
+
+
 def main() -> None:
-    """Print a token for the settings of the environment (as `artaud` reads them)."""
-    print(service_token(load()))
+    """Print a token for the settings of the environment (as `artaud` reads them); with `reader`,
+    the password of the devkit's read-only account instead."""
+    import sys
+
+    settings = load()
+    print(reader_password(settings) if sys.argv[1:] == ["reader"] else service_token(settings))
 
 
 if __name__ == "__main__":

@@ -114,7 +114,6 @@ class Supervisor:
 
     def console(self, cp: ControlPlane, wh: Warehouse, status: Callable[[], dict[str, Any]]) -> Any:
         s = self.settings
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         builder = wiring.segment_builder(s, wh, cp)
         console = make_console(cp.engine, wiring.keyring(s), s.admin)
         app = create_admin(cp, wh, status, console, segments=builder, collector_url=s.collector.public_url)

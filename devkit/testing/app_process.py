@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class ArtaudProcess:
         }
         self.proc: subprocess.Popen[bytes] | None = None
         self._admin_token = ""
+        self._cookies: dict[str, str] = {}
 
     @property
     def admin_token(self) -> str:
@@ -131,6 +133,60 @@ class ArtaudProcess:
             request.add_header("Authorization", f"Bearer {self.admin_token}")
         with urllib.request.urlopen(request, timeout=10) as r:  # noqa: S310 - loopback only
             return json.load(r)
+
+    def console_page(self, path: str) -> str:
+        """A console page as the devkit's read-only account sees it, signed in through the login
+        form (its CSRF token, its cookies: the session cookie is Secure, so it is carried by hand
+        over this loopback http, as a browser does for 127.0.0.1)."""
+        import re
+
+        if not self._cookies:
+            password = (
+                subprocess.run(
+                    [self.python, "-m", "artaud_devkit.console_token", "reader"],
+                    env=self.env,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            status, body = self._console("GET", "/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', body)
+            assert token, body[:300]
+            form = urllib.parse.urlencode(
+                {
+                    "csrf_token": token[1],
+                    "login": "devkit-reader",
+                    "password": password,
+                    "code": "",
+                    "next": "/",
+                }
+            )
+            status, body = self._console("POST", "/login", form)
+            assert status == 303, (status, body[:300])
+        status, body = self._console("GET", path)
+        assert status == 200, (status, path, body[:300])
+        return body
+
+    def _console(self, method: str, path: str, form: str | None = None) -> tuple[int, str]:
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.admin_port, timeout=10)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self._cookies.items())}
+        if form is not None:
+            headers |= {"Content-Type": "application/x-www-form-urlencoded", "Origin": self.admin_url}
+        conn.request(method, path, body=form, headers=headers)
+        answer = conn.getresponse()
+        for header, value in answer.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self._cookies[name] = rest.split(";", 1)[0]
+        body = answer.read().decode()
+        conn.close()
+        return answer.status, body
 
     def get_text(self, path: str) -> str:
         with urllib.request.urlopen(self.url + path, timeout=10) as r:  # noqa: S310 - loopback only

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -173,13 +172,14 @@ def test_no_raw_value_reaches_any_store(tmp_path):
         ):
             time.sleep(0.3)
         admin = [
-            urllib.request.urlopen(svc.admin_url + p, timeout=10).read().decode()
+            svc.console_page(p) if not p.startswith("/api/") else json.dumps(svc.get_json(p))
             for p in (
                 "/",
                 "/api/v1/stats",
                 "/api/v1/sites",
                 f"/cinemas/{cnc}",
                 f"/api/v1/events/recent?cinema={cnc}",
+                "/audit",
             )
         ]
         assert "canary-evt" not in admin[0] and admin[3].count("<tr>") >= 25
