@@ -18,3 +18,4 @@ TOTP_REQUIRED = frozenset({"admin", "finance"})
 READ_STAFF = STAFF  # figures and records every staff role may read
 RUN = frozenset({"admin", "operator"})  # running the service: builds, erasures, sites' keys
 AUDIT = frozenset({"admin", "auditor"})
+FINANCE = frozenset({"admin", "finance"})  # the money: freezing contributions, and the pages to come

@@ -15,7 +15,7 @@ from flask import Flask, g, jsonify, redirect, render_template, request
 
 from artaud.admin.account_views import register_account_views
 from artaud.admin.guard import Console, api, install, page, public
-from artaud.admin.roles import READ_STAFF, RUN, STAFF
+from artaud.admin.roles import FINANCE, READ_STAFF, RUN, STAFF
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, recent_events
 from artaud.collector.snippet import gtm_snippet, snippet
 from artaud.controlplane.store import ControlPlane
@@ -230,6 +230,23 @@ def create_admin(
             return jsonify({"error": "give event_id (repeatable) or visitor"}), 400
         proofs = consent_behind(wh, event_ids=events, visitor=visitor)
         return jsonify([p.__dict__ for p in proofs])
+
+    @app.post("/api/v1/campaigns/<campaign_id>/freeze")
+    @api(FINANCE)
+    def freeze_campaign(campaign_id: str) -> Any:
+        """Freeze a campaign's contributions (remuneration/freeze.py) by the token's account: the way
+        `artaud campaigns freeze` goes while the service holds the embedded warehouse."""
+        from artaud.remuneration.freeze import Freezer
+
+        frozen = Freezer(cp.engine, wh).freeze(campaign_id, g.account.login)
+        return jsonify(
+            {
+                "campaign": frozen.campaign_id,
+                "visitors": frozen.visitors,
+                "exports": list(frozen.exports),
+                "cinemas": len(frozen.participants),
+            }
+        ), 201
 
     @app.get("/healthz")
     @public

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from artaud import cli_ledger, cli_payouts, cli_statements, cli_users
@@ -112,20 +113,32 @@ def cmd_keys(args: argparse.Namespace) -> int:
 def cmd_consent(args: argparse.Namespace) -> int:
     """Show the consent record behind events or behind a visitor's pooled events."""
     import json
+    from types import SimpleNamespace
+    from urllib.parse import urlencode
 
     from artaud import wiring
+    from artaud.remote import through_service
     from artaud.warehouse.migrate import migrate
     from artaud.warehouse.proof import consent_behind
 
     if not args.event and not args.visitor:
         print("error: give --event ID (repeatable) or --visitor PSEUDONYM", file=sys.stderr)
         return 2
-    wh = wiring.warehouse(settings_of(args))
-    try:
-        migrate(wh)
-        proofs = consent_behind(wh, event_ids=args.event or (), visitor=args.visitor or "")
-    finally:
-        wh.close()
+    s = settings_of(args)
+    remote = through_service(s)
+    if remote is not None:
+        query = urlencode(
+            [("event_id", e) for e in args.event or ()]
+            + ([("visitor", args.visitor)] if args.visitor else [])
+        )
+        proofs: list[Any] = [SimpleNamespace(**p) for p in remote.call("GET", f"/api/v1/consent?{query}")]
+    else:
+        wh = wiring.warehouse(s)
+        try:
+            migrate(wh)
+            proofs = list(consent_behind(wh, event_ids=args.event or (), visitor=args.visitor or ""))
+        finally:
+            wh.close()
     if not proofs:
         print("no such event", file=sys.stderr)
         return 1
@@ -149,10 +162,26 @@ def cmd_consent(args: argparse.Namespace) -> int:
 def cmd_segments(args: argparse.Namespace) -> int:
     """Build the segments now (with progress), or list what the latest builds published."""
     from artaud import wiring
+    from artaud.remote import through_service
     from artaud.segments.catalog import latest
     from artaud.warehouse.migrate import migrate
 
     s = settings_of(args)
+    remote = through_service(s)
+    if remote is not None:  # the running service holds the embedded warehouse
+        if args.action == "build":
+            print("building through the running service…", file=sys.stderr, flush=True)
+            done = remote.call("POST", "/api/v1/segments/build", {"only": args.only or []})
+            print(
+                f"build {done['build_id']}: {sum(1 for b in done['segments'] if b['published'])} published of {len(done['segments'])}"
+            )
+            listed = done["segments"]
+        else:
+            listed = remote.call("GET", "/api/v1/segments")
+        for b in listed:
+            size = b["published_size"] if b["published"] else "-"
+            print(f"{b['key']:<48} {b['members']:>9} {size!s:>9}  {b['refusal'] or 'published'}")
+        return 0
     cp = wiring.control(s)
     wh = wiring.warehouse(s)
     try:
@@ -332,15 +361,21 @@ def cmd_erase(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from artaud import wiring
+    from artaud.remote import through_service
     from artaud.warehouse.erasure import erase
     from artaud.warehouse.migrate import migrate
 
-    wh = wiring.warehouse(settings_of(args))
-    try:
-        migrate(wh)
-        erase(wh, args.visitor, datetime.now(UTC))
-    finally:
-        wh.close()
+    s = settings_of(args)
+    remote = through_service(s)
+    if remote is not None:
+        remote.call("POST", "/api/v1/erasures", {"visitor": args.visitor})
+    else:
+        wh = wiring.warehouse(s)
+        try:
+            migrate(wh)
+            erase(wh, args.visitor, datetime.now(UTC))
+        finally:
+            wh.close()
     print(f"{args.visitor}: suppressed; its rows are being deleted (ClickHouse mutations)")
     return 0
 
@@ -352,6 +387,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     s = settings_of(args)
     cp = wiring.control(s)
     print("control plane:", cp.migrate() or "up to date")
+    from artaud.remote import service_running
+
+    if s.warehouse.backend == "chdb" and service_running(s):
+        print("warehouse: held by the running service, which migrated it when it started")
+        return 0
     wh = wiring.warehouse(s)
     print("warehouse:", migrate(wh) or "up to date")
     wh.close()

@@ -23,6 +23,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from artaud.errors import InvalidFields
 from artaud.files import write_private
@@ -59,6 +60,7 @@ def _day(field: str, raw: str) -> date:
 # -- campaigns ------------------------------------------------------------------------------------
 def cmd_campaign_delivery(args: argparse.Namespace) -> int:
     from artaud import wiring
+    from artaud.remote import through_service
     from artaud.remuneration.delivery import DeliveryStore
     from artaud.remuneration.freeze import Contributions, Freezer
     from artaud.remuneration.numbers import fraction_text
@@ -76,12 +78,17 @@ def cmd_campaign_delivery(args: argparse.Namespace) -> int:
             done = desk.unlink(args.id, args.export, args.by)
             print(f"{args.export}: {'no longer counts for' if done else 'was not linked to'} {args.id}")
         elif args.action == "freeze":
-            wh = wiring.warehouse(settings)
-            try:
-                migrate(wh)
-                frozen = Freezer(cp.engine, wh).freeze(args.id, args.by)
-            finally:
-                wh.close()
+            remote = through_service(settings)
+            if remote is not None:  # the running service holds the embedded warehouse: by the token's account
+                remote.call("POST", f"/api/v1/campaigns/{quote(args.id, safe='')}/freeze")
+                frozen = Contributions(cp.engine).required(args.id)
+            else:
+                wh = wiring.warehouse(settings)
+                try:
+                    migrate(wh)
+                    frozen = Freezer(cp.engine, wh).freeze(args.id, args.by)
+                finally:
+                    wh.close()
             print(
                 f"campaign {args.id}: contributions frozen from {len(frozen.exports)} export(s), "
                 f"{frozen.visitors} people, {len(frozen.participants)} cinema(s)"

@@ -69,6 +69,10 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
     ],
     ("GET", "/api/v1/consent"): [("/api/v1/consent?event_id=nope", None, apis(RUN | {"auditor"}))],
     # a pseudonym of the wrong shape: the roles that may erase get its 400, the others never reach it
+    # no such campaign: the roles that may freeze get its 404, the others never reach it
+    ("POST", "/api/v1/campaigns/<campaign_id>/freeze"): [
+        ("/api/v1/campaigns/nope/freeze", None, apis({"admin", "finance"}, ok=404))
+    ],
     ("POST", "/api/v1/erasures"): [("/api/v1/erasures", {"visitor": "d.not-pooled"}, apis(RUN, ok=400))],
 }
 
