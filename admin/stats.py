@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from artaud.collector.salts import local_day
 from artaud.warehouse.backend import Warehouse
@@ -75,3 +75,28 @@ def recent_events(
         f"FROM {wh.database}.events FINAL WHERE {where} ORDER BY received_at DESC, event_id LIMIT {integer(limit)}"
     )
     return [dict(zip(RECENT_FIELDS, r, strict=True)) for r in rows]
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    hits: int
+    pooled: int  # hits of the pooled audience (consent given)
+    pooled_visitors: int
+
+
+def daily(wh: Warehouse, days: int, today: date) -> list[Day]:
+    """The last `days` days up to `today`, every day present (zeros where nothing came)."""
+    first = today - timedelta(days=days - 1)
+    rows = wh.query(
+        f"SELECT event_date, count(), countIf(track = 'pooled'), uniqExactIf(visitor, track = 'pooled') "
+        f"FROM {wh.database}.events WHERE event_date >= {to_date(first)} AND event_date <= {to_date(today)} "
+        f"AND is_bot = 0 GROUP BY event_date ORDER BY event_date"
+    )
+    got = {(r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0]))): r for r in rows}
+    out = []
+    for i in range(days):
+        d = first + timedelta(days=i)
+        r = got.get(d)
+        out.append(Day(d, int(r[1]), int(r[2]), int(r[3])) if r else Day(d, 0, 0, 0))
+    return out

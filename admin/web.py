@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g, jsonify, redirect, render_template, request
 
+from artaud.admin import dashboard as dash
 from artaud.admin.account_views import register_account_views
 from artaud.admin.guard import Console, api, install, page, public
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN, STAFF
-from artaud.admin.stats import counts_by_cinema, counts_for_prefix, recent_events
+from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
 from artaud.collector.snippet import gtm_snippet, snippet
 from artaud.controlplane.store import ControlPlane
 from artaud.errors import ArtaudError
@@ -52,6 +53,24 @@ def paris(value: object) -> str:
     return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S")
 
 
+def fr_number(value: object) -> str:
+    """12 345 or 12,5 as written in France (— for nothing)."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
+    if isinstance(value, int | float):
+        return f"{int(value):,}".replace(",", "\u202f")
+    return str(value)
+
+
+def day(epoch: object) -> str:
+    """A day given as Unix seconds (midnight, Paris) as dd/mm/yyyy."""
+    if not isinstance(epoch, int | float):
+        return str(epoch)
+    return datetime.fromtimestamp(epoch, PARIS).strftime("%d/%m/%Y")
+
+
 def create_admin(
     cp: ControlPlane,
     wh: Warehouse,
@@ -59,9 +78,10 @@ def create_admin(
     console: Console,
     segments: SegmentBuilder | None = None,
     collector_url: str = "",
+    drop_counts: Callable[[], str] = lambda: "",
 ) -> Flask:
     app = Flask("artaud.admin")
-    app.jinja_env.filters["paris"] = paris
+    app.jinja_env.filters.update(paris=paris, fr_number=fr_number, day=day)
     install(app, console)
     register_account_views(app, console)
     building = threading.Lock()
@@ -153,6 +173,28 @@ def create_admin(
         if g.account.role == "cinema":  # a cinema user's home is its own cinema
             return redirect(f"/cinemas/{g.account.cinema_cnc}", code=303)
         return render_template("index.html", cinemas=cp.cinemas(), counts=counts(), status=status())
+
+    @app.get("/dashboard")
+    @page(READ_STAFF)
+    def dashboard_page() -> Any:
+        today = datetime.now(PARIS).date()
+        days = daily(wh, 30, today)
+        s = dash.series(days)
+        hits, pooled = sum(d.hits for d in days), sum(d.pooled for d in days)
+        st = status()
+        builds = latest(wh)
+        return render_template(
+            "dashboard.html",
+            active=sum(1 for c in cp.cinemas() if c.status == "active"),
+            target=dash.TARGET,
+            s=s,
+            pooled_visitors_30=sum(d.pooled_visitors for d in days),
+            consent_30=round(100 * pooled / hits, 1) if hits else None,
+            drops=dash.drops(drop_counts()),
+            status=st,
+            healthy=not st.get("insert_errors") and not st.get("last_drain_error"),
+            last_build=max((b.built_at for b in builds), default=None),
+        )
 
     @app.get("/cinemas/<cnc>")
     @page(STAFF | {"cinema"}, tenant="cnc")

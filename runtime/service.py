@@ -116,7 +116,16 @@ class Supervisor:
         s = self.settings
         builder = wiring.segment_builder(s, wh, cp)
         console = make_console(cp.engine, wiring.keyring(s), s.admin)
-        app = create_admin(cp, wh, status, console, segments=builder, collector_url=s.collector.public_url)
+        counters = CollectorMetrics()  # the collector workers' counters (their multiprocess files)
+        app = create_admin(
+            cp,
+            wh,
+            status,
+            console,
+            segments=builder,
+            collector_url=s.collector.public_url,
+            drop_counts=lambda: counters.exposition().decode(),
+        )
         return serve(s.admin.host, s.admin.port, app, "admin")
 
     def partner_api(self, cp: ControlPlane, wh: Warehouse) -> Any:

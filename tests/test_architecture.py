@@ -55,6 +55,7 @@ IO_FREE = [
     "remuneration/statement.py",
     "remuneration/campaigns.py",
     "admin/roles.py",
+    "admin/dashboard.py",
     "admin/passwords.py",
     "admin/totp.py",
     "admin/lockout.py",

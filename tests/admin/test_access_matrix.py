@@ -41,6 +41,7 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
         ("/cinemas/9990002", None, pages(STAFF | {"other-cinema"}, other=404)),
     ],
     ("GET", "/segments"): [("/segments", None, pages(STAFF))],
+    ("GET", "/dashboard"): [("/dashboard", None, pages(STAFF))],
     ("POST", "/segments/build"): [("/segments/build", {}, pages(RUN, ok=303))],
     ("GET", "/audit"): [("/audit", None, pages({"admin", "auditor"}))],
     ("GET", "/account"): [("/account", None, pages(SIGNED_IN))],

@@ -96,6 +96,11 @@ def test_first_admin_then_staff_and_a_cinema_user_in_a_real_browser(svc: ArtaudP
     page = sign_in(admin, svc, "claire", next_code(secret))
     assert page.url == f"{svc.admin_url}/" and "Cinémas participants" in page.inner_text("main")
 
+    # the dashboard draws its charts (uPlot, served by the console, under its CSP)
+    page.goto(f"{svc.admin_url}/dashboard")
+    page.wait_for_selector("figure.chart.drawn canvas")
+    assert page.locator("figure.chart.drawn").count() == 3 and "100" in page.inner_text(".kpi")
+
     # hits from the simulator appear in a cinema's page
     out = io.StringIO()
     config = SimConfig(
