@@ -16,8 +16,6 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from artaud.admin.stats import Day
-
 TARGET = 100  # cinemas: the SCARE's stated threshold for distributors to start paying
 PARIS = ZoneInfo("Europe/Paris")
 # every drop reason of the collector (collector/hit.py DROP_REASONS) in French: a test checks both
@@ -35,6 +33,14 @@ REASONS_FR = {
     "too_slow": "client trop lent",
     "unsupported_media_type": "type de contenu refusé",
 }
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    hits: int
+    pooled: int  # hits of the pooled audience (consent given)
+    pooled_visitors: int
 
 
 @dataclass(frozen=True)

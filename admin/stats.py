@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from artaud.admin.dashboard import Day
 from artaud.collector.salts import local_day
 from artaud.warehouse.backend import Warehouse
 from artaud.warehouse.sql import integer, quote, to_date
@@ -75,14 +76,6 @@ def recent_events(
         f"FROM {wh.database}.events FINAL WHERE {where} ORDER BY received_at DESC, event_id LIMIT {integer(limit)}"
     )
     return [dict(zip(RECENT_FIELDS, r, strict=True)) for r in rows]
-
-
-@dataclass(frozen=True)
-class Day:
-    day: date
-    hits: int
-    pooled: int  # hits of the pooled audience (consent given)
-    pooled_visitors: int
 
 
 def daily(wh: Warehouse, days: int, today: date) -> list[Day]:

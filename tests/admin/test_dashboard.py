@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from artaud.admin import dashboard
-from artaud.admin.stats import Day
+from artaud.admin.dashboard import Day
 from artaud.collector.hit import DROP_REASONS
 from tests.admin.helpers import Kit
 
