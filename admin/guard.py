@@ -37,6 +37,7 @@ from artaud.admin.sessions import SessionStore
 from artaud.admin.tokens import TokenStore
 
 ACCESS = "_artaud_access"
+SECRET_ARGS = frozenset({"token"})  # route parameters that are secrets (the audit log writes "…")
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -231,7 +232,8 @@ def install(app: Flask, console: Console) -> None:
         if account is not None:
             response.headers["Cache-Control"] = "no-store"
             if request.endpoint != "static":
-                objects = dict(request.view_args or {})
+                # a one-time setup token is a secret: never written to the log
+                objects = {k: ("…" if k in SECRET_ARGS else v) for k, v in (request.view_args or {}).items()}
                 console.audit.record(
                     account.login,
                     account.role,

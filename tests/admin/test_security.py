@@ -176,3 +176,10 @@ def test_the_session_cookie_is_httponly_strict_and_secure_by_default(kit: Kit, s
     cookie = answer.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
     assert cookie.startswith("__Host-artaud-session=") == secure and ("Secure" in cookie) == secure
+
+
+def test_a_setup_token_opened_while_signed_in_is_not_written_to_the_audit_log(kit: Kit) -> None:
+    _, link = kit.accounts.add("third", "Third Person", "operator", None, "tests", kit.clock())
+    ops = kit.browser("ops")
+    assert ops.get(f"/setup/{link}").status_code == 200
+    assert not any(link in f"{e.action}{e.object}" for e in kit.console.audit.entries())
