@@ -5,9 +5,10 @@ it, and the audit log for the auditor. Sign-in attempts are also throttled per c
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Flask, Response, g, redirect, render_template, request
+from flask import Flask, Response, g, redirect, render_template, request, session
 
 from artaud.admin import totp
 from artaud.admin.accounts import InvalidAccount, Refused
@@ -18,9 +19,13 @@ from artaud.admin.throttle import FailureThrottle
 FAILURES_PER_MINUTE = 10  # failed sign-ins per client address a minute, then wait
 
 
+NEXT = re.compile(r"/(?!/)[A-Za-z0-9/_.~%?=&-]*")
+
+
 def _next(raw: str | None) -> str:
-    """Where to go after signing in: a path of this console only (never another site)."""
-    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+    """Where to go after signing in: a path of this console only (never another site: no scheme, no
+    host, no `//`, no backslash, no whitespace or control character a browser would strip)."""
+    if not raw or not NEXT.fullmatch(raw):
         return "/"
     return raw
 
@@ -34,7 +39,7 @@ def register_account_views(app: Flask, console: Console) -> None:
         if request.method == "GET":
             return render_template("login.html", next=_next(request.args.get("next")), error=None)
         client = request.remote_addr or ""  # kept in memory for a minute, never stored
-        wait = throttle.wait(client)
+        wait = throttle.reserve(client)  # counted now: guesses sent in parallel are all counted
         if wait > 0:
             body = render_template(
                 "login.html", next="/", error="Trop de tentatives : réessayez dans une minute."
@@ -49,7 +54,6 @@ def register_account_views(app: Flask, console: Console) -> None:
                 login_name, request.form.get("password", "")[:256], request.form.get("code", "")[:12], now
             )
         except Refused as refused:
-            throttle.failed(client)
             known = console.accounts.by_login(login_name) if refused.reason != "unknown login" else None
             console.audit.record(
                 known.login if known else "",
@@ -65,6 +69,12 @@ def register_account_views(app: Flask, console: Console) -> None:
                 error="Identifiant, mot de passe ou code incorrect, ou compte verrouillé.",
             )
             return Response(body, status=401, mimetype="text/html")
+        throttle.refund(client)
+        # a new session, never the one the browser came with (no fixation); the old one ends
+        previous = request.cookies.get(console.cookie)
+        if previous:
+            console.sessions.close(previous, now)
+        session.clear()
         token = console.sessions.open(account.id, now)
         console.audit.record(account.login, account.role, "POST /login", "", 303, now)
         answer = redirect(_next(request.form.get("next")), code=303)
@@ -77,6 +87,7 @@ def register_account_views(app: Flask, console: Console) -> None:
         cookie = request.cookies.get(console.cookie)
         if cookie:
             console.sessions.close(cookie, console.clock())
+        session.clear()
         answer = redirect("/login", code=303)
         answer.delete_cookie(console.cookie, path="/", secure=console.secure_cookies, samesite="Strict")
         return answer

@@ -309,37 +309,69 @@ class AccountStore:
 
     # -- signing in ------------------------------------------------------------------------------
     def authenticate(self, login: str, password: str, code: str, now: datetime) -> Account:
-        """The account, or Refused. The password is checked even for an unknown login (same work);
-        a locked account refuses even the right password; the failures in a row lock it."""
-        row = self._row(login=login.strip().lower()) if LOGIN.fullmatch(login.strip().lower()) else None
-        good = passwords.verify(row["password_hash"] if row is not None else None, password)
+        """The account, or Refused. The password is checked even for an unknown login (same work).
+
+        Every attempt is counted before the password is checked, in one atomic statement, so
+        attempts sent in parallel cannot slip between a read and a write: past `failures` attempts in
+        a row the account is locked (even against the right password); a success resets the count.
+        A TOTP code is accepted once: the step is claimed by a conditional write."""
+        name = login.strip().lower()
+        row = self._row(login=name) if LOGIN.fullmatch(name) else None
         if row is None:
+            passwords.verify(None, password)
             raise Refused("unknown login")
         account = self._account(row)
         if account.disabled:
+            passwords.verify(None, password)
             raise Refused("disabled")
         if locked(account.locked_until, now):
+            passwords.verify(None, password)
             raise Refused("locked")
-        step: int | None = None
-        if good and (account.totp_enabled or account.needs_totp):
-            secret = self.totp_secret(account)
-            step = totp.accepted_step(secret, code, now, row["totp_last_step"]) if secret else None
-            good = step is not None
         u = schema.console_users
-        if not good:
-            count, until = self.lockout.after_failure(int(row["failed_logins"]), now)
-            with self.engine.begin() as conn:
+        with self.engine.begin() as conn:
+            conn.execute(update(u).where(u.c.id == account.id).values(failed_logins=u.c.failed_logins + 1))
+            attempt = int(conn.execute(select(u.c.failed_logins).where(u.c.id == account.id)).scalar_one())
+            if attempt > self.lockout.failures:
+                until = now + timedelta(minutes=self.lockout.minutes)
                 conn.execute(
-                    update(u).where(u.c.id == account.id).values(failed_logins=count, locked_until=until)
+                    update(u).where(u.c.id == account.id).values(failed_logins=0, locked_until=until)
                 )
-            raise Refused("locked now" if until else "bad credentials")
+        if attempt > self.lockout.failures:
+            passwords.verify(None, password)
+            raise Refused("locked now")
+        if not passwords.verify(row["password_hash"], password):
+            raise Refused("bad credentials")
         values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-        if step is not None:
-            values["totp_last_step"] = step
         if passwords.needs_rehash(row["password_hash"]):
             values["password_hash"] = passwords.hash_password(password)
+        if account.totp_enabled or account.needs_totp:
+            secret = self.totp_secret(account)
+            step = totp.accepted_step(secret, code, now, None) if secret else None
+            if step is None:
+                raise Refused("bad code")
+            last = u.c.totp_last_step
+            with self.engine.begin() as conn:
+                claimed = conn.execute(
+                    update(u)
+                    .where(u.c.id == account.id, (last.is_(None)) | (last < step))
+                    .values(totp_last_step=step, **values)
+                )
+            if claimed.rowcount != 1:
+                raise Refused("code already used")
+        else:
+            with self.engine.begin() as conn:
+                conn.execute(update(u).where(u.c.id == account.id).values(**values))
+        found = self.get(account.id)
+        assert found is not None
+        return found
+
+    def unlock(self, login: str) -> Account:
+        account = self.by_login(login)
+        if account is None:
+            raise UnknownAccount(f"no account {login!r}")
+        u = schema.console_users
         with self.engine.begin() as conn:
-            conn.execute(update(u).where(u.c.id == account.id).values(**values))
+            conn.execute(update(u).where(u.c.id == account.id).values(failed_logins=0, locked_until=None))
         found = self.get(account.id)
         assert found is not None
         return found

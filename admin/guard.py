@@ -145,6 +145,16 @@ def _origin_ok(console: Console) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() in console.allowed_hosts
 
 
+def answer_error(status: int, code: str, message: str) -> Response:
+    """An error as the caller reads it: JSON on the API (/api/…), a French page elsewhere."""
+    if request.path.startswith("/api/"):
+        answer = jsonify({"error": message, "code": code})
+        answer.status_code = status
+        return answer
+    body = render_template("error.html", status=status, message=message)
+    return Response(body, status=status, mimetype="text/html")
+
+
 def install(app: Flask, console: Console) -> None:
     app.secret_key = console.secret_key
     app.config.update(
@@ -216,6 +226,19 @@ def install(app: Flask, console: Console) -> None:
                 return refuse(404, "not_found", "Page introuvable.", access.kind)
         return None
 
+    for status, message in (
+        (404, "Page introuvable."),
+        (405, "Méthode non permise ici."),
+        (413, "Envoi trop volumineux."),
+    ):
+
+        def handler(_: Exception, status: int = status, message: str = message) -> Response:
+            return answer_error(
+                status, {404: "not_found", 405: "method_not_allowed", 413: "too_large"}[status], message
+            )
+
+        app.register_error_handler(status, handler)
+
     @app.errorhandler(CSRFError)
     def csrf_refused(exc: CSRFError) -> Response:
         return refuse(
@@ -229,17 +252,19 @@ def install(app: Flask, console: Console) -> None:
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         account: Account | None = g.get("account")
-        if account is not None:
+        if request.endpoint != "static":
+            # nothing the console answers is kept by a cache: pages with a setup secret included
             response.headers["Cache-Control"] = "no-store"
-            if request.endpoint != "static":
-                # a one-time setup token is a secret: never written to the log
-                objects = {k: ("…" if k in SECRET_ARGS else v) for k, v in (request.view_args or {}).items()}
-                console.audit.record(
-                    account.login,
-                    account.role,
-                    f"{request.method} {request.url_rule.rule if request.url_rule else request.path[:60]}",
-                    json.dumps(objects, ensure_ascii=False, sort_keys=True) if objects else "",
-                    response.status_code,
-                    console.clock(),
-                )
+        if account is not None and request.endpoint != "static":
+            # a one-time setup token is a secret: never written to the log
+            objects = {k: ("…" if k in SECRET_ARGS else v) for k, v in (request.view_args or {}).items()}
+            objects.update(g.get("audit_object") or {})  # what a view names it acted on
+            console.audit.record(
+                account.login,
+                account.role,
+                f"{request.method} {request.url_rule.rule if request.url_rule else request.path[:60]}",
+                json.dumps(objects, ensure_ascii=False, sort_keys=True) if objects else "",
+                response.status_code,
+                console.clock(),
+            )
         return response

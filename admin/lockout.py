@@ -1,23 +1,18 @@
 """IO-free: the account lockout rule. After `failures` failed sign-ins in a row the account is locked
-for `minutes`; a success resets the count; a locked account refuses even the right password."""
+for `minutes` (the next attempt, whatever its password, is refused and locks it); a success resets
+the count; a locked account refuses even the right password. The store counts each attempt before
+checking it (admin/accounts.py), so parallel guesses are all counted."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 
 @dataclass(frozen=True)
 class LockoutPolicy:
     failures: int
     minutes: int
-
-    def after_failure(self, failed: int, now: datetime) -> tuple[int, datetime | None]:
-        """The new count of failures in a row, and the lock's end when this failure locks."""
-        count = failed + 1
-        if count >= self.failures:
-            return 0, now + timedelta(minutes=self.minutes)
-        return count, None
 
 
 def locked(locked_until: datetime | None, now: datetime) -> bool:

@@ -38,6 +38,28 @@ class FailureThrottle:
                 return 0.0
             return max(0.0, WINDOW - (now - seen[0]))
 
+    def reserve(self, key: str) -> float:
+        """Count an attempt now, before it is checked (attempts in parallel are all counted): 0 when
+        it may go on, else the seconds to wait (and nothing is counted)."""
+        with self._lock:
+            now = self.clock()
+            seen = self._recent(key, now)
+            if len(seen) >= self.per_minute:
+                return max(0.0, WINDOW - (now - seen[0]))
+            seen.append(now)
+            self._failures[key] = seen
+            self._failures.move_to_end(key)
+            while len(self._failures) > self.max_clients:
+                self._failures.popitem(last=False)
+            return 0.0
+
+    def refund(self, key: str) -> None:
+        """The attempt succeeded: it does not count as a failure."""
+        with self._lock:
+            seen = self._failures.get(key)
+            if seen:
+                seen.pop()
+
     def failed(self, key: str) -> None:
         with self._lock:
             now = self.clock()

@@ -15,7 +15,7 @@ from flask import Flask, g, jsonify, redirect, render_template, request
 
 from artaud.admin import dashboard as dash
 from artaud.admin.account_views import register_account_views
-from artaud.admin.guard import Console, api, install, page, public
+from artaud.admin.guard import Console, answer_error, api, install, page, public
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN, STAFF
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
 from artaud.collector.snippet import gtm_snippet, snippet
@@ -103,14 +103,18 @@ def create_admin(
             "segments": [asdict(s) for s in report.segments],
         }, 200
 
+    @app.errorhandler(WarehouseError)
+    def unavailable(exc: WarehouseError) -> Any:
+        # the detail (hosts, paths) is the log's, not the caller's
+        app.logger.warning("warehouse unavailable: %s", str(exc)[:300])
+        return answer_error(
+            503, "unavailable", "L'entrepôt de données est indisponible : réessayez dans un moment."
+        )
+
     @app.errorhandler(ArtaudError)
     def reported(exc: ArtaudError) -> Any:
         """Every error the product reports to people: its code and message, with its status."""
-        return jsonify({"error": exc.message, "code": exc.code}), exc.status
-
-    @app.errorhandler(WarehouseError)
-    def unavailable(exc: WarehouseError) -> Any:
-        return jsonify({"error": "l'entrepôt de données est indisponible", "detail": str(exc)[:200]}), 503
+        return answer_error(exc.status, exc.code, exc.message)
 
     @app.get("/segments")
     @page(READ_STAFF)
@@ -146,6 +150,7 @@ def create_admin(
         visitor = doc.get("visitor") if isinstance(doc, dict) else None
         if not isinstance(visitor, str):
             return jsonify({"error": 'send {"visitor": "<pooled pseudonym>"}'}), 400
+        g.audit_object = {"visitor": visitor[:80]}
         erase(wh, visitor, datetime.now(UTC))  # BadPseudonym → 400, by `reported`
         return jsonify({"visitor": visitor, "suppressed": True}), 202
 
@@ -161,6 +166,7 @@ def create_admin(
         only = doc.get("only", []) if isinstance(doc, dict) else None
         if not isinstance(only, list) or not all(isinstance(x, str) for x in only):
             return jsonify({"error": "only: a list of segment ids"}), 400
+        g.audit_object = {"only": only[:20]}
         body, code = build(only)
         return jsonify(body), code
 
@@ -247,6 +253,7 @@ def create_admin(
     @api(RUN | {"auditor"})
     def recent() -> Any:
         cnc = request.args.get("cinema", "")
+        g.audit_object = {"cinema": cnc[:7]}
         cinema = next((c for c in cp.cinemas() if c.cnc_id == cnc), None)
         if cinema is None or cinema.id is None:
             return jsonify({"error": "cinema: give the CNC number of a registered cinema"}), 400
@@ -268,6 +275,7 @@ def create_admin(
 
         events = request.args.getlist("event_id")
         visitor = request.args.get("visitor", "")
+        g.audit_object = {"event_id": events[:10], "visitor": visitor[:80]}
         if not events and not visitor:
             return jsonify({"error": "give event_id (repeatable) or visitor"}), 400
         proofs = consent_behind(wh, event_ids=events, visitor=visitor)

@@ -9,6 +9,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from artaud import wiring
+from artaud.admin.audit import AuditLog
 from artaud.admin.console import accounts_of
 from artaud.admin.tokens import TokenStore
 from artaud.config.settings import Settings, load
@@ -23,6 +24,8 @@ def service_token(settings: Settings, days: int = 1) -> str:
         accounts = accounts_of(cp.engine, wiring.keyring(settings), settings.admin)
         now = datetime.now(UTC)
         account = accounts.by_login(LOGIN)
+        if account is not None and account.role != "operator":
+            raise SystemExit(f"an account {LOGIN!r} exists with the role {account.role}: not the devkit's")
         if account is None or not account.has_password:
             if account is None:
                 _, link = accounts.add(LOGIN, "Outils de développement", "operator", None, "devkit", now)
@@ -31,7 +34,11 @@ def service_token(settings: Settings, days: int = 1) -> str:
             account = accounts.complete_setup(link, secrets.token_urlsafe(24), "", now)
         if account.disabled:
             raise SystemExit(f"the {LOGIN} account is disabled: artaud users enable {LOGIN} --by NAME")
-        return TokenStore(cp.engine).issue(account.id, timedelta(days=days), now)
+        token = TokenStore(cp.engine).issue(account.id, timedelta(days=days), now)
+        AuditLog(cp.engine).record(
+            "cli:devkit", "cli", "devkit token", f"{LOGIN} (prefix {token.split('_')[1]})", 0, now
+        )
+        return token
     finally:
         cp.close()
 
@@ -44,12 +51,16 @@ def reader_password(settings: Settings, login: str = "devkit-reader") -> str:
         cp.migrate()
         accounts = accounts_of(cp.engine, wiring.keyring(settings), settings.admin)
         now = datetime.now(UTC)
-        if accounts.by_login(login) is None:
+        found = accounts.by_login(login)
+        if found is not None and found.role != "auditor":
+            raise SystemExit(f"an account {login!r} exists with the role {found.role}: not the devkit's")
+        if found is None:
             _, link = accounts.add(login, "Lecture (outils de développement)", "auditor", None, "devkit", now)
         else:
             link = accounts.reset(login, now)
         password = secrets.token_urlsafe(24)
         accounts.complete_setup(link, password, "", now)
+        AuditLog(cp.engine).record("cli:devkit", "cli", "devkit reader", login, 0, now)
         return password
     finally:
         cp.close()

@@ -8,6 +8,7 @@ command written to the console's audit log as `cli:<who>`.
     artaud users disable LOGIN --by NAME / enable LOGIN --by NAME
     artaud users token LOGIN [--days N] --by NAME      an API token for /api/v1, printed once
     artaud users logout-everywhere LOGIN --by NAME
+    artaud users unlock LOGIN --by NAME                ends a lockout
 """
 
 from __future__ import annotations
@@ -88,8 +89,12 @@ def cmd_users(args: argparse.Namespace) -> int:
             if not 1 <= args.days <= 366:
                 raise InvalidInput("--days: 1 to 366")
             token = tokens.issue(found.id, timedelta(days=args.days), now)
-            record("token", f"{found.login} ({args.days} days)")
+            record("token", f"{found.login} ({args.days} days, prefix {token.split('_')[1]})")
             print(token)
+        elif args.action == "unlock":
+            found = accounts.unlock(args.login)
+            record("unlock", found.login)
+            print(f"{found.login}: unlocked")
         elif args.action == "logout-everywhere":
             found = account(args.login)
             closed = sessions.close_all(found.id, now)
@@ -119,6 +124,7 @@ def register(sub: Any) -> None:
         ("disable", "refuse the account everywhere (its sessions and tokens end)"),
         ("enable", "accept the account again"),
         ("logout-everywhere", "end every session of the account"),
+        ("unlock", "end a lockout after failed sign-ins (the password stays)"),
     ):
         p = us_sub.add_parser(action, help=text)
         p.add_argument("login")

@@ -176,10 +176,23 @@ class Server:
             wasyncore.close_all(socket_map)  # already empty, unless the loop had died
 
 
-def serve(host: str, port: int, app: Any, name: str, *, max_body: int = MAX_BODY) -> Server:
+def serve(
+    host: str, port: int, app: Any, name: str, *, max_body: int = MAX_BODY, trusted_proxy: str = ""
+) -> Server:
     """Start `app` on host:port (0: any free port, see `server_port`) in daemon threads named after
-    `name`; `shutdown()` stops it."""
+    `name`; `shutdown()` stops it. `trusted_proxy`: the address of the TLS reverse proxy in front,
+    whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (the client's address for the
+    sign-in throttle, https for HSTS); from anyone else they are dropped."""
     _reword_waitress()
+    proxy: dict[str, Any] = (
+        {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        }
+        if trusted_proxy
+        else {}
+    )
     workers = _Workers(name)
     workers.set_thread_count(SETTINGS["threads"])
     socket_map: dict[int, Any] = {}  # this server's own, not wasyncore's global one
@@ -192,6 +205,7 @@ def serve(host: str, port: int, app: Any, name: str, *, max_body: int = MAX_BODY
             port=port,
             max_request_body_size=max_body,
             **SETTINGS,
+            **proxy,
         )
     except BaseException:  # the port is taken, say: nothing of it stays open
         wasyncore.close_all(socket_map)

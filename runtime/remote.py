@@ -33,6 +33,11 @@ class Refused(ArtaudError):
     code = "refused_by_service"
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 def service_running(settings: Settings) -> bool:
     """Whether an `artaud run` holds this data directory (its exclusive lock, lifeline.py)."""
     lock = InstanceLock(settings.data_dir / "run.lock")
@@ -48,7 +53,14 @@ class Remote:
     def __init__(self, settings: Settings, token: str) -> None:
         a = settings.admin
         host = "127.0.0.1" if a.host in ("0.0.0.0", "::", "") else a.host  # noqa: S104 - the bound-all address, mapped to loopback
-        self.base, self.token = f"http://{host}:{a.port}", token
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise NeedsToken(
+                f"the console is bound to {host}, not loopback: a token is not sent over plain http "
+                "elsewhere; run the command on the service's machine with admin.host on loopback"
+            )
+        self.base, self.token = f"http://{'[::1]' if host == '::1' else host}:{a.port}", token
+        # a redirect would carry the token elsewhere: none is followed
+        self.opener = urllib.request.build_opener(_NoRedirects())
 
     def call(self, method: str, path: str, body: object | None = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -57,7 +69,7 @@ class Remote:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=600) as answer:  # noqa: S310 - loopback
+            with self.opener.open(request, timeout=600) as answer:
                 return json.loads(answer.read() or b"null")
         except urllib.error.HTTPError as exc:
             try:

@@ -126,7 +126,7 @@ class Supervisor:
             collector_url=s.collector.public_url,
             drop_counts=lambda: counters.exposition().decode(),
         )
-        return serve(s.admin.host, s.admin.port, app, "admin")
+        return serve(s.admin.host, s.admin.port, app, "admin", trusted_proxy=s.admin.trusted_proxy)
 
     def partner_api(self, cp: ControlPlane, wh: Warehouse) -> Any:
         """The partners' pull API on its own port (None when `partners.port` is 0)."""

@@ -5,6 +5,8 @@ open redirects; and what every answer carries (security headers, no CORS), what 
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from artaud.admin.guard import CSP
@@ -183,3 +185,80 @@ def test_a_setup_token_opened_while_signed_in_is_not_written_to_the_audit_log(ki
     ops = kit.browser("ops")
     assert ops.get(f"/setup/{link}").status_code == 200
     assert not any(link in f"{e.action}{e.object}" for e in kit.console.audit.entries())
+
+
+def test_guesses_sent_in_parallel_are_all_counted(kit: Kit) -> None:
+    """24 wrong passwords at once (Argon2 lets threads overlap): the account ends locked, and the
+    right password is then refused."""
+    import threading
+
+    from artaud.admin.accounts import Refused
+
+    barrier = threading.Barrier(8)
+
+    def guess() -> None:
+        barrier.wait()
+        for _ in range(3):
+            with contextlib.suppress(Refused):
+                kit.accounts.authenticate("ops", "wrong password!", "", kit.clock())
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with pytest.raises(Refused, match="locked"):
+        kit.accounts.authenticate("ops", PASSWORD, "", kit.clock())
+    kit.accounts.unlock("ops")
+    assert kit.accounts.authenticate("ops", PASSWORD, "", kit.clock()).login == "ops"
+
+
+def test_one_totp_code_signs_in_once_even_in_parallel(kit: Kit) -> None:
+    import threading
+
+    from artaud.admin.accounts import Refused
+
+    kit.account("chief", "admin")
+    kit.clock.advance(seconds=31)
+    code = kit.code("chief")
+    wins: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def sign_in() -> None:
+        barrier.wait()
+        try:
+            kit.accounts.authenticate("chief", PASSWORD, code, kit.clock())
+            wins.append("in")
+        except Refused:
+            pass
+
+    threads = [threading.Thread(target=sign_in) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wins == ["in"]
+
+
+def test_errors_speak_the_callers_language_and_nothing_is_cached(kit: Kit) -> None:
+    client = kit.app.test_client()
+    api = client.get("/api/v1/nowhere", headers=kit.token("ops"))
+    assert api.status_code == 404 and api.get_json()["code"] == "not_found"
+    page = kit.browser("ops").get("/nowhere")
+    assert page.status_code == 404 and "Page introuvable" in page.get_data(as_text=True)
+    _, link = kit.accounts.add("chief2", "Chief", "admin", None, "tests", kit.clock())
+    setup = client.get(f"/setup/{link}")  # shows the TOTP secret to an anonymous visitor
+    assert setup.headers["Cache-Control"] == "no-store"
+    assert client.get("/static/console.css").headers.get("Cache-Control") != "no-store"
+
+
+def test_signing_in_starts_a_new_session_and_ends_the_one_it_came_with(kit: Kit) -> None:
+    client = kit.browser("ops")
+    before = client.get_cookie(kit.console.cookie).value
+    kit.clock.advance(seconds=1)
+    assert kit.login(client, "ops").status_code == 303
+    after = client.get_cookie(kit.console.cookie).value
+    assert after != before
+    stale = kit.app.test_client()
+    stale.set_cookie(kit.console.cookie, before)
+    assert stale.get("/").status_code == 303

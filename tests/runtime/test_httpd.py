@@ -234,3 +234,30 @@ def test_a_taken_port_fails_at_serve_and_leaves_nothing_behind() -> None:
             serve("127.0.0.1", taken.getsockname()[1], tiny_app(), "test-taken")
         time.sleep(0.2)
         assert not [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+
+
+def test_a_trusted_proxy_is_believed_and_no_one_else() -> None:
+    """Behind the TLS proxy (admin.trusted_proxy), the app sees the client's address and https;
+    from any other address the forwarded headers are dropped."""
+    import json as _json
+    import urllib.request as _request
+
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        body = _json.dumps(
+            {"addr": environ.get("REMOTE_ADDR"), "scheme": environ.get("wsgi.url_scheme")}
+        ).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [body]
+
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    for trusted, expected in (
+        ("127.0.0.1", {"addr": "203.0.113.7", "scheme": "https"}),
+        ("", {"addr": "127.0.0.1", "scheme": "http"}),
+    ):
+        server = serve("127.0.0.1", 0, app, "proxytest", trusted_proxy=trusted)
+        try:
+            request = _request.Request(f"http://127.0.0.1:{server.server_port}/", headers=headers)
+            with _request.urlopen(request, timeout=10) as answer:
+                assert _json.loads(answer.read()) == expected
+        finally:
+            server.shutdown()
