@@ -83,7 +83,7 @@ def space(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> Kit:
 def test_the_funnel_is_a_share_of_its_first_step_and_none_without_one() -> None:
     steps = fig.funnel({"view_item": 8, "select_item": 4, "purchase": 1, "page_view": 99})
     assert [(s.count, s.of_first) for s in steps] == [(8, 100.0), (4, 50.0), (0, 0.0), (0, 0.0), (1, 12.5)]
-    assert [s.label for s in steps][0] == "Fiche d'un film vue"
+    assert steps[0].label == "Fiche d'un film vue"
     assert [(s.count, s.of_first) for s in fig.funnel({})] == [(0, None)] * 5
     assert [s.of_first for s in fig.funnel({"purchase": 2})] == [None] * 5
     assert fig.share(1, 3) == 33.3 and fig.share(5, 0) is None
