@@ -16,6 +16,7 @@ from flask import Flask, g, jsonify, redirect, render_template, request
 from artaud.admin import dashboard as dash
 from artaud.admin.account_views import register_account_views
 from artaud.admin.guard import Console, answer_error, api, install, page, public
+from artaud.admin.own_space import register_own_space
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN, STAFF
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
 from artaud.collector.snippet import gtm_snippet, snippet
@@ -84,6 +85,7 @@ def create_admin(
     app.jinja_env.filters.update(paris=paris, fr_number=fr_number, day=day)
     install(app, console)
     register_account_views(app, console)
+    register_own_space(app, cp, wh)
     building = threading.Lock()
 
     def build(only: list[str]) -> tuple[Any, int]:

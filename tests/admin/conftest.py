@@ -58,6 +58,7 @@ def kit(tmp_path) -> Iterator[Kit]:
         segments=builder,
         collector_url="https://collecte.test",
     )
+    kit.wh = wh
     kit.account("ops", "operator")
     yield kit
     wh.close()

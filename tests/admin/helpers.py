@@ -47,6 +47,7 @@ class Kit:
     console: Console
     clock: Clock
     app: Any = None
+    wh: Any = None  # the console's warehouse
     secrets: dict[str, str] = field(default_factory=dict)  # login -> TOTP secret
 
     @property

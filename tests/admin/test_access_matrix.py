@@ -40,6 +40,14 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
         ("/cinemas/9990001", None, pages(STAFF | {"cinema"}, other=404)),
         ("/cinemas/9990002", None, pages(STAFF | {"other-cinema"}, other=404)),
     ],
+    ("GET", "/cinemas/<cnc>/statistiques"): [
+        ("/cinemas/9990001/statistiques", None, pages(STAFF | {"cinema"}, other=404)),
+        ("/cinemas/9990002/statistiques", None, pages(STAFF | {"other-cinema"}, other=404)),
+    ],
+    # no campaign distributed here: who may read a statement gets its 404, another cinema's user too
+    ("GET", "/cinemas/<cnc>/releves/<campaign_id>.json"): [
+        ("/cinemas/9990001/releves/nope.json", None, pages(STAFF | {"cinema"}, ok=404, other=404))
+    ],
     ("GET", "/segments"): [("/segments", None, pages(STAFF))],
     ("GET", "/dashboard"): [("/dashboard", None, pages(STAFF))],
     ("POST", "/segments/build"): [("/segments/build", {}, pages(RUN, ok=303))],

@@ -132,6 +132,15 @@ def test_first_admin_then_staff_and_a_cinema_user_in_a_real_browser(svc: ArtaudP
     for path in ("/", "/segments", "/audit"):
         shown = page.goto(f"{svc.admin_url}{path}")
         assert shown is not None and (shown.status in (403, 404) or page.url.endswith("/cinemas/9990002"))
+    # its own statistics from its menu (charts drawn under the CSP), never another cinema's
+    page.click("header nav a:text('Statistiques')")
+    page.wait_for_selector("figure.chart.drawn canvas")
+    assert page.url == f"{svc.admin_url}/cinemas/9990002/statistiques"
+    assert (
+        "Tunnel de billetterie" in page.inner_text("main") and page.locator("figure.chart.drawn").count() == 2
+    )
+    answer = page.goto(f"{svc.admin_url}/cinemas/9990001/statistiques")
+    assert answer is not None and answer.status == 404 and "Le Méliès" not in page.content()
 
     # the audit log names them, for the admin
     page = admin.new_page()
