@@ -56,6 +56,8 @@ IO_FREE = [
     "remuneration/campaigns.py",
     "admin/roles.py",
     "admin/dashboard.py",
+    "admin/cinema_forms.py",
+    "admin/cinema_health.py",
     "admin/passwords.py",
     "admin/totp.py",
     "admin/lockout.py",

@@ -40,6 +40,12 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
         ("/cinemas/9990001", None, pages(STAFF | {"cinema"}, other=404)),
         ("/cinemas/9990002", None, pages(STAFF | {"other-cinema"}, other=404)),
     ],
+    ("GET", "/cinemas/new"): [("/cinemas/new", None, pages(RUN))],
+    ("POST", "/cinemas/new"): [("/cinemas/new", {"cnc_id": "x"}, pages(RUN, ok=400))],
+    ("POST", "/cinemas/import"): [("/cinemas/import", {}, pages(RUN, ok=400))],
+    ("POST", "/cinemas/<cnc>/status"): [
+        ("/cinemas/9990002/status", {"statut": "active"}, pages(RUN, ok=303))
+    ],
     ("GET", "/segments"): [("/segments", None, pages(STAFF))],
     ("GET", "/dashboard"): [("/dashboard", None, pages(STAFF))],
     ("POST", "/segments/build"): [("/segments/build", {}, pages(RUN, ok=303))],
