@@ -56,7 +56,7 @@ def test_recent_events_refuse_bad_queries_with_a_clear_error(client, query):
 
 def test_a_cinema_page_in_french(client):
     page = client.get("/cinemas/9990001").get_data(as_text=True)
-    assert "Derniers évènements reçus" in page and page.count("mutualisée</td>") == 3
+    assert "Derniers évènements reçus" in page and page.count("<td>mutualisée</td>") == 3
     assert client.get("/cinemas/0000000").status_code == 404
     assert 'href="/cinemas/9990001"' in client.get("/").get_data(as_text=True)
 
