@@ -15,28 +15,17 @@ from flask import Flask, g, jsonify, redirect, render_template, request
 
 from artaud.admin import dashboard as dash
 from artaud.admin.account_views import register_account_views
+from artaud.admin.cinema_pages import register_cinema_pages
 from artaud.admin.guard import Console, answer_error, api, install, page, public
 from artaud.admin.own_space import register_own_space
-from artaud.admin.roles import FINANCE, READ_STAFF, RUN, STAFF
+from artaud.admin.roles import FINANCE, READ_STAFF, RUN
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
-from artaud.collector.snippet import gtm_snippet, snippet
 from artaud.controlplane.store import ControlPlane
 from artaud.errors import ArtaudError
 from artaud.segments.builder import SegmentBuilder
 from artaud.segments.catalog import latest
 from artaud.segments.definitions import InvalidSegments
 from artaud.warehouse.backend import Warehouse, WarehouseError
-
-SOURCES_FR = {
-    "tcf": "CMP IAB TCF",
-    "tac": "tarteaucitron.js",
-    "klaro": "Klaro",
-    "tag": "API du marqueur",
-    "none": "aucun signal",
-    "invalid": "signal invalide",
-    "expired": "chaîne TC expirée",
-}
-
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -86,6 +75,7 @@ def create_admin(
     install(app, console)
     register_account_views(app, console)
     register_own_space(app, cp, wh)
+    register_cinema_pages(app, cp, wh, status, collector_url, drop_counts)
     building = threading.Lock()
 
     def build(only: list[str]) -> tuple[Any, int]:
@@ -175,13 +165,6 @@ def create_admin(
     def counts() -> dict[int, dict[str, int]]:
         return {c.cinema_id: c.__dict__ for c in counts_by_cinema(wh)}
 
-    @app.get("/")
-    @page(STAFF | {"cinema"})
-    def index() -> Any:
-        if g.account.role == "cinema":  # a cinema user's home is its own cinema
-            return redirect(f"/cinemas/{g.account.cinema_cnc}", code=303)
-        return render_template("index.html", cinemas=cp.cinemas(), counts=counts(), status=status())
-
     @app.get("/dashboard")
     @page(READ_STAFF)
     def dashboard_page() -> Any:
@@ -202,22 +185,6 @@ def create_admin(
             status=st,
             healthy=not st.get("insert_errors") and not st.get("last_drain_error"),
             last_build=max((b.built_at for b in builds), default=None),
-        )
-
-    @app.get("/cinemas/<cnc>")
-    @page(STAFF | {"cinema"}, tenant="cnc")
-    def cinema_page(cnc: str) -> Any:
-        cinema = next((c for c in cp.cinemas() if c.cnc_id == cnc), None)
-        if cinema is None or cinema.id is None:
-            return render_template("error.html", status=404, message="Cinéma inconnu."), 404
-        events = recent_events(wh, cinema.id, "", 100)
-        return render_template(
-            "cinema.html",
-            cinema=cinema,
-            events=events,
-            sources=SOURCES_FR,
-            snippet=snippet(collector_url, cinema.site_key),
-            gtm=gtm_snippet(collector_url, cinema.site_key),
         )
 
     @app.get("/api/v1/sites")

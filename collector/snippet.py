@@ -20,3 +20,36 @@ def gtm_snippet(public_url: str, site_key: str) -> str:
     """The snippet as a Google Tag Manager Custom HTML tag holds it (no <noscript>, no `defer`: an
     injected script runs when it arrives, and the tag finds the page's film whenever that is)."""
     return f'<script>{STUB}</script>\n<script src="{public_url}/c/t.js" data-site="{site_key}"></script>'
+
+
+PRIVACY_URL = "https://scare.example/vie-privee"
+
+
+def tarteaucitron_service(privacy_url: str = PRIVACY_URL) -> str:
+    """The SCARE's service for tarteaucitron.js, to declare after `tarteaucitron.init(...)`
+    (docs/webmasters.md, section 4: the browser tests load this very block)."""
+    return (
+        "tarteaucitron.services.artaud = {\n"
+        '  key: "artaud",\n'
+        '  type: "analytic",\n'
+        '  name: "Audience mutualisée Art et Essai (SCARE)",\n'
+        f'  uri: "{privacy_url}",\n'
+        "  needConsent: true,\n"
+        '  cookies: ["artaud_id"],\n'
+        "  js: function () {},\n"
+        "  fallback: function () {}\n"
+        "};\n"
+        '(tarteaucitron.job = tarteaucitron.job || []).push("artaud");'
+    )
+
+
+def klaro_services(partners: tuple[tuple[str, str], ...] = ()) -> str:
+    """The SCARE's service for `klaroConfig.services`, and one per partner agency (slug, name)."""
+    lines = [
+        '{name: "artaud", title: "Audience mutualisée Art et Essai (SCARE)", purposes: ["analytics"], default: false}'
+    ]
+    lines += [
+        f'{{name: "artaud_{slug}", title: "Partage avec {name}", purposes: ["advertising"], default: false}}'
+        for slug, name in partners
+    ]
+    return ",\n".join(lines)

@@ -35,14 +35,34 @@ def _fold(s: str) -> str:
 _LOOKUP = {_fold(alias): key for key, aliases in _ALIASES.items() for alias in aliases}
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why one line was refused, for a reader in another language than the messages' (the console):
+    `reason` is one of REFUSALS, `problems` the field problems of make_cinema (reason "fields"),
+    `detail` the CNC number or the missing columns it names."""
+
+    line: int
+    reason: str
+    problems: dict[str, str] = field(default_factory=dict)
+    detail: str = ""
+
+
+REFUSALS = ("empty", "header", "columns", "too_many_fields", "fields", "twice", "registered", "unreadable")
+
+
 @dataclass
 class ImportReport:
     cinemas: list[Cinema] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
+    refusals: list[Refusal] = field(default_factory=list)  # the same lines, by reason
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def refuse(self, refusal: Refusal, message: str) -> None:
+        self.errors.append((refusal.line, message))
+        self.refusals.append(refusal)
 
 
 def parse_cinema_csv(text: str, existing_cnc_ids: set[str] | None = None) -> ImportReport:
@@ -57,10 +77,10 @@ def parse_cinema_csv(text: str, existing_cnc_ids: set[str] | None = None) -> Imp
     try:
         header = next(reader)
     except StopIteration:
-        report.errors.append((1, "empty file: expected a header line"))
+        report.refuse(Refusal(1, "empty"), "empty file: expected a header line")
         return report
     except csv.Error as exc:
-        report.errors.append((1, f"unreadable header: {exc}"))
+        report.refuse(Refusal(1, "header"), f"unreadable header: {exc}")
         return report
     columns: dict[int, str] = {}
     for i, h in enumerate(header):
@@ -69,14 +89,20 @@ def parse_cinema_csv(text: str, existing_cnc_ids: set[str] | None = None) -> Imp
             columns[i] = key
     missing = [k for k in ("cnc_id", "name", "category") if k not in columns.values()]
     if missing:
-        report.errors.append((1, f"missing column(s): {', '.join(missing)} (header was {header!r})"))
+        report.refuse(
+            Refusal(1, "columns", detail=", ".join(missing)),
+            f"missing column(s): {', '.join(missing)} (header was {header!r})",
+        )
         return report
     seen: set[str] = set()
     for line_no, row in _rows(reader, report):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
-            report.errors.append((line_no, f"{len(row)} fields but the header has {len(header)}"))
+            report.refuse(
+                Refusal(line_no, "too_many_fields", detail=str(len(row))),
+                f"{len(row)} fields but the header has {len(header)}",
+            )
             continue
         fields = {key: (row[i] if i < len(row) else "") for i, key in columns.items()}
         try:
@@ -89,13 +115,19 @@ def parse_cinema_csv(text: str, existing_cnc_ids: set[str] | None = None) -> Imp
                 domains=fields.get("domains", ""),
             )
         except InvalidCinema as exc:
-            report.errors.append((line_no, str(exc)))
+            report.refuse(Refusal(line_no, "fields", dict(exc.problems)), str(exc))
             continue
         if cinema.cnc_id in seen:
-            report.errors.append((line_no, f"CNC number {cinema.cnc_id} appears twice in the file"))
+            report.refuse(
+                Refusal(line_no, "twice", detail=cinema.cnc_id),
+                f"CNC number {cinema.cnc_id} appears twice in the file",
+            )
             continue
         if cinema.cnc_id in existing:
-            report.errors.append((line_no, f"CNC number {cinema.cnc_id} is already registered"))
+            report.refuse(
+                Refusal(line_no, "registered", detail=cinema.cnc_id),
+                f"CNC number {cinema.cnc_id} is already registered",
+            )
             continue
         seen.add(cinema.cnc_id)
         report.cinemas.append(cinema)
@@ -110,6 +142,7 @@ def _rows(reader: Iterator[list[str]], report: ImportReport) -> Iterator[tuple[i
         except StopIteration:
             return
         except csv.Error as exc:
-            report.errors.append((getattr(reader, "line_num", 0), f"unreadable CSV: {exc}"))
+            line = getattr(reader, "line_num", 0)
+            report.refuse(Refusal(line, "unreadable"), f"unreadable CSV: {exc}")
             return
         yield getattr(reader, "line_num", 0), row

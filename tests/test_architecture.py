@@ -57,6 +57,8 @@ IO_FREE = [
     "admin/roles.py",
     "admin/dashboard.py",
     "admin/own_figures.py",
+    "admin/cinema_forms.py",
+    "admin/cinema_health.py",
     "admin/passwords.py",
     "admin/totp.py",
     "admin/lockout.py",

@@ -96,3 +96,11 @@ def test_every_test_the_docs_cite_exists():
     model = (ROOT / "docs" / "privacy-model.md").read_text()
     for row in re.findall(r"^\| (?!Rule|---)(.+) \| (.*) \|$", model, flags=re.M):
         assert "tests/" in row[1], f"privacy-model.md: a rule without its test: {row[0]}"
+
+
+def test_the_documented_banner_declarations_are_the_ones_the_console_prints():
+    from artaud.collector.snippet import klaro_services, tarteaucitron_service
+    from tests.doc_blocks import block
+
+    assert block("tarteaucitron") == tarteaucitron_service()
+    assert block("klaro") == klaro_services((("demo-agency", "Demo Agency"),))

@@ -119,6 +119,25 @@ def test_first_admin_then_staff_and_a_cinema_user_in_a_real_browser(svc: ArtaudP
     page = sign_in(ops, svc, "olivier")
     assert "Cinémas participants" in page.inner_text("main")
 
+    # the operator adds a cinema (a wrong field first), finds it, suspends it; its page draws its chart
+    page.click("text=Ajouter un cinéma")
+    page.fill("input[name=cnc_id]", "75A")
+    page.fill("input[name=name]", "Le Champo")
+    page.select_option("select[name=category]", "A")
+    page.check("input[name=labels][value=RD]")
+    page.click("text=Ajouter le cinéma")
+    assert "1 à 7 chiffres" in page.inner_text("#err-cnc_id")
+    page.fill("input[name=cnc_id]", "750012")
+    page.click("text=Ajouter le cinéma")
+    page.wait_for_url("**/cinemas/0750012?fait=ajoute")
+    assert "Cinéma ajouté" in page.inner_text("main")
+    page.wait_for_selector("figure.chart.drawn canvas")
+    page.click("text=Suspendre la collecte")
+    page.wait_for_url("**/cinemas/0750012?fait=suspendu")
+    assert "Collecte suspendue" in page.inner_text("main")
+    page.goto(f"{svc.admin_url}/?q=champo&statut=suspended")
+    assert "Le Champo" in page.inner_text("tbody") and "Le Méliès" not in page.inner_text("tbody")
+
     # a cinema user: its own cinema only
     set_up(
         browser,

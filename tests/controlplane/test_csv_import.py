@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from artaud.controlplane.csv_import import parse_cinema_csv
+from artaud.controlplane.csv_import import REFUSALS, parse_cinema_csv
 
 CNC_LIKE = """\ufeffN° auto;Nom de l'établissement;Commune;Catégorie;Labels;Site web
 0750012;Le Champo;Paris;A;Recherche et Découverte, Patrimoine et Répertoire;lechampo.example
@@ -52,3 +52,5 @@ def test_fuzz_import_never_raises_and_every_row_is_accounted_for(body, with_head
     for c in report.cinemas:
         assert len(c.cnc_id) == 7 and c.category in "ABCDE"
     assert all(line >= 1 and msg for line, msg in report.errors)
+    assert [r.line for r in report.refusals] == [line for line, _ in report.errors]
+    assert all(r.reason in REFUSALS for r in report.refusals)
