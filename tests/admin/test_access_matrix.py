@@ -47,6 +47,7 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
     # no campaign distributed here: who may read a statement gets its 404, another cinema's user too
     ("GET", "/cinemas/<cnc>/releves/<campaign_id>.json"): [
         ("/cinemas/9990001/releves/nope.json", None, pages(STAFF | {"cinema"}, ok=404, other=404))
+    ],
     ("GET", "/cinemas/new"): [("/cinemas/new", None, pages(RUN))],
     ("POST", "/cinemas/new"): [("/cinemas/new", {"cnc_id": "x"}, pages(RUN, ok=400))],
     ("POST", "/cinemas/import"): [("/cinemas/import", {}, pages(RUN, ok=400))],
