@@ -63,7 +63,7 @@ class ArtaudProcess:
         """A console API token (artaud_devkit.console_token), made with the service's own settings."""
         if not self._admin_token:
             out = subprocess.run(
-                [self.python, "-m", "artaud_devkit.console_token"],
+                self._beside([self.python, "-m", "artaud_devkit.console_token"]),
                 env=self.env,
                 capture_output=True,
                 text=True,
@@ -133,6 +133,14 @@ class ArtaudProcess:
             request.add_header("Authorization", f"Bearer {self.admin_token}")
         with urllib.request.urlopen(request, timeout=10) as r:  # noqa: S310 - loopback only
             return json.load(r)
+
+    def _beside(self, command: list[str]) -> list[str]:
+        """A command that sees the data directory as the service does: run under a wrapper with
+        mounts of its own (small_disk), it enters the service's user and mount namespaces (writing
+        through /proc/<pid>/root reaches the files, but not the SQLite WAL index the service reads)."""
+        if self.wrapper and self.proc is not None and self.proc.poll() is None:
+            return ["nsenter", "-t", str(self.proc.pid), "-U", "-m", "--preserve-credentials", *command]
+        return command
 
     def console_page(self, path: str) -> str:
         """A console page as the devkit's read-only account sees it, signed in through the login
