@@ -16,6 +16,7 @@ from flask import Flask, g, jsonify, redirect, render_template, request
 from artaud.admin import dashboard as dash
 from artaud.admin.account_views import register_account_views
 from artaud.admin.guard import Console, api, install, page, public
+from artaud.admin.money_pages import Payouts, register_money_pages
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN, STAFF
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
 from artaud.collector.snippet import gtm_snippet, snippet
@@ -79,11 +80,13 @@ def create_admin(
     segments: SegmentBuilder | None = None,
     collector_url: str = "",
     drop_counts: Callable[[], str] = lambda: "",
+    payouts: Payouts | None = None,
 ) -> Flask:
     app = Flask("artaud.admin")
     app.jinja_env.filters.update(paris=paris, fr_number=fr_number, day=day)
     install(app, console)
     register_account_views(app, console)
+    register_money_pages(app, cp, wh, payouts)
     building = threading.Lock()
 
     def build(only: list[str]) -> tuple[Any, int]:

@@ -56,6 +56,7 @@ IO_FREE = [
     "remuneration/campaigns.py",
     "admin/roles.py",
     "admin/dashboard.py",
+    "admin/money_fr.py",
     "admin/passwords.py",
     "admin/totp.py",
     "admin/lockout.py",
