@@ -19,3 +19,4 @@ READ_STAFF = STAFF  # figures and records every staff role may read
 RUN = frozenset({"admin", "operator"})  # running the service: builds, erasures, sites' keys
 AUDIT = frozenset({"admin", "auditor"})
 FINANCE = frozenset({"admin", "finance"})  # the money: freezing contributions, and the pages to come
+FINANCE_READ = FINANCE | {"auditor"}  # the money's pages: the auditor reads them

@@ -17,6 +17,7 @@ from artaud.admin import dashboard as dash
 from artaud.admin.account_views import register_account_views
 from artaud.admin.cinema_pages import register_cinema_pages
 from artaud.admin.guard import Console, answer_error, api, install, page, public
+from artaud.admin.money_pages import Payouts, register_money_pages
 from artaud.admin.own_space import register_own_space
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
@@ -69,6 +70,7 @@ def create_admin(
     segments: SegmentBuilder | None = None,
     collector_url: str = "",
     drop_counts: Callable[[], str] = lambda: "",
+    payouts: Payouts | None = None,
 ) -> Flask:
     app = Flask("artaud.admin")
     app.jinja_env.filters.update(paris=paris, fr_number=fr_number, day=day)
@@ -76,6 +78,7 @@ def create_admin(
     register_account_views(app, console)
     register_own_space(app, cp, wh)
     register_cinema_pages(app, cp, wh, status, collector_url, drop_counts)
+    register_money_pages(app, cp, wh, payouts)
     building = threading.Lock()
 
     def build(only: list[str]) -> tuple[Any, int]:

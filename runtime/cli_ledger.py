@@ -265,65 +265,29 @@ def _statements(args: argparse.Namespace, runs: Any, cp: ControlPlane) -> int:
 # -- payouts --------------------------------------------------------------------------------------
 def cmd_payout_ledger(args: argparse.Namespace) -> int:
     """Pay what the ledger has cleared: book the payout (once per id) and write its pain.001 file.
-    Rerun with the same id, it writes the very same file and books nothing; it refuses a rerun on
-    another execution date, after a cinema's bank details changed, or after the payout was reversed
-    (a bank would pay each different file)."""
-    import hashlib
-
+    The rules (same id, same file; another date or other bank details refused; a reversed payout
+    refused) are remuneration/payout_run.py's, shared with the console."""
     from artaud import wiring
     from artaud.cli_payouts import debtor_from
-    from artaud.errors import Conflict
     from artaud.remuneration.bank_store import BankStore
     from artaud.remuneration.money import euros_fr
-    from artaud.remuneration.runs import PAYOUT_ID, Runs
-    from artaud.remuneration.sepa import PayoutItem, payouts_for
+    from artaud.remuneration.payout_run import NothingCleared, check_payout_id, pay_cleared
+    from artaud.remuneration.runs import Runs
 
-    if not PAYOUT_ID.fullmatch(args.id):
-        raise InvalidPeriod({"id": "1 to 40 of A-Z a-z 0-9 . _ - (e.g. 2026-q2)"})
+    check_payout_id(args.id)
     execution = _day("execution_date", args.execution_date)
     settings, cp = _context(args)
     try:
         runs = Runs(cp.engine)
         bank = BankStore(cp.engine, wiring.keyring(settings))
-        debtor = debtor_from(settings)
-        booked = runs.ledger.get(f"payout:{args.id}")
-        if booked is None:
-            amounts = runs.cleared()
-            created = datetime.now(UTC).replace(microsecond=0)
-        else:
-            if booked.id in runs.ledger.reversed_ids():
-                raise Conflict(f"payout {args.id} was reversed: pay under a new id")
-            amounts = {t.debit.removeprefix("payable:"): t.amount_cents for t in booked.transfers}
-            created = booked.booked_at.replace(microsecond=0)
-        if not amounts:
-            print(
-                "nothing is cleared for payout: no campaign both distributed and paid in full",
-                file=sys.stderr,
-            )
+        try:
+            paid = pay_cleared(runs, bank, debtor_from(settings), args.id, execution, args.by)
+        except NothingCleared as exc:
+            print(exc.message, file=sys.stderr)
             return 1
-        if execution < created.date():
-            raise InvalidPeriod(
-                {"execution_date": f"{execution} is before the file's creation ({created.date()})"}
-            )
-        accounts = {cnc: bank.get(cnc) for cnc in amounts}
-        ibans = {cnc: hashlib.sha256(a.iban.encode()).hexdigest()[:16] for cnc, a in accounts.items() if a}
-        if booked is not None:
-            was = booked.memo
-            if was.get("execution_date") != str(execution) or was.get("ibans") != ibans:
-                raise Conflict(
-                    f"payout {args.id} was booked for {was.get('execution_date')} with the bank details of "
-                    "then: the same id writes the same file only (a bank would pay a different one again)"
-                )
-        items = [
-            PayoutItem(cnc, cents, f"ARTAUD-{args.id}-{cnc}"[:35]) for cnc, cents in sorted(amounts.items())
-        ]
-        message_id = "ARTAUD-" + hashlib.sha256(f"payout:{args.id}".encode()).hexdigest()[:28]
-        # the file first: a cinema without bank details is named before anything is booked
-        made = payouts_for(items, bank, debtor, execution, created, message_id=message_id)
-        memo: dict[str, object] = {"execution_date": str(execution), "ibans": ibans, "message_id": message_id}
-        done = runs.book_payout(args.id, amounts, memo, args.by, created)
     finally:
         cp.close()
+    made, done = paid.made, paid.booked
     write_private(Path(args.out), made.xml)
     state = "booked" if done.new else "already booked: the same file again"
     print(

@@ -17,7 +17,9 @@ from typing import Any
 
 from artaud import wiring
 from artaud.admin.console import accounts_of, make_console
+from artaud.admin.money_pages import Payouts
 from artaud.admin.web import create_admin
+from artaud.cli_payouts import debtor_from
 from artaud.collector.metrics import CollectorMetrics
 from artaud.collector.snippet import snippet
 from artaud.config.settings import Settings
@@ -30,6 +32,7 @@ from artaud.lifeline import Busy, InstanceLock
 from artaud.partners.activation import Activation
 from artaud.partners.api import create_partner_api
 from artaud.partners.store import PartnerStore
+from artaud.remuneration.bank_store import BankStore
 from artaud.remuneration.delivery import DeliveryStore
 from artaud.remuneration.partner_api import register_campaign_routes
 from artaud.segments.definitions import InvalidSegments, load_segments
@@ -125,6 +128,7 @@ class Supervisor:
             segments=builder,
             collector_url=s.collector.public_url,
             drop_counts=lambda: counters.exposition().decode(),
+            payouts=Payouts(lambda: debtor_from(s), BankStore(cp.engine, wiring.keyring(s))),
         )
         return serve(s.admin.host, s.admin.port, app, "admin", trusted_proxy=s.admin.trusted_proxy)
 

@@ -59,6 +59,7 @@ IO_FREE = [
     "admin/own_figures.py",
     "admin/cinema_forms.py",
     "admin/cinema_health.py",
+    "admin/money_fr.py",
     "admin/passwords.py",
     "admin/totp.py",
     "admin/lockout.py",

@@ -16,6 +16,8 @@ WHO = ("admin", "operator", "finance", "auditor", "cinema", "other-cinema", "ano
 STAFF = {"admin", "operator", "finance", "auditor"}
 RUN = {"admin", "operator"}
 SIGNED_IN = STAFF | {"cinema", "other-cinema"}
+FINANCE = {"admin", "finance"}
+FINANCE_READ = FINANCE | {"auditor"}
 Expect = Callable[[str], int]
 
 
@@ -87,6 +89,27 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
     # no such campaign: the roles that may freeze get its 404, the others never reach it
     ("POST", "/api/v1/campaigns/<campaign_id>/freeze"): [
         ("/api/v1/campaigns/nope/freeze", None, apis({"admin", "finance"}, ok=404))
+    ],
+    # the money's pages (admin/money_pages.py): no such campaign, an empty form, no [payouts] account
+    ("GET", "/campagnes"): [("/campagnes", None, pages(FINANCE_READ))],
+    ("POST", "/campagnes"): [("/campagnes", {}, pages(FINANCE, ok=400))],
+    ("GET", "/campagnes/<campaign_id>"): [("/campagnes/nope", None, pages(FINANCE_READ, ok=404))],
+    **{
+        ("POST", f"/campagnes/<campaign_id>/{action}"): [
+            (f"/campagnes/nope/{action}", {}, pages(FINANCE, ok=404))
+        ]
+        for action in ("approbation", "gel", "repartition", "annulation", "encaissement")
+    },
+    ("GET", "/campagnes/<campaign_id>/preuves/<cnc>"): [
+        ("/campagnes/nope/preuves/9990001", None, pages(FINANCE_READ, ok=404))
+    ],
+    ("GET", "/campagnes/<campaign_id>/racine"): [
+        ("/campagnes/nope/racine", None, pages(FINANCE_READ, ok=404))
+    ],
+    ("GET", "/releves"): [("/releves", None, pages(FINANCE_READ))],
+    ("GET", "/releves/<cnc>"): [("/releves/9990001", None, pages(FINANCE_READ, ok=400))],
+    ("POST", "/paiements"): [
+        ("/paiements", {"payout_id": "x", "execution_date": "2026-12-01"}, pages(FINANCE, ok=409))
     ],
     ("POST", "/api/v1/erasures"): [("/api/v1/erasures", {"visitor": "d.not-pooled"}, apis(RUN, ok=400))],
 }

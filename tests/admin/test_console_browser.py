@@ -166,6 +166,23 @@ def test_first_admin_then_staff_and_a_cinema_user_in_a_real_browser(svc: ArtaudP
     page.goto(f"{svc.admin_url}/audit")
     log = page.inner_text("table")
     assert "claire" in log and "zola" in log and "GET /cinemas/<cnc>" in log
+
+    # the money pages: the campaign form's problems in French, each next to its field
+    page.goto(f"{svc.admin_url}/campagnes")
+    assert "Campagnes et rémunération" in page.inner_text("h1")
+    for field, value in {
+        "id": "Pas Bon!",
+        "distributor": "Le Pacte",
+        "siren": "123",
+        "film_title": "Anatomie",
+    }.items():
+        page.fill(f"#f-{field}", value)
+    page.fill("#f-start", "2026-05-10")
+    page.fill("#f-end", "2026-05-01")
+    page.fill("#f-payment", "douze euros")
+    page.click("form[action='/campagnes'] button[type=submit]")
+    page.wait_for_selector("#e-siren")
+    assert "SIREN invalide" in page.inner_text("#e-siren") and "précède" in page.inner_text("#e-end")
     for context in (admin, ops, cinema):
         context.close()
 
