@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from artaud.admin.cinema_health import TagDay
+from artaud.admin.stats import every_day
 from artaud.warehouse.backend import Warehouse
 from artaud.warehouse.sql import integer, to_date
 
@@ -29,13 +30,9 @@ def tag_days(wh: Warehouse, cinema_id: int, days: int, today: date) -> list[TagD
         f"AND event_date >= {to_date(first)} AND event_date <= {to_date(today)} AND is_bot = 0 "
         f"GROUP BY event_date ORDER BY event_date"
     )
-    got = {(r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0]))): r for r in rows}
-    out = []
-    for i in range(days):
-        d = first + timedelta(days=i)
-        r = got.get(d)
-        out.append(TagDay(d, int(r[1]), int(r[2])) if r else TagDay(d, 0, 0))
-    return out
+    return [
+        TagDay(d, int(r[1]), int(r[2])) if r else TagDay(d, 0, 0) for d, r in every_day(rows, first, days)
+    ]
 
 
 def consent_sources(wh: Warehouse, cinema_id: int, since: date) -> dict[str, int]:

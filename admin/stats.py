@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from artaud.admin.dashboard import Day
 from artaud.collector.salts import local_day
@@ -86,10 +87,15 @@ def daily(wh: Warehouse, days: int, today: date) -> list[Day]:
         f"FROM {wh.database}.events WHERE event_date >= {to_date(first)} AND event_date <= {to_date(today)} "
         f"AND is_bot = 0 GROUP BY event_date ORDER BY event_date"
     )
+    return [
+        Day(d, int(r[1]), int(r[2]), int(r[3])) if r else Day(d, 0, 0, 0)
+        for d, r in every_day(rows, first, days)
+    ]
+
+
+def every_day(
+    rows: list[tuple[Any, ...]], first: date, days: int
+) -> list[tuple[date, tuple[Any, ...] | None]]:
+    """Rows keyed by their first column (a day) laid on every day from `first`: None where none came."""
     got = {(r[0] if isinstance(r[0], date) else date.fromisoformat(str(r[0]))): r for r in rows}
-    out = []
-    for i in range(days):
-        d = first + timedelta(days=i)
-        r = got.get(d)
-        out.append(Day(d, int(r[1]), int(r[2]), int(r[3])) if r else Day(d, 0, 0, 0))
-    return out
+    return [(first + timedelta(days=i), got.get(first + timedelta(days=i))) for i in range(days)]

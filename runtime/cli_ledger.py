@@ -39,13 +39,9 @@ class InvalidPeriod(InvalidFields):
 
 
 def _context(args: argparse.Namespace) -> tuple[Settings, ControlPlane]:
-    from artaud import wiring
-    from artaud.cli import settings_of
+    from artaud.cli_payouts import _context as context  # one way to open what a command runs with
 
-    settings = settings_of(args)
-    cp = wiring.control(settings)
-    cp.migrate()
-    return settings, cp
+    return context(args)
 
 
 def _day(field: str, raw: str) -> date:
