@@ -123,9 +123,6 @@ class AccountStore:
             rows = conn.execute(select(u).order_by(u.c.login)).all()
         return [self._account(r._mapping) for r in rows]
 
-    def count(self) -> int:
-        return len(self.list())
-
     # -- the TOTP secret, sealed ---------------------------------------------------------------
     def _seal(self, login: str, secret: str) -> str:
         key = self.ring.current(TOTP_PURPOSE)

@@ -1,6 +1,7 @@
 """IO-free: failed sign-ins per client, in memory only (nothing about a client is stored): past
 `per_minute` failures in the last minute, a client's next attempts are refused until the oldest
-failure is a minute old. Successful sign-ins are not counted. At most `max_clients` are tracked (the
+failure is a minute old. An attempt is counted before it is checked (`reserve`), so attempts sent in
+parallel are all counted, and given back when it succeeds (`refund`). At most `max_clients` are tracked (the
 oldest forgotten first), so a flood of addresses cannot grow memory without bound."""
 
 from __future__ import annotations
@@ -29,15 +30,6 @@ class FailureThrottle:
             seen.popleft()
         return seen
 
-    def wait(self, key: str) -> float:
-        """Seconds before this client may try again (0: now)."""
-        with self._lock:
-            now = self.clock()
-            seen = self._recent(key, now)
-            if len(seen) < self.per_minute:
-                return 0.0
-            return max(0.0, WINDOW - (now - seen[0]))
-
     def reserve(self, key: str) -> float:
         """Count an attempt now, before it is checked (attempts in parallel are all counted): 0 when
         it may go on, else the seconds to wait (and nothing is counted)."""
@@ -59,13 +51,3 @@ class FailureThrottle:
             seen = self._failures.get(key)
             if seen:
                 seen.pop()
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            now = self.clock()
-            seen = self._recent(key, now)
-            seen.append(now)
-            self._failures[key] = seen
-            self._failures.move_to_end(key)
-            while len(self._failures) > self.max_clients:
-                self._failures.popitem(last=False)
