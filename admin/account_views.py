@@ -1,7 +1,9 @@
 """The console's account pages, in French: sign in (password, and the TOTP code where set), sign out,
 sign out everywhere, the one-time setup link, a second factor chosen by a role that does not require
-it, and the audit log for the auditor. Sign-in attempts are also throttled per client, in memory
-(nothing about the client is stored)."""
+it, and the audit log for the auditor. Sign-in attempts are also throttled per client, and failures
+to one account from one client lock that client out of that account (`admin.lockout_failures`), in
+memory (nothing about the client is stored): someone who knows a login cannot lock its owner out;
+guessing spread over many clients still locks the account itself (admin/accounts.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +33,12 @@ def _next(raw: str | None) -> str:
 
 
 def register_account_views(app: Flask, console: Console) -> None:
-    throttle = FailureThrottle(FAILURES_PER_MINUTE, clock=lambda: console.clock().timestamp())
+    def seconds() -> float:
+        return console.clock().timestamp()
+
+    throttle = FailureThrottle(FAILURES_PER_MINUTE, clock=seconds)
+    policy = console.client_lockout
+    pairs = FailureThrottle(policy.failures, window=60.0 * policy.minutes, clock=seconds)
 
     @app.route("/login", methods=["GET", "POST"])
     @public
@@ -49,7 +56,10 @@ def register_account_views(app: Flask, console: Console) -> None:
             )
         login_name = request.form.get("login", "")[:64]
         now = console.clock()
+        pair = f"{login_name.strip().lower()}\n{client}"
         try:
+            if pairs.reserve(pair) > 0:  # this client's run of failures on this account
+                raise Refused("locked for this client")
             account = console.accounts.authenticate(
                 login_name, request.form.get("password", "")[:256], request.form.get("code", "")[:12], now
             )
@@ -70,6 +80,7 @@ def register_account_views(app: Flask, console: Console) -> None:
             )
             return Response(body, status=401, mimetype="text/html")
         throttle.refund(client)
+        pairs.clear(pair)
         # a new session, never the one the browser came with (no fixation); the old one ends
         previous = request.cookies.get(console.cookie)
         if previous:

@@ -4,6 +4,7 @@ audit log, the allowed Host values and the CSRF signing key (a key-ring secret).
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
@@ -21,7 +22,7 @@ SECRET_PURPOSE = "console-secret"  # noqa: S105 - a key-ring purpose name, not a
 
 def accounts_of(engine: Engine, ring: KeyRing, a: Admin) -> AccountStore:
     return AccountStore(
-        engine, ring, LockoutPolicy(a.lockout_failures, a.lockout_minutes), a.setup_link_hours
+        engine, ring, LockoutPolicy(a.account_lockout_failures, a.lockout_minutes), a.setup_link_hours
     )
 
 
@@ -39,7 +40,9 @@ def make_console(engine: Engine, ring: KeyRing, a: Admin) -> Console:
         audit=AuditLog(engine),
         secret_key=ring.current(SECRET_PURPOSE).secret,
         allowed_hosts=hosts_for(a.host, a.port, a.allowed_hosts),
+        client_lockout=LockoutPolicy(a.lockout_failures, a.lockout_minutes),
         secure_cookies=a.secure_cookies,
+        public_scheme=urlsplit(a.public_url).scheme.lower() if a.public_url else "",
     )
 
 

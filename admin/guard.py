@@ -33,8 +33,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from artaud.admin.accounts import Account, AccountStore
 from artaud.admin.audit import AuditLog
+from artaud.admin.lockout import LockoutPolicy
 from artaud.admin.sessions import SessionStore
-from artaud.admin.tokens import TokenStore
+from artaud.admin.tokens import TokenStore, prefix_of
 
 ACCESS = "_artaud_access"
 SECRET_ARGS = frozenset({"token"})  # route parameters that are secrets (the audit log writes "…")
@@ -104,7 +105,9 @@ class Console:
     audit: AuditLog
     secret_key: bytes
     allowed_hosts: frozenset[str]
+    client_lockout: LockoutPolicy  # failures in a row to one account from one client (in memory)
     secure_cookies: bool = True
+    public_scheme: str = ""  # the scheme of `admin.public_url` when set: state changes must use it
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
@@ -136,13 +139,21 @@ def hosts_for(bind_host: str, port: int, extra: list[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def _origin_ok(console: Console) -> bool:
-    """A state change's declared origin (Origin, else Referer) must be the console's own."""
+    """A state change's declared origin (Origin, else Referer) must be the console's own: one of its
+    Host values, and, when `admin.public_url` is set, its scheme (a page served over plain http on
+    the console's public name is not the console, even on the same name), loopback aside."""
     declared = request.headers.get("Origin") or request.headers.get("Referer")
     if declared is None:
         return True  # no browser header to judge by: the CSRF token decides
     parts = urlsplit(declared)  # `null` (an opaque origin: a sandbox, a data: page) is refused
-    return parts.scheme in ("http", "https") and parts.netloc.lower() in console.allowed_hosts
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() not in console.allowed_hosts:
+        return False
+    pinned = console.public_scheme and (parts.hostname or "") not in LOOPBACK
+    return not pinned or parts.scheme == console.public_scheme
 
 
 def answer_error(status: int, code: str, message: str) -> Response:
@@ -196,6 +207,21 @@ def install(app: Flask, console: Console) -> None:
         if access.kind == "api":
             header = request.headers.get("Authorization", "")
             user_id = console.tokens.user_of(header[7:], now) if header.startswith("Bearer ") else None
+            presented = prefix_of(header[7:]) if header.startswith("Bearer ") else None
+            if user_id is None and presented is not None:
+                # a console token that does not (or no longer) open the API: its prefix (never
+                # the secret) is written down, so a leaked or revoked token's use can be traced
+                console.audit.record(
+                    "",
+                    "",
+                    f"{request.method} {request.url_rule.rule}",
+                    json.dumps(
+                        {"token": presented, "refused": "jeton invalide, expiré ou révoqué"},
+                        ensure_ascii=False,
+                    ),
+                    401,
+                    now,
+                )
         else:
             cookie = request.cookies.get(console.cookie)
             user_id = console.sessions.user_of(cookie, now) if cookie else None

@@ -1,6 +1,6 @@
-"""IO-free: failed sign-ins per client, in memory only (nothing about a client is stored): past
-`per_minute` failures in the last minute, a client's next attempts are refused until the oldest
-failure is a minute old. An attempt is counted before it is checked (`reserve`), so attempts sent in
+"""IO-free: failed sign-ins per key (a client, or an account from one client), in memory only (nothing
+about a client is stored): past `limit` failures in the last `window` seconds, the key's next
+attempts are refused until the oldest failure is `window` old. An attempt is counted before it is checked (`reserve`), so attempts sent in
 parallel are all counted, and given back when it succeeds (`refund`). At most `max_clients` are tracked (the
 oldest forgotten first), so a flood of addresses cannot grow memory without bound."""
 
@@ -16,9 +16,13 @@ WINDOW = 60.0
 
 class FailureThrottle:
     def __init__(
-        self, per_minute: int, clock: Callable[[], float] = time.monotonic, max_clients: int = 10_000
+        self,
+        limit: int,
+        window: float = WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
     ) -> None:
-        self.per_minute, self.clock, self.max_clients = per_minute, clock, max_clients
+        self.limit, self.window, self.clock, self.max_clients = limit, window, clock, max_clients
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -26,7 +30,7 @@ class FailureThrottle:
         seen = self._failures.get(key)
         if seen is None:
             return deque()
-        while seen and now - seen[0] >= WINDOW:
+        while seen and now - seen[0] >= self.window:
             seen.popleft()
         return seen
 
@@ -36,8 +40,8 @@ class FailureThrottle:
         with self._lock:
             now = self.clock()
             seen = self._recent(key, now)
-            if len(seen) >= self.per_minute:
-                return max(0.0, WINDOW - (now - seen[0]))
+            if len(seen) >= self.limit:
+                return max(0.0, self.window - (now - seen[0]))
             seen.append(now)
             self._failures[key] = seen
             self._failures.move_to_end(key)
@@ -51,3 +55,8 @@ class FailureThrottle:
             seen = self._failures.get(key)
             if seen:
                 seen.pop()
+
+    def clear(self, key: str) -> None:
+        """A success ends the run of failures: the key starts again from nothing."""
+        with self._lock:
+            self._failures.pop(key, None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select, update
@@ -17,8 +18,22 @@ from artaud.controlplane import schema
 TOKEN = re.compile(r"at_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 
 
+def prefix_of(token: str) -> str | None:
+    """The public part of a console token (`at_<prefix>_…`), or None when it is not one."""
+    m = TOKEN.fullmatch(token.strip())
+    return m[1] if m else None
+
+
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    prefix: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
 
 
 class TokenStore:
@@ -50,6 +65,32 @@ class TokenStore:
             return None
         if not hmac.compare_digest(row.secret_hash, digest(m[2])):
             return None
+        return int(row.user_id)
+
+    def of(self, user_id: int) -> list[TokenInfo]:
+        """An account's tokens, newest first: their public prefix and dates, never the secret."""
+        t = schema.console_tokens
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.c.prefix, t.c.created_at, t.c.expires_at, t.c.revoked_at)
+                .where(t.c.user_id == user_id)
+                .order_by(t.c.created_at.desc(), t.c.prefix)
+            ).all()
+        return [
+            TokenInfo(r.prefix, _utc(r.created_at), _utc(r.expires_at), r.revoked_at and _utc(r.revoked_at))
+            for r in rows
+        ]
+
+    def revoke(self, prefix: str, now: datetime) -> int | None:
+        """End one token (by its prefix): the account it belonged to, or None for no such live token."""
+        t = schema.console_tokens
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(t.c.user_id).where(t.c.prefix == prefix, t.c.revoked_at.is_(None))
+            ).first()
+            if row is None:
+                return None
+            conn.execute(update(t).where(t.c.prefix == prefix).values(revoked_at=now))
         return int(row.user_id)
 
     def revoke_all(self, user_id: int, now: datetime) -> int:

@@ -192,6 +192,7 @@ class Admin(_Section):
     session_absolute_hours: int = Field(ge=1, le=24 * 7)
     setup_link_hours: int = Field(ge=1, le=24 * 7)
     lockout_failures: int = Field(ge=1, le=100)
+    account_lockout_failures: int = Field(ge=1, le=10_000)
     lockout_minutes: int = Field(ge=1, le=24 * 60)
     # the TLS reverse proxy's address ("" : none), whose X-Forwarded-For/-Proto are believed
     trusted_proxy: str = Field(max_length=64)

@@ -8,7 +8,9 @@ command written to the console's audit log as `cli:<who>`.
     artaud users disable LOGIN --by NAME / enable LOGIN --by NAME
     artaud users token LOGIN [--days N] --by NAME      an API token for /api/v1, printed once
     artaud users logout-everywhere LOGIN --by NAME
-    artaud users unlock LOGIN --by NAME                ends a lockout
+    artaud users tokens LOGIN                          the account's API tokens (prefix, dates)
+    artaud users revoke-token PREFIX --by NAME         ends one API token
+    artaud users unlock LOGIN --by NAME                ends an account's lockout
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         accounts = accounts_of(cp.engine, wiring.keyring(settings), a)
         sessions, tokens, audit = sessions_of(cp.engine, a), TokenStore(cp.engine), AuditLog(cp.engine)
         by = getattr(args, "by", None) or ""
-        if args.action != "list" and not by.strip():
+        if args.action not in ("list", "tokens") and not by.strip():
             raise InvalidInput("--by: who runs this command")
 
         def record(what: str, obj: str) -> None:
@@ -91,6 +93,26 @@ def cmd_users(args: argparse.Namespace) -> int:
             token = tokens.issue(found.id, timedelta(days=args.days), now)
             record("token", f"{found.login} ({args.days} days, prefix {token.split('_')[1]})")
             print(token)
+        elif args.action == "tokens":
+            found = account(args.login)
+            for info in tokens.of(found.id):
+                state = (
+                    f"revoked {info.revoked_at:%Y-%m-%d %H:%M}"
+                    if info.revoked_at
+                    else ("expired" if info.expires_at <= now else "live")
+                )
+                print(
+                    f"at_{info.prefix}_…  created {info.created_at:%Y-%m-%d %H:%M}  "
+                    f"expires {info.expires_at:%Y-%m-%d %H:%M}  {state}"
+                )
+        elif args.action == "revoke-token":
+            prefix = args.prefix.removeprefix("at_").split("_")[0]
+            owner = tokens.revoke(prefix, now)
+            if owner is None:
+                raise InvalidInput(f"no live token with prefix {prefix!r}")
+            found = accounts.get(owner)
+            record("revoke-token", f"{found.login if found else owner} (prefix {prefix})")
+            print(f"token at_{prefix}_… of {found.login if found else owner}: revoked")
         elif args.action == "unlock":
             found = accounts.unlock(args.login)
             record("unlock", found.login)
@@ -129,6 +151,10 @@ def register(sub: Any) -> None:
         p = us_sub.add_parser(action, help=text)
         p.add_argument("login")
         p.add_argument("--by", required=True)
+    us_sub.add_parser("tokens", help="an account's API tokens: prefix, dates, state").add_argument("login")
+    rt = us_sub.add_parser("revoke-token", help="end one API token, named by its prefix (at_xxxx…)")
+    rt.add_argument("prefix")
+    rt.add_argument("--by", required=True)
     ut = us_sub.add_parser("token", help="an API token for the console's JSON API, printed once")
     ut.add_argument("login")
     ut.add_argument("--days", type=int, default=30)

@@ -97,12 +97,13 @@ class Kit:
 def make_kit(cp: ControlPlane, tmp: Path) -> Kit:
     clock = Clock()
     console = Console(
-        accounts=AccountStore(cp.engine, KeyRing(tmp / "secrets"), LockoutPolicy(5, 15), 24),
+        accounts=AccountStore(cp.engine, KeyRing(tmp / "secrets"), LockoutPolicy(50, 15), 24),
         sessions=SessionStore(cp.engine, timedelta(minutes=30), timedelta(hours=12)),
         tokens=TokenStore(cp.engine),
         audit=AuditLog(cp.engine),
         secret_key=b"k" * 32,
         allowed_hosts=hosts_for("localhost", 0, []),
+        client_lockout=LockoutPolicy(5, 15),
         secure_cookies=False,
         clock=clock,
     )

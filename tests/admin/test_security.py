@@ -70,6 +70,65 @@ def test_repeated_failures_lock_the_account_even_against_the_right_password(kit:
     assert kit.login(client, "ops").status_code == 303
 
 
+def test_knowing_a_login_does_not_lock_its_owner_out(kit: Kit) -> None:
+    """Failures from one client lock that client out of that account, not the owner elsewhere."""
+    guesser, owner = kit.app.test_client(), kit.app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(5):
+        assert kit.login(guesser, "ops", "wrong password!").status_code == 401
+    assert kit.login(guesser, "ops").status_code == 401  # this client: locked out of "ops"
+    assert kit.login(owner, "ops").status_code == 303  # the owner, elsewhere: in
+    entries = [e for e in kit.console.audit.entries(20) if e.action == "POST /login"]
+    assert any("locked for this client" in e.object for e in entries)
+
+
+def test_guessing_spread_over_many_clients_locks_the_account_itself(kit: Kit) -> None:
+    failures = kit.accounts.lockout.failures
+    for i in range(failures):
+        client = kit.app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.{i // 250}.{i % 250}"
+        assert kit.login(client, "ops", "wrong password!").status_code == 401
+    owner = kit.app.test_client()
+    assert kit.login(owner, "ops").status_code == 401  # locked for everyone, the right password too
+    kit.accounts.unlock("ops")  # `artaud users unlock`
+    assert kit.login(owner, "ops").status_code == 303
+
+
+def test_the_public_urls_scheme_is_pinned_for_state_changes(kit: Kit) -> None:
+    """Behind TLS (`admin.public_url` https://…), a form posted from http:// on the same name is
+    not the console's (a network attacker's page on plain http); loopback stays as it is."""
+    kit.console.allowed_hosts = kit.console.allowed_hosts | {"console.example"}
+    kit.console.public_scheme = "https"
+    ops = kit.browser("ops")
+    token = kit.form(ops, "/account")
+    plain = ops.post("/account/totp", data=token, headers={"Origin": "http://console.example"})
+    assert plain.status_code == 403
+    tls = ops.post("/account/totp", data=token, headers={"Origin": "https://console.example"})
+    assert tls.status_code == 200
+    assert ops.post("/account/totp", data=token, headers={"Origin": "http://localhost"}).status_code == 200
+
+
+def test_a_refused_token_is_written_down_by_its_prefix_never_its_secret(kit: Kit) -> None:
+    headers = kit.token("ops")
+    token = headers["Authorization"][7:]
+    prefix = token.split("_")[1]
+    ops = kit.accounts.by_login("ops")
+    assert ops is not None
+    assert [t.prefix for t in kit.console.tokens.of(ops.id)] == [prefix]
+    assert kit.console.tokens.revoke(prefix, kit.clock()) == ops.id
+    assert kit.console.tokens.revoke(prefix, kit.clock()) is None  # already ended
+    client = kit.app.test_client()
+    assert client.get("/api/v1/stats", headers=headers).status_code == 401
+    refused = kit.console.audit.entries(5)[0]
+    assert refused.outcome == 401 and refused.actor == "" and refused.action == "GET /api/v1/stats"
+    assert prefix in refused.object and token.split("_", 2)[2] not in refused.object
+    assert kit.console.tokens.of(ops.id)[0].revoked_at is not None
+    # junk that is not a console token is answered 401 and not written down (no log flooding)
+    before = len(kit.console.audit.entries(100))
+    assert client.get("/api/v1/stats", headers={"Authorization": "Bearer junk"}).status_code == 401
+    assert len(kit.console.audit.entries(100)) == before
+
+
 def test_guessing_from_one_client_is_throttled(kit: Kit) -> None:
     client = kit.app.test_client()
     answers = [kit.login(client, f"guess{i}", "wrong password!").status_code for i in range(11)]
@@ -193,7 +252,9 @@ def test_guesses_sent_in_parallel_are_all_counted(kit: Kit) -> None:
     import threading
 
     from artaud.admin.accounts import Refused
+    from artaud.admin.lockout import LockoutPolicy
 
+    kit.accounts.lockout = LockoutPolicy(5, 15)  # the account-wide lock, at 5 failures in a row
     barrier = threading.Barrier(8)
 
     def guess() -> None:
