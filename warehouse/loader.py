@@ -6,7 +6,10 @@
 - a bounded memory of recently stored (cinema, event id) drops client retries; it is filled from the
   warehouse's latest events before the first load, so that a retry arriving after a restart of the
   drainer or the ingester is still recognised;
-- ids count as stored only after the insert succeeded.
+- ids count as stored only after the insert succeeded;
+- events of an erased person (a pseudonym suppressed as `erase`) still in the spool or in Kafka when
+  the erasure arrived are left out here, at load: an erasure reaches hits in flight too. (A batch
+  checked just before the erasure and inserted just after it is caught by `erasure.sweep`.)
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class LoadStats:
     rows: int = 0
     duplicates: int = 0
     recovered_rows_present: int = 0
+    erased: int = 0  # rows of erased people left out at load
     last_insert_seconds: float = 0.0
     by_cinema: dict[int, int] = field(default_factory=dict)
 
@@ -105,6 +109,18 @@ class ExactLoader:
             out |= {(int(r[0]), str(r[1])) for r in found}
         return out
 
+    def erased_among(self, rows: Sequence[dict[str, Any]], chunk: int = 1000) -> set[str]:
+        """The pooled pseudonyms of `rows` whose person was erased (queried in chunks)."""
+        visitors = sorted({str(r.get("visitor") or "") for r in rows} - {""})
+        out: set[str] = set()
+        for i in range(0, len(visitors), chunk):
+            found = self.wh.query(
+                f"SELECT DISTINCT visitor FROM {self.wh.database}.suppressions "
+                f"WHERE kind = 'erase' AND visitor IN ({quote_list(visitors[i : i + chunk])})"
+            )
+            out |= {str(r[0]) for r in found}
+        return out
+
     def load(
         self,
         rows: Sequence[dict[str, Any]],
@@ -149,6 +165,7 @@ class ExactLoader:
                     for x in links
                 ],
             )
+        erased = self.erased_among(rows)
         skip: set[tuple[int, str]] = set()
         if recovered:
             present = self.present_with_token(rows, token)
@@ -158,6 +175,9 @@ class ExactLoader:
             skip |= self.present_by_id(maybe_replayed)
         fresh, keys, in_batch = [], [], set()
         for r in rows:
+            if erased and str(r.get("visitor") or "") in erased:
+                self.stats.erased += 1
+                continue
             key = RecentIds.key(r["cinema_id"], r["event_id"])
             if key in self.recent or key in in_batch or (r["cinema_id"], r["event_id"]) in skip:
                 self.stats.duplicates += 1

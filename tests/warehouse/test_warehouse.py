@@ -333,6 +333,40 @@ def test_erasure_suppresses_then_deletes_everywhere(warehouse):
         erase(warehouse, "d.exempt-hash", datetime(2026, 11, 24, tzinfo=UTC))
 
 
+def test_hits_in_flight_when_an_erasure_arrives_are_left_out_at_load_and_swept(warehouse):
+    """Hits of an erased person still in the spool or in Kafka when the erasure arrives never land;
+    a batch checked just before the erasure and inserted just after it goes with the sweep; nobody
+    else's hits are touched."""
+    import time
+
+    import orjson
+
+    from artaud.warehouse.erasure import erase, sweep
+    from artaud.warehouse.loader import ExactLoader
+
+    migrate(warehouse)
+    db = warehouse.database
+    rows = [orjson.loads(p) for p in records(8, prefix="flight")]
+    person = rows[0]["visitor"]
+    for r in rows[4:]:
+        r["visitor"] = "p1.someoneelse"
+    loader = ExactLoader(warehouse)
+    assert loader.load(rows[:1], "t-before") == 1
+    erase(warehouse, person, datetime(2026, 11, 24, 12, tzinfo=UTC))
+    assert loader.load(rows[1:3] + rows[4:6], "t-in-flight") == 2  # only the other person's
+    assert loader.stats.erased == 2
+    warehouse.insert_events(rows[3:4], "t-raced")  # checked before the erasure, inserted after it
+    sweep(warehouse)
+
+    def left(visitor: str) -> int:
+        return int(warehouse.query(f"SELECT count() FROM {db}.events WHERE visitor = '{visitor}'")[0][0])
+
+    deadline = time.monotonic() + 30  # mutations are asynchronous on the 18.16 server
+    while left(person) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert left(person) == 0 and left("p1.someoneelse") == 2
+
+
 def test_an_erasure_reaches_every_linked_pseudonym_and_queues_the_partners_removals(warehouse):
     """During a rotation the person is p1.old and p2.new; erasing either erases both, and what the
     partners received of them is queued for removal before it leaves the export records."""
