@@ -116,6 +116,8 @@ class Kafka(_Section):
     group_id: str = Field(min_length=1)
     partitions: int = Field(ge=1, le=1000)
     replication_factor: int = Field(ge=1, le=10)
+    # at most 30 days: an erasure is promised within a month (transport/topics.py)
+    retention_hours: int = Field(ge=1, le=30 * 24)
     max_block_ms: int = Field(ge=10, le=60_000)
     request_timeout_ms: int = Field(ge=100, le=300_000)
     linger_ms: int = Field(ge=0, le=1000)

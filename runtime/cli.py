@@ -37,12 +37,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_kafka_init(args: argparse.Namespace) -> int:
-    from artaud.transport.topics import ensure_topics
+    from artaud.transport.topics import ensure
 
-    k = settings_of(args).kafka
-    created = ensure_topics(
-        k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor
-    )
+    created = ensure(settings_of(args).kafka)
     print(f"created: {', '.join(created)}" if created else "topics already exist")
     return 0
 

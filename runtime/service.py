@@ -304,7 +304,7 @@ def _stop_drain(loop: DrainLoop) -> None:
 def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
     """`artaud collector` (production): granian workers append to the spool; the spool goes to Kafka."""
     from artaud.transport.forwarder import KafkaForwarder, make_producer
-    from artaud.transport.topics import BrokerUnreachable, ensure_topics
+    from artaud.transport.topics import BrokerUnreachable, ensure
 
     s = settings
     if s.transport.mode != "kafka":
@@ -318,9 +318,7 @@ def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
         _keys(s, cp)
         k = s.kafka
         try:
-            ensure_topics(
-                k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor
-            )
+            ensure(k)
         except BrokerUnreachable as exc:
             raise StartupError(exc.message) from exc
         forwarder = KafkaForwarder(
@@ -352,7 +350,7 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
     from artaud.ingest.kafka_source import KafkaSource
     from artaud.ingest.metrics import IngestMetrics
     from artaud.ingest.sql_state import SqlStateStore
-    from artaud.transport.topics import BrokerUnreachable, ensure_topics
+    from artaud.transport.topics import BrokerUnreachable, ensure
     from artaud.warehouse.loader import ExactLoader
 
     s = settings
@@ -366,9 +364,7 @@ def run_ingester(settings: Settings, out: Any = sys.stdout) -> int:
         migrate(wh)
         k = s.kafka
         try:
-            ensure_topics(
-                k.bootstrap_servers, [k.topic, k.dead_letter_topic], k.partitions, k.replication_factor
-            )
+            ensure(k)
             consumer = KafkaSource(
                 KafkaConsumer(
                     bootstrap_servers=k.bootstrap_servers.split(","),

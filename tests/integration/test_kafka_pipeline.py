@@ -208,3 +208,25 @@ def test_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_keeps_goi
     assert headers["source_partition"] == str(meta.partition).encode()
     assert headers["source_offset"] == str(meta.offset).encode()
     assert b"must be" in headers["error"]
+
+
+def test_the_topics_retention_is_bounded_even_on_a_topic_made_by_hand(broker):
+    """The broker keeps hits `kafka.retention_hours` at most: set when a topic is created, and set
+    again on a topic created without it (by hand, or before the setting existed)."""
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    from artaud.transport.topics import ensure_topics
+
+    broker.create_topic("made-by-hand")
+    created = ensure_topics(broker.bootstrap, ["made-by-hand", "made-by-us"], 2, 1, retention_hours=48)
+    assert created == ["made-by-us"]
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    try:
+        for name in ("made-by-hand", "made-by-us"):
+            described = admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, name, configs={"retention.ms": None})]
+            )
+            found = described["topic"][name]["retention.ms"]
+            assert found["value"] == str(48 * 3_600_000) and found["config_source"] == "DYNAMIC_TOPIC_CONFIG"
+    finally:
+        admin.close()
