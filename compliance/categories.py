@@ -30,9 +30,7 @@ DESCRIBED: dict[str, Category] = {
     "track": Category("technique", "parcours décidé une fois, au collecteur, selon le consentement", _EDGE),
     "visitor": Category(
         "pseudonyme",
-        "exempté : hachage à clé du cinéma, du réseau /24 (/48) et du navigateur sous le sel du jour du "
-        "cinéma, détruit en 48 h ; mutualisé : HMAC-SHA256 de l'identifiant sous une clé versionnée, "
-        "l'identifiant brut n'est jamais gardé",
+        "hachage à clé du jour (exempté) ou HMAC-SHA256 sous une clé versionnée (mutualisé)",
         "collector/pipeline.py, collector/pseudonym.py",
     ),
     "key_version": Category("technique", "version de la clé du pseudonyme (0 : parcours exempté)", _EDGE),

@@ -65,8 +65,18 @@ def _fields(f: Facts, track: str) -> tuple[Row, ...]:
             rule += " : " + (", ".join(f.allowed_url_params) or "aucun")
         if column == "region" and not f.regions_enabled:
             rule = "désactivée (collector.regions_file vide) : toujours vide"
-        if track == "exempt" and column in ("consent_id", "key_version"):
+        if column == "visitor":
+            rule = (
+                "hachage à clé du cinéma, du réseau /24 (/48) et du navigateur sous le sel du jour du "
+                f"cinéma, détruit après {f.salt_retention_hours} h"
+                if track == "exempt"
+                else "HMAC-SHA256 de l'identifiant sous une clé versionnée ; l'identifiant brut n'est "
+                "jamais gardé"
+            )
+        if track == "exempt" and column == "consent_id":
             rule = "toujours vide sur ce parcours"
+        if track == "exempt" and column == "key_version":
+            rule = "toujours 0 sur ce parcours"
         rows.append(Row(f"{column} — {cat.name}", rule, cat.where))
     return tuple(rows)
 
@@ -100,6 +110,18 @@ def _transfers(f: Facts) -> str:
     )
 
 
+def _in_transit(f: Facts) -> tuple[Row, ...]:
+    """Where events wait before the warehouse: the spool, drained continuously; in production Kafka,
+    whose topic retention artaud does not set (said so, not assumed)."""
+    rows = [Row("Spool local du collecteur", "vidé en continu vers l'entrepôt ou Kafka", "spool.max_bytes")]
+    if f.transport_mode == "kafka":
+        rows.append(
+            Row("Sujet Kafka", "rétention du broker, non réglée par artaud (artaud kafka-init) : à borner",
+                "kafka.topic")
+        )  # fmt: skip
+    return tuple(rows)
+
+
 def _exempt(f: Facts) -> Record:
     return Record(
         title="Traitement 1 — mesure d'audience exemptée de consentement, pour chaque cinéma",
@@ -116,6 +138,7 @@ def _exempt(f: Facts) -> Record:
             Row("Événements", f"{f.event_retention_months} mois, par mois entiers", "privacy.event_retention_months"),
             Row("Sels du jour (lien entre visites d'un même jour)", f"{f.salt_retention_hours} h",
                 "privacy.salt_retention_hours"),
+            *_in_transit(f),
         ),
         security=_security(f),
     )  # fmt: skip
@@ -150,6 +173,7 @@ def _pooled(f: Facts) -> Record:
             Row("Clés de pseudonymisation retirées", f"détruites {f.key_grace_days} jours après leur rotation",
                 "privacy.key_grace_days"),
             Row("Preuves de consentement", "non purgées par une tâche planifiée à ce jour (issue 17, point 3)", ""),
+            *_in_transit(f),
         ),
         security=_security(f),
     )  # fmt: skip

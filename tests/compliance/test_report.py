@@ -27,6 +27,10 @@ def test_the_records_describe_every_collected_field_and_name_the_partners():
         row.source == "privacy.event_retention_months" and "25 mois" in row.value for row in exempt.retention
     )
     assert report.compliant and report.dpo_contact.startswith("à renseigner")
+    visitor = {
+        rec.title: row.value for rec in report.records for row in rec.data if row.label.startswith("visitor")
+    }
+    assert "détruit après 48 h" in visitor[exempt.title] and "HMAC-SHA256" in visitor[pooled.title]
 
 
 def test_the_dpia_inputs_carry_the_guards_and_keys_as_set():
@@ -49,3 +53,14 @@ def test_the_html_shows_a_broken_condition_in_red():
     assert '<tr class="fail" id="check-retention">' in html
     assert "1 condition(s) non remplie(s)" in html and "29 novembre 2026" in html
     assert "<script" not in html and "http" not in html.replace("http://www.w3.org", "")
+
+
+def test_kafka_retention_is_said_to_be_the_brokers_not_assumed():
+    def rows(facts):
+        return [
+            row for rec in build(facts, DAY).records for row in rec.retention if row.source == "kafka.topic"
+        ]
+
+    assert rows(default_facts()) == []
+    kafka = rows(replace(default_facts(), transport_mode="kafka"))
+    assert len(kafka) == 2 and all("non réglée par artaud" in row.value for row in kafka)
