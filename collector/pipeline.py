@@ -36,7 +36,7 @@ from artaud.collector.http import GIF, NO_STORE
 from artaud.collector.idlimit import NewIdLimit
 from artaud.collector.idsync import targets as sync_targets
 from artaud.collector.outcome import Accepted, Outcome, Refused, Tally
-from artaud.collector.pseudonym import Pseudonymiser, keyed_hash
+from artaud.collector.pseudonym import Pseudonymiser, exempt_visitor, keyed_hash
 from artaud.collector.request import Request, client_ip
 from artaud.collector.salts import SaltStore, SaltUnavailable, local_day
 from artaud.collector.sites import Site, SiteDirectory
@@ -244,9 +244,7 @@ class HitPipeline:
             agent=self.agents.classify(ua),
             region=self.regions.region(ip),
             # the exempt hash is only computed for exempt-track hits
-            exempt_visitor=""
-            if pooled
-            else "d." + keyed_hash(salt, str(site.cinema_id), network_prefix(ip), ua, length=24),
+            exempt_visitor="" if pooled else exempt_visitor(salt, site.cinema_id, network_prefix(ip), ua),
             exempt_salt=salt,
             decision=decision,
         )

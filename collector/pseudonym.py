@@ -18,6 +18,13 @@ def keyed_hash(key: bytes, *parts: str, length: int = 32) -> str:
     return hmac.digest(key, bytes(buf), "sha256").hex()[:length]
 
 
+def exempt_visitor(salt: bytes, cinema_id: int, network: str, ua: str) -> str:
+    """The exempt track's visitor: a keyed hash of the cinema, the /24 (/48) network and the user agent
+    under the cinema's random salt of the day (collector/salts.py), so that it says nothing across
+    cinemas nor across days once the salt is destroyed (the compliance file computes this)."""
+    return "d." + keyed_hash(salt, str(cinema_id), network, ua, length=24)
+
+
 class Pseudonymiser:
     """The pooled pseudonym of a first-party id under a versioned secret key.
 

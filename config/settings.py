@@ -8,19 +8,36 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from artaud.errors import InvalidInput
 
 ENV_PREFIX = "ARTAUD_"
 # a child process (a collector worker) runs with its supervisor's validated settings, handed over whole
 INHERITED_ENV = "ARTAUD_SETTINGS_JSON"
+# The limits of the privacy model and of the CNIL's exemption on settings: the service refuses to
+# start beyond them. `artaud compliance check` loads the configuration with them lifted
+# (`load(legal_limits=False)`, up to each field's hard bound) so that a setting beyond one shows as
+# its red line, which is what an operator's CI wants to read (docs/compliance.md).
+LEGAL_LIMITS: dict[str, int] = {
+    "privacy.event_retention_months": 25,  # the CNIL's exemption: data kept at most 25 months
+    "privacy.salt_retention_hours": 48,  # the privacy model: the exempt track's salts within 48 hours
+}
 
 
 class _Section(BaseModel):
@@ -137,14 +154,30 @@ class Warehouse(_Section):
     batch_seconds: float = Field(gt=0, le=60)
 
 
+def _within_legal_limit(section: str, value: int, info: ValidationInfo) -> int:
+    limit = LEGAL_LIMITS[f"{section}.{info.field_name}"]
+    lifted = isinstance(info.context, Mapping) and info.context.get("legal_limits") is False
+    if value > limit and not lifted:
+        raise ValueError(
+            f"at most {limit}: beyond it the service breaks its privacy model (docs/compliance.md)"
+        )
+    return value
+
+
 class Privacy(_Section):
-    event_retention_months: int = Field(ge=1, le=25)
-    salt_retention_hours: int = Field(ge=24, le=48)
+    # hard bounds (a typo's); the legal limits (LEGAL_LIMITS) are checked below
+    event_retention_months: int = Field(ge=1, le=120)
+    salt_retention_hours: int = Field(ge=24, le=24 * 30)
     honour_gpc: bool
     honour_dnt: bool
     pooled_key_rotation_days: int = Field(ge=7, le=3650)
     partner_key_rotation_days: int = Field(ge=7, le=3650)
     key_grace_days: int = Field(ge=1, le=400)
+
+    @field_validator("event_retention_months", "salt_retention_hours")
+    @classmethod
+    def _legal(cls, v: int, info: ValidationInfo) -> int:
+        return _within_legal_limit("privacy", v, info)
 
 
 class Segments(_Section):
@@ -182,6 +215,21 @@ class Payouts(_Section):
     debtor_bic: str = Field(max_length=20)
 
 
+class Compliance(_Section):
+    controller: str = Field(min_length=1, max_length=200)
+    dpo_contact: str = Field(max_length=200)
+    # host names, or suffixes starting with ".", declared hosted in the EU/EEA
+    eu_hosts: tuple[str, ...]
+
+    @field_validator("eu_hosts")
+    @classmethod
+    def _hosts(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for host in v:
+            if not re.fullmatch(r"\.?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", host):
+                raise ValueError(f"{host!r}: a lower-case host name or a suffix starting with '.'")
+        return tuple(v)
+
+
 class Admin(_Section):
     host: str
     port: int = Field(ge=0, le=65535)
@@ -213,6 +261,7 @@ class Settings(_Section):
     segments: Segments
     partners: Partners
     payouts: Payouts
+    compliance: Compliance
     admin: Admin
 
     @model_validator(mode="after")
@@ -277,8 +326,14 @@ def _env_value(raw: str, default: Any) -> Any:
     return raw
 
 
-def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Build settings; `env` defaults to the process environment."""
+def load(
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    legal_limits: bool = True,
+) -> Settings:
+    """Build settings; `env` defaults to the process environment. `legal_limits=False` (only for
+    `artaud compliance check`, which reports them) accepts settings beyond LEGAL_LIMITS."""
     env = os.environ if env is None else env
     data = _defaults()
     file = env.get(ENV_PREFIX + "CONFIG")
@@ -300,7 +355,7 @@ def load(env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | No
     if overrides:
         _merge(data, overrides, "")
     try:
-        return Settings.model_validate(data)
+        return Settings.model_validate(data, context={"legal_limits": legal_limits})
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

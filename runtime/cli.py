@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from artaud import cli_ledger, cli_payouts, cli_statements, cli_users
+from artaud import cli_compliance, cli_ledger, cli_payouts, cli_statements, cli_users
 from artaud.config.settings import Settings, load
 from artaud.errors import ArtaudError, InvalidFields
 
@@ -569,6 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     pay_sub = cli_payouts.register(sub)
     cli_ledger.register(sub, cam_sub, rem_sub, pay_sub)
     cli_users.register(sub)
+    cli_compliance.register(sub)
     era = sub.add_parser("erase", help="erase a pooled visitor (suppression + deletion)")
     era.add_argument("--visitor", required=True, help="a pooled pseudonym (p<version>.<hex>)")
     era.set_defaults(func=cmd_erase)
