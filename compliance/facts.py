@@ -76,6 +76,7 @@ class Facts:
     new_ids_per_network_hour: int
     # where data goes
     transport_mode: str
+    kafka_retention_hours: int
     warehouse_backend: str
     control_backend: str  # "sqlite" or "postgresql"
     endpoints: tuple[Endpoint, ...]

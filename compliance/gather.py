@@ -104,6 +104,7 @@ def gather(settings: Settings, cp: ControlPlane, env: Mapping[str, str] | None =
         epsilon_budget_person=s.epsilon_budget_person,
         new_ids_per_network_hour=c.new_ids_per_network_hour,
         transport_mode=settings.transport.mode,
+        kafka_retention_hours=settings.kafka.retention_hours,
         warehouse_backend=settings.warehouse.backend,
         control_backend=make_url(settings.control_url).get_backend_name(),
         endpoints=_endpoints(settings),

@@ -112,12 +112,13 @@ def _transfers(f: Facts) -> str:
 
 def _in_transit(f: Facts) -> tuple[Row, ...]:
     """Where events wait before the warehouse: the spool, drained continuously; in production Kafka,
-    whose topic retention artaud does not set (said so, not assumed)."""
+    whose topics' retention artaud sets at every start (transport/topics.py)."""
     rows = [Row("Spool local du collecteur", "vidé en continu vers l'entrepôt ou Kafka", "spool.max_bytes")]
     if f.transport_mode == "kafka":
         rows.append(
-            Row("Sujet Kafka", "rétention du broker, non réglée par artaud (artaud kafka-init) : à borner",
-                "kafka.topic")
+            Row("Sujets Kafka (événements, lettres mortes)",
+                f"{f.kafka_retention_hours} heures au plus (retention.ms, fixé à chaque démarrage)",
+                "kafka.retention_hours")
         )  # fmt: skip
     return tuple(rows)
 

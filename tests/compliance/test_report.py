@@ -55,12 +55,15 @@ def test_the_html_shows_a_broken_condition_in_red():
     assert "<script" not in html and "http" not in html.replace("http://www.w3.org", "")
 
 
-def test_kafka_retention_is_said_to_be_the_brokers_not_assumed():
+def test_kafka_retention_is_the_setting_artaud_puts_on_the_topics():
     def rows(facts):
         return [
-            row for rec in build(facts, DAY).records for row in rec.retention if row.source == "kafka.topic"
+            row
+            for rec in build(facts, DAY).records
+            for row in rec.retention
+            if row.source == "kafka.retention_hours"
         ]
 
     assert rows(default_facts()) == []
-    kafka = rows(replace(default_facts(), transport_mode="kafka"))
-    assert len(kafka) == 2 and all("non réglée par artaud" in row.value for row in kafka)
+    kafka = rows(replace(default_facts(), transport_mode="kafka", kafka_retention_hours=72))
+    assert len(kafka) == 2 and all(row.value.startswith("72 heures au plus") for row in kafka)
