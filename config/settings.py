@@ -168,6 +168,10 @@ class Privacy(_Section):
     # hard bounds (a typo's); the legal limits (LEGAL_LIMITS) are checked below
     event_retention_months: int = Field(ge=1, le=120)
     salt_retention_hours: int = Field(ge=24, le=24 * 30)
+    # consent proofs outlive the events they prove (checked below), for the limitation period
+    consent_proof_months: int = Field(ge=1, le=240)
+    # the console's audit log and the partners' call log
+    audit_log_months: int = Field(ge=1, le=120)
     honour_gpc: bool
     honour_dnt: bool
     pooled_key_rotation_days: int = Field(ge=7, le=3650)
@@ -178,6 +182,15 @@ class Privacy(_Section):
     @classmethod
     def _legal(cls, v: int, info: ValidationInfo) -> int:
         return _within_legal_limit("privacy", v, info)
+
+    @model_validator(mode="after")
+    def _proofs_outlive_events(self) -> Privacy:
+        if self.consent_proof_months < self.event_retention_months:
+            raise ValueError(
+                "consent_proof_months must be at least event_retention_months: "
+                "a pooled event is never kept without the proof of its consent"
+            )
+        return self
 
 
 class Segments(_Section):

@@ -491,3 +491,35 @@ def test_retention_refuses_to_drop_anything_when_the_clock_is_implausibly_ahead(
     assert count(warehouse) == (7, 7)
     assert enforce(warehouse, date(2026, 11, 29), 25) == ["202401"]
     w.close()
+
+
+def test_consent_proofs_leave_by_their_own_period_and_events_by_theirs(warehouse):
+    """Consent records (no identifier) are dropped whole months at a time past their period, which
+    is longer than the events'; the events' retention leaves them alone, and theirs leaves events."""
+    migrate(warehouse)
+    db = warehouse.database
+
+    def proof(day: str) -> dict[str, object]:
+        return {
+            "consent_id": "c-" + day,
+            "recorded_at": day + " 12:00:00",
+            "record_date": day,
+            "cinema_id": 1,
+            "source": "tag",
+            "signal": "measure,pool",
+            "purposes": "measure,pool",
+            "policy_version": "1",
+            "signal_hash": "",
+            "key_version": 1,
+        }
+
+    warehouse.insert_consents([proof("2021-10-05"), proof("2021-12-01"), proof("2026-11-20")])
+    warehouse.insert_events([json.loads(r) for r in records(2, when=datetime(2026, 11, 20, tzinfo=UTC))], "t")
+    today = date(2026, 11, 29)
+    assert enforce(warehouse, today, 25) == []  # events: nothing that old
+    assert enforce(warehouse, today, 60, "consent_records", "record_date") == ["202110"]
+    left = warehouse.query(f"SELECT consent_id FROM {db}.consent_records ORDER BY consent_id")
+    assert [r[0] for r in left] == ["c-2021-12-01", "c-2026-11-20"]  # 60 months: Dec 2021 on
+    assert count(warehouse) == (2, 2)
+    with pytest.raises(ValueError):
+        enforce(warehouse, today, 1, "segment_members", "built_on")
