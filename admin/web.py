@@ -19,6 +19,7 @@ from artaud.admin.cinema_pages import register_cinema_pages
 from artaud.admin.guard import Console, answer_error, api, install, page, public
 from artaud.admin.money_pages import Payouts, register_money_pages
 from artaud.admin.own_space import register_own_space
+from artaud.admin.partner_pages import register_partner_pages
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
 from artaud.controlplane.store import ControlPlane
@@ -79,6 +80,7 @@ def create_admin(
     register_own_space(app, cp, wh)
     register_cinema_pages(app, cp, wh, status, collector_url, drop_counts)
     register_money_pages(app, cp, wh, payouts)
+    register_partner_pages(app, cp, segments)
     building = threading.Lock()
 
     def build(only: list[str]) -> tuple[Any, int]:

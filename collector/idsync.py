@@ -26,7 +26,14 @@ _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})  # as urlsplit gives ho
 
 
 class SyncUrlError(InvalidInput):
+    """`reasons` names each problem (the keys of `check_sync_url`'s list) so that the console can
+    word them in French; the message gives them in English, as the partners' API answers."""
+
     code = "bad_sync_url"
+
+    def __init__(self, message: str, reasons: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.reasons = reasons
 
 
 @dataclass(frozen=True)
@@ -37,35 +44,39 @@ class SyncPartner:
 
 def check_sync_url(url: str) -> str:
     """The URL as registered, or SyncUrlError naming every problem at once."""
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     url = url.strip()
     if len(url) > MAX_URL:
-        problems.append(f"at most {MAX_URL} characters")
+        problems.append(("length", f"at most {MAX_URL} characters"))
     if url.count(PLACEHOLDER) != 1:
-        problems.append(f"must contain {PLACEHOLDER} exactly once (where the pseudonym goes)")
+        problems.append(
+            ("placeholder", f"must contain {PLACEHOLDER} exactly once (where the pseudonym goes)")
+        )
     if any(c.isspace() or ord(c) < 0x20 or c in "<>\"'`\\" for c in url):
-        problems.append("no spaces, quotes, angle brackets or backslashes")
+        problems.append(("characters", "no spaces, quotes, angle brackets or backslashes"))
     try:
         parts = urlsplit(url.replace(PLACEHOLDER, "x"))
         host = (parts.hostname or "").lower()
     except ValueError:
         parts, host = None, ""
     if parts is None or not host:
-        problems.append("must be an absolute https:// URL with a host")
+        problems.append(("absolute", "must be an absolute https:// URL with a host"))
     else:
         if parts.scheme == "http":
             if not (host in _LOOPBACK or host.endswith(_TEST_SUFFIXES)):
-                problems.append("must use https (http only for loopback and reserved test names)")
+                problems.append(("http", "must use https (http only for loopback and reserved test names)"))
         elif parts.scheme != "https":
-            problems.append("must use https")
+            problems.append(("scheme", "must use https"))
         if parts.username is not None or parts.password is not None:
-            problems.append("no user name or password in the URL")
+            problems.append(("credentials", "no user name or password in the URL"))
         if parts.fragment:
-            problems.append("no #fragment")
+            problems.append(("fragment", "no #fragment"))
         if PLACEHOLDER in urlsplit(url).netloc:
-            problems.append(f"{PLACEHOLDER} belongs in the path or the query, not the host")
+            problems.append(
+                ("placeholder_host", f"{PLACEHOLDER} belongs in the path or the query, not the host")
+            )
     if problems:
-        raise SyncUrlError("sync URL: " + "; ".join(problems))
+        raise SyncUrlError("sync URL: " + "; ".join(m for _, m in problems), tuple(r for r, _ in problems))
     return url
 
 

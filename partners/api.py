@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from flask import Flask, Response, g, request
 
-from artaud.collector.idsync import SyncUrlError, check_sync_url
+from artaud.collector.idsync import SyncUrlError
 from artaud.errors import ArtaudError
 from artaud.partners import disclosure
 from artaud.partners import formats as fmts
@@ -27,6 +27,7 @@ from artaud.partners import keys as apikeys
 from artaud.partners.activation import Activation
 from artaud.partners.cursor import BadCursor
 from artaud.partners.exports import MAX_PAGE, ExportService, manifest_of
+from artaud.partners.manage import register_sync
 from artaud.partners.manifest import public_pem
 from artaud.partners.openapi import openapi
 from artaud.partners.ratelimit import RateLimiter
@@ -273,15 +274,14 @@ def create_partner_api(
         if not isinstance(doc, dict) or not isinstance(doc.get("url"), str):
             return problem("bad_request", 'send {"url": "https://…{xid}…"} as JSON')
         try:
-            url = check_sync_url(doc["url"])
+            register_sync(store, g.partner.slug, doc["url"])
         except SyncUrlError as exc:  # about the caller's own URL: every problem, at once
             return problem("bad_sync_url", str(exc).removeprefix("sync URL: "))
-        store.set_sync_url(g.partner.slug, url)
         return _json(sync_state(g.partner))
 
     @app.delete("/v1/sync")
     def delete_sync() -> Response:
-        store.set_sync_url(g.partner.slug, None)
+        register_sync(store, g.partner.slug, None)
         return Response(status=204)
 
     def sync_state(partner: Partner) -> dict[str, Any]:

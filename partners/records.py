@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from artaud.errors import InvalidInput
+from artaud.errors import InvalidFields, InvalidInput
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 FORMATS = frozenset({"csv", "json", "jsonl"})
@@ -14,6 +14,28 @@ FORMATS = frozenset({"csv", "json", "jsonl"})
 
 class PartnerError(InvalidInput):
     code = "invalid_partner"
+
+
+class InvalidPartner(InvalidFields, PartnerError):
+    """An account's or a key's fields, each with its problem (English; the console words them in
+    French: admin/partner_fr.py). `problems` maps slug, name, min_audience, rate_per_minute,
+    export_ttl_days, segments, formats or expires to what is wrong with it."""
+
+    code = "invalid_partner_fields"
+
+
+def key_problems(
+    segments: tuple[str, ...], formats: tuple[str, ...], expires_at: datetime | None, now: datetime
+) -> dict[str, str]:
+    """What is wrong with a key's scopes and expiry (empty when nothing)."""
+    problems = {}
+    if not segments:
+        problems["segments"] = "at least one segment id, or *"
+    if sorted(set(formats) - FORMATS) or not formats:
+        problems["formats"] = f"among {', '.join(sorted(FORMATS))}"
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
+        problems["expires"] = "a moment in the future, with its time zone"
+    return problems
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from artaud.controlplane import schema
-from artaud.partners.records import FORMATS, SLUG, ApiKey, ExportRecord, Partner, PartnerError
+from artaud.partners.records import (
+    SLUG,
+    ApiKey,
+    ExportRecord,
+    InvalidPartner,
+    Partner,
+    PartnerError,
+    key_problems,
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -26,19 +34,21 @@ class PartnerStore:
     def add(
         self, slug: str, name: str, min_audience: int = 0, rate_per_minute: int = 60, ttl_days: int = 30
     ) -> Partner:
-        problems = []
+        problems = {}
         if not SLUG.match(slug):
-            problems.append("slug: 1 to 63 lower-case letters, digits, _ or -")
+            problems["slug"] = "1 to 63 lower-case letters, digits, _ or -"
         if not name.strip():
-            problems.append("name: required")
+            problems["name"] = "required"
+        elif len(name.strip()) > 200:
+            problems["name"] = "at most 200 characters"
         if not 0 <= min_audience <= 10_000_000:
-            problems.append("min_audience: 0 to 10,000,000")
+            problems["min_audience"] = "0 to 10,000,000"
         if not 1 <= rate_per_minute <= 100_000:
-            problems.append("rate_per_minute: 1 to 100,000")
+            problems["rate_per_minute"] = "1 to 100,000"
         if not 1 <= ttl_days <= 365:
-            problems.append("export_ttl_days: 1 to 365")
+            problems["export_ttl_days"] = "1 to 365"
         if problems:
-            raise PartnerError("; ".join(problems))
+            raise InvalidPartner(problems)
         now = datetime.now(UTC)
         try:
             with self.engine.begin() as conn:
@@ -56,7 +66,7 @@ class PartnerStore:
                     )
                 )
         except IntegrityError:
-            raise PartnerError(f"slug: a partner {slug!r} already exists") from None
+            raise InvalidPartner({"slug": f"a partner {slug!r} already exists"}) from None
         return Partner(slug, name.strip(), "active", min_audience, rate_per_minute, ttl_days)
 
     def get(self, slug: str) -> Partner | None:
@@ -140,13 +150,9 @@ class PartnerStore:
     ) -> None:
         if self.get(slug) is None:
             raise PartnerError(f"no partner {slug!r}")
-        if expires_at is not None and (expires_at.tzinfo is None or expires_at <= datetime.now(UTC)):
-            raise PartnerError("expires: a moment in the future, with its time zone")
-        if not segments:
-            raise PartnerError("segments: at least one segment id, or *")
-        bad = sorted(set(formats) - FORMATS)
-        if bad or not formats:
-            raise PartnerError(f"formats: among {', '.join(sorted(FORMATS))}")
+        problems = key_problems(segments, formats, expires_at, datetime.now(UTC))
+        if problems:
+            raise InvalidPartner(problems)
         with self.engine.begin() as conn:
             conn.execute(
                 schema.partner_keys.insert().values(
@@ -286,3 +292,23 @@ class PartnerStore:
             q = q.where(a.c.partner_slug == slug)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
+
+    def last_calls(self) -> dict[str, datetime]:
+        """Each partner's last call to the API (whatever its answer), by slug."""
+        a = schema.audit_log
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(a.c.partner_slug, func.max(a.c.at))
+                .where(a.c.partner_slug != "")
+                .group_by(a.c.partner_slug)
+            ).all()
+        return {str(r[0]): t for r in rows if (t := _utc(r[1])) is not None}
+
+    def calls_since(self, slug: str, since: datetime) -> list[tuple[datetime, int]]:
+        """(when, status) of the partner's calls since `since`, oldest first."""
+        a = schema.audit_log
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(a.c.at, a.c.status).where(a.c.partner_slug == slug, a.c.at >= since).order_by(a.c.id)
+            ).all()
+        return [(_utc(r[0]) or since, int(r[1])) for r in rows]

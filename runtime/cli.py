@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as time_of_day
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from artaud import cli_compliance, cli_ledger, cli_payouts, cli_statements, cli_users
 from artaud.config.settings import Settings, load
@@ -93,7 +91,6 @@ def cmd_cinemas(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from datetime import timedelta
 
     from artaud import wiring
 
@@ -270,31 +267,10 @@ def cmd_campaigns(args: argparse.Namespace) -> int:
     return 0
 
 
-def _key_expiry(value: str | None) -> datetime | None:
-    """`--expires`: None, a number of days from now, or a date (the end of that day in Paris)."""
-    from artaud.partners.records import PartnerError
-
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        days = int(value)
-        if not 1 <= days <= 3650:
-            raise PartnerError("expires: 1 to 3650 days")
-        return datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise PartnerError("expires: a date YYYY-MM-DD or a number of days") from None
-    end = datetime.combine(day + timedelta(days=1), time_of_day(0), tzinfo=ZoneInfo("Europe/Paris"))
-    return end.astimezone(UTC)
-
-
 def cmd_partners(args: argparse.Namespace) -> int:
     """Partner accounts, their API keys (shown once) and the audit log of their calls."""
     from artaud import wiring
-    from artaud.collector.idsync import check_sync_url
-    from artaud.partners.keys import new_key
+    from artaud.partners.manage import issue_key, register_sync, set_suspended
     from artaud.partners.store import PartnerStore
 
     s = settings_of(args)
@@ -317,21 +293,17 @@ def cmd_partners(args: argparse.Namespace) -> int:
                     f"keys {live} live/{len(keys)}  sync {sync}"
                 )
         elif args.action == "key":
-            k = new_key()
-            segments = tuple(x.strip() for x in args.segments.split(",") if x.strip())
-            formats = tuple(x.strip() for x in args.formats.split(",") if x.strip())
-            expires = _key_expiry(args.expires)
-            store.add_key(args.slug, k.prefix, k.secret_hash, segments, formats, expires)
+            issued = issue_key(store, args.slug, args.segments, args.formats, args.expires)
+            k, expires = issued.key, issued.expires_at
             until = f"; expires {expires.isoformat()}" if expires else ""
             print(
-                f"key {k.prefix} for {args.slug} (segments {','.join(segments)}; "
-                f"formats {','.join(formats)}{until}):"
+                f"key {k.prefix} for {args.slug} (segments {','.join(issued.segments)}; "
+                f"formats {','.join(issued.formats)}{until}):"
             )
             print(k.token)
             print("Give it to the partner now: it is not stored and cannot be shown again.", file=sys.stderr)
         elif args.action == "sync":
-            url = None if args.clear else check_sync_url(args.url)
-            store.set_sync_url(args.slug, url)
+            register_sync(store, args.slug, None if args.clear else args.url)
             if args.clear:
                 print(f"partner {args.slug}: ID sync removed")
             else:
@@ -340,7 +312,7 @@ def cmd_partners(args: argparse.Namespace) -> int:
             store.revoke_key(args.prefix)
             print(f"key {args.prefix} revoked")
         elif args.action in ("suspend", "activate"):
-            store.set_status(args.slug, "suspended" if args.action == "suspend" else "active")
+            set_suspended(store, args.slug, args.action == "suspend")
             print(f"partner {args.slug} {args.action}d")
         else:  # audit
             for e in reversed(store.audit_entries(args.limit, args.slug)):

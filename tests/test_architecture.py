@@ -78,6 +78,7 @@ IO_FREE = [
     "compliance/checks.py",
     "compliance/report.py",
     "compliance/document.py",
+    "admin/partner_fr.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",

@@ -112,6 +112,20 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
         ("/paiements", {"payout_id": "x", "execution_date": "2026-12-01"}, pages(FINANCE, ok=409))
     ],
     ("POST", "/api/v1/erasures"): [("/api/v1/erasures", {"visitor": "d.not-pooled"}, apis(RUN, ok=400))],
+    # the partners' pages (admin/partner_pages.py): an empty form, no such partner
+    ("GET", "/partenaires"): [("/partenaires", None, pages(STAFF))],
+    ("POST", "/partenaires"): [("/partenaires", {}, pages(RUN, ok=400))],
+    ("GET", "/partenaires/<slug>"): [("/partenaires/nope", None, pages(STAFF, ok=404))],
+    ("POST", "/partenaires/<slug>/statut"): [
+        ("/partenaires/nope/statut", {"statut": "active"}, pages(RUN, ok=404))
+    ],
+    ("POST", "/partenaires/<slug>/cles"): [("/partenaires/nope/cles", {}, pages(RUN, ok=404))],
+    ("POST", "/partenaires/<slug>/cles/<prefix>/revocation"): [
+        ("/partenaires/nope/cles/1a2b3c4d/revocation", {}, pages(RUN, ok=404))
+    ],
+    ("POST", "/partenaires/<slug>/synchronisation"): [
+        ("/partenaires/nope/synchronisation", {"url": "x"}, pages(RUN, ok=404))
+    ],
 }
 
 
