@@ -112,6 +112,7 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
         ("/paiements", {"payout_id": "x", "execution_date": "2026-12-01"}, pages(FINANCE, ok=409))
     ],
     ("POST", "/api/v1/erasures"): [("/api/v1/erasures", {"visitor": "d.not-pooled"}, apis(RUN, ok=400))],
+    ("GET", "/segments/progression"): [("/segments/progression", None, pages(STAFF))],
 }
 
 
