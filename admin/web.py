@@ -4,14 +4,12 @@ admin/templates with the console's own stylesheet and script in admin/static."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, jsonify, redirect, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 
 from artaud.admin import dashboard as dash
 from artaud.admin.account_views import register_account_views
@@ -21,12 +19,12 @@ from artaud.admin.money_pages import Payouts, register_money_pages
 from artaud.admin.own_space import register_own_space
 from artaud.admin.partner_pages import register_partner_pages
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN
+from artaud.admin.segment_pages import register_segment_pages
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
 from artaud.controlplane.store import ControlPlane
 from artaud.errors import ArtaudError
 from artaud.segments.builder import SegmentBuilder
 from artaud.segments.catalog import latest
-from artaud.segments.definitions import InvalidSegments
 from artaud.warehouse.backend import Warehouse, WarehouseError
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -81,24 +79,7 @@ def create_admin(
     register_cinema_pages(app, cp, wh, status, collector_url, drop_counts)
     register_money_pages(app, cp, wh, payouts)
     register_partner_pages(app, cp, segments)
-    building = threading.Lock()
-
-    def build(only: list[str]) -> tuple[Any, int]:
-        if segments is None:
-            return {"error": "segments are not built by this process"}, 404
-        if not building.acquire(blocking=False):
-            return {"error": "a build is already running"}, 409
-        try:
-            report = segments.build(only=only)
-        except InvalidSegments as exc:
-            return {"error": "; ".join(exc.problems)}, 400
-        finally:
-            building.release()
-        return {
-            "build_id": report.build_id,
-            "built_at": report.built_at.isoformat(),
-            "segments": [asdict(s) for s in report.segments],
-        }, 200
+    register_segment_pages(app, cp, wh, segments)
 
     @app.errorhandler(WarehouseError)
     def unavailable(exc: WarehouseError) -> Any:
@@ -112,29 +93,6 @@ def create_admin(
     def reported(exc: ArtaudError) -> Any:
         """Every error the product reports to people: its code and message, with its status."""
         return answer_error(exc.status, exc.code, exc.message)
-
-    @app.get("/segments")
-    @page(READ_STAFF)
-    def segments_page() -> str:
-        titles = {s.id: s.title for s in segments.definitions} if segments else {}
-        p = segments.policy if segments else None
-        return render_template(
-            "segments.html",
-            entries=latest(wh),
-            titles=titles,
-            k=p.k if p else "?",
-            m=p.min_cinemas if p else "?",
-            share=f"{p.max_cinema_share:.0%}" if p else "?",
-            eps=p.epsilon if p else "?",
-        )
-
-    @app.post("/segments/build")
-    @page(RUN)
-    def segments_build_form() -> Any:
-        body, code = build([])
-        if code != 200:
-            return body["error"], code
-        return redirect("/segments", code=303)
 
     @app.post("/api/v1/erasures")
     @api(RUN)
@@ -150,22 +108,6 @@ def create_admin(
         g.audit_object = {"visitor": visitor[:80]}
         erase(wh, visitor, datetime.now(UTC))  # BadPseudonym → 400, by `reported`
         return jsonify({"visitor": visitor, "suppressed": True}), 202
-
-    @app.get("/api/v1/segments")
-    @api(READ_STAFF)
-    def segments_api() -> Any:
-        return jsonify([asdict(e) for e in latest(wh)])
-
-    @app.post("/api/v1/segments/build")
-    @api(RUN)
-    def segments_build_api() -> Any:
-        doc = request.get_json(silent=True) or {}
-        only = doc.get("only", []) if isinstance(doc, dict) else None
-        if not isinstance(only, list) or not all(isinstance(x, str) for x in only):
-            return jsonify({"error": "only: a list of segment ids"}), 400
-        g.audit_object = {"only": only[:20]}
-        body, code = build(only)
-        return jsonify(body), code
 
     def counts() -> dict[int, dict[str, int]]:
         return {c.cinema_id: c.__dict__ for c in counts_by_cinema(wh)}

@@ -79,6 +79,7 @@ IO_FREE = [
     "compliance/report.py",
     "compliance/document.py",
     "admin/partner_fr.py",
+    "admin/segment_fr.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",

@@ -61,5 +61,6 @@ def kit(tmp_path) -> Iterator[Kit]:
     kit.wh = wh
     kit.account("ops", "operator")
     yield kit
+    kit.app.extensions["artaud.segment_builds"].wait()  # a build the test started ends first
     wh.close()
     cp.close()

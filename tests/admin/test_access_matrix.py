@@ -126,6 +126,7 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
     ("POST", "/partenaires/<slug>/synchronisation"): [
         ("/partenaires/nope/synchronisation", {"url": "x"}, pages(RUN, ok=404))
     ],
+    ("GET", "/segments/progression"): [("/segments/progression", None, pages(STAFF))],
 }
 
 

@@ -120,6 +120,6 @@ def test_an_unavailable_warehouse_is_a_503(client, monkeypatch):
     def down(*_args, **_kwargs):
         raise WarehouseError("unreachable")
 
-    monkeypatch.setattr("artaud.admin.web.latest", down)
+    monkeypatch.setattr("artaud.admin.segment_pages.latest", down)
     r = client.get("/api/v1/segments")
     assert r.status_code == 503 and r.get_json()["error"]
