@@ -21,6 +21,7 @@ from artaud.admin.money_pages import Payouts, register_money_pages
 from artaud.admin.own_space import register_own_space
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
+from artaud.admin.system_pages import System, register_system_pages
 from artaud.controlplane.store import ControlPlane
 from artaud.errors import ArtaudError
 from artaud.segments.builder import SegmentBuilder
@@ -71,6 +72,7 @@ def create_admin(
     collector_url: str = "",
     drop_counts: Callable[[], str] = lambda: "",
     payouts: Payouts | None = None,
+    system: System | None = None,
 ) -> Flask:
     app = Flask("artaud.admin")
     app.jinja_env.filters.update(paris=paris, fr_number=fr_number, day=day)
@@ -79,6 +81,7 @@ def create_admin(
     register_own_space(app, cp, wh)
     register_cinema_pages(app, cp, wh, status, collector_url, drop_counts)
     register_money_pages(app, cp, wh, payouts)
+    register_system_pages(app, cp, system)
     building = threading.Lock()
 
     def build(only: list[str]) -> tuple[Any, int]:

@@ -112,6 +112,14 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
         ("/paiements", {"payout_id": "x", "execution_date": "2026-12-01"}, pages(FINANCE, ok=409))
     ],
     ("POST", "/api/v1/erasures"): [("/api/v1/erasures", {"visitor": "d.not-pooled"}, apis(RUN, ok=400))],
+    # « Système » (admin/system_pages.py): staff read; the admin alone reaches a rotation (no such key)
+    ("GET", "/systeme"): [("/systeme", None, pages(STAFF))],
+    ("GET", "/systeme/cles/<purpose>/rotation"): [
+        ("/systeme/cles/nope/rotation", None, pages({"admin"}, ok=404))
+    ],
+    ("POST", "/systeme/cles/<purpose>/rotation"): [
+        ("/systeme/cles/nope/rotation", {"confirmation": "oui"}, pages({"admin"}, ok=404))
+    ],
 }
 
 
