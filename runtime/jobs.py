@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from artaud import wiring
-from artaud.admin.system_fr import PlannedJob
+from artaud.admin.system_fr import PlannedJob, purpose_fr
 from artaud.collector.salts import SaltStore, local_day
 from artaud.config.rotation import Rotated, RotationPolicy, due
 from artaud.config.settings import Settings
@@ -68,12 +68,12 @@ def rotate_keys(settings: Settings, wh: Warehouse | None, now: datetime | None =
     done = []
     for purpose in due(ring.metas(), policy, now):
         key = ring.rotate(purpose, timedelta(days=policy.grace_days), now)
-        done.append(f"clé {purpose} tournée : version {key.version}")
+        done.append(f"{purpose_fr(purpose)} : nouvelle clé, version {key.version}")
     moved = reencrypt_bank_details(settings)  # raises rather than let a needed version be destroyed
     if moved:
         done.append(f"coordonnées bancaires de {moved} cinéma(s) rechiffrées sous la clé la plus récente")
     for purpose, version in ring.destroy_retired(now):
-        done.append(f"clé {purpose} version {version} détruite")
+        done.append(f"{purpose_fr(purpose)} : version {version} de la clé détruite")
         if purpose == wiring.POOLED_KEY and wh is not None:
             links.forget(wh, version)
     return done

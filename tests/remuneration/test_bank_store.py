@@ -133,7 +133,7 @@ def test_the_rotate_keys_job_reencrypts_before_it_destroys(tmp_path) -> None:
         later = datetime.now(UTC) + timedelta(days=2)
         assert rotate_keys(settings, None, later) == [
             "coordonnées bancaires de 1 cinéma(s) rechiffrées sous la clé la plus récente",
-            f"clé {PURPOSE} version 1 détruite",
+            "Coordonnées bancaires des cinémas : version 1 de la clé détruite",
         ]
         assert BankStore(cp.engine, keyring(settings)).get("750012") == BankAccount("Le Champo", FR)
     finally:
