@@ -20,3 +20,4 @@ RUN = frozenset({"admin", "operator"})  # running the service: builds, erasures,
 AUDIT = frozenset({"admin", "auditor"})
 FINANCE = frozenset({"admin", "finance"})  # the money: freezing contributions, and the pages to come
 FINANCE_READ = FINANCE | {"auditor"}  # the money's pages: the auditor reads them
+ADMIN = frozenset({"admin"})  # the keys: rotating one from the « Système » page

@@ -21,6 +21,7 @@ from artaud.admin.partner_pages import register_partner_pages
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN
 from artaud.admin.segment_pages import register_segment_pages
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
+from artaud.admin.system_pages import System, register_system_pages
 from artaud.controlplane.store import ControlPlane
 from artaud.errors import ArtaudError
 from artaud.segments.builder import SegmentBuilder
@@ -70,6 +71,7 @@ def create_admin(
     collector_url: str = "",
     drop_counts: Callable[[], str] = lambda: "",
     payouts: Payouts | None = None,
+    system: System | None = None,
 ) -> Flask:
     app = Flask("artaud.admin")
     app.jinja_env.filters.update(paris=paris, fr_number=fr_number, day=day)
@@ -80,6 +82,7 @@ def create_admin(
     register_money_pages(app, cp, wh, payouts)
     register_partner_pages(app, cp, segments)
     register_segment_pages(app, cp, wh, segments)
+    register_system_pages(app, cp, system)
 
     @app.errorhandler(WarehouseError)
     def unavailable(exc: WarehouseError) -> Any:

@@ -41,3 +41,13 @@ def due(metas: Iterable[KeyMeta], policy: RotationPolicy, now: datetime) -> list
         if days is not None and datetime.fromisoformat(m.created_at) + timedelta(days=days) <= now:
             out.append(purpose)
     return out
+
+
+@dataclass(frozen=True)
+class Rotated:
+    """What a rotation on demand did (`artaud keys rotate`, the console's « Faire tourner »)."""
+
+    purpose: str
+    version: int  # the new version
+    grace_days: int  # the older versions retire after this many days
+    reencrypted: int  # cinemas' bank details re-encrypted under the newest key

@@ -197,6 +197,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         _create("console_users", "console_sessions", "console_tokens", "console_audit"),
         _drop("console_users", "console_sessions", "console_tokens", "console_audit"),
     ),
+    # 12 is another change's; the runner applies whatever is missing, so either may land first
+    Migration(13, "scheduled jobs' runs", _create("job_runs"), _drop("job_runs")),
 )
 
 
@@ -213,7 +215,7 @@ def migrate(engine: Engine, target: int | None = None) -> list[int]:
     done = set(applied(engine))
     top = max(m.version for m in MIGRATIONS) if target is None else target
     changed: list[int] = []
-    for m in MIGRATIONS:
+    for m in sorted(MIGRATIONS, key=lambda m: m.version):  # in order, whatever order they were listed
         if m.version <= top and m.version not in done:
             with engine.begin() as conn:
                 m.up(conn)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -317,4 +318,19 @@ console_audit = Table(
     Column("action", String(80), nullable=False),  # METHOD endpoint, or a CLI command
     Column("object", String(300), nullable=False),
     Column("outcome", Integer, nullable=False),  # the HTTP status (CLI: 0)
+)
+
+
+# -- scheduled jobs' runs (migration 13): what each job did, for the console's « Système » page --------
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(64), nullable=False),  # the scheduler's job id (runtime/jobs.py)
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(8), nullable=False),  # "ok" or "error"
+    Column("summary", Text, nullable=False),  # what it did, one line each; never personal data
+    Column("error", String(300), nullable=False),  # truncated, credentials masked
+    Index("job_runs_by_job", "job", "started_at"),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -93,11 +93,15 @@ def cmd_cinemas(args: argparse.Namespace) -> int:
 def cmd_keys(args: argparse.Namespace) -> int:
 
     from artaud import wiring
+    from artaud.jobs import rotate_key
 
-    ring = wiring.keyring(settings_of(args))
-    if args.action == "rotate":
-        k = ring.rotate(args.purpose, timedelta(days=args.grace_days))
-        print(f"new key {k.purpose} v{k.version}; older versions retire in {args.grace_days} day(s)")
+    settings = settings_of(args)
+    ring = wiring.keyring(settings)
+    if args.action == "rotate":  # the console's « Faire tourner » does the same (admin/system_pages.py)
+        k = rotate_key(settings, args.purpose, args.grace_days)
+        print(f"new key {k.purpose} v{k.version}; older versions retire in {k.grace_days} day(s)")
+        if k.reencrypted:
+            print(f"re-encrypted {k.reencrypted} cinema(s)' bank details under the newest key")
     for m in ring.metas():
         state = "destroyed" if m.destroyed else (f"retires {m.retire_after}" if m.retire_after else "current")
         print(f"{m.purpose} v{m.version}  created {m.created_at}  {state}")

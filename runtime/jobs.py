@@ -1,26 +1,36 @@
 """Scheduled jobs: destroy salts (≤ 48 h), rotate keys on schedule and destroy retired ones, enforce
-event retention, build the segments daily and drop their old snapshots."""
+event retention, build the segments daily and drop their old snapshots. Each job returns what it did,
+in French lines without personal data, and records its run in the control plane
+(controlplane/job_runs.py) for the console's « Système » page."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from artaud import wiring
+from artaud.admin.system_fr import PlannedJob, purpose_fr
 from artaud.collector.salts import SaltStore, local_day
-from artaud.config.rotation import RotationPolicy, due
+from artaud.config.rotation import Rotated, RotationPolicy, due
 from artaud.config.settings import Settings
+from artaud.controlplane.job_runs import JobRuns, recorded
 from artaud.controlplane.store import ControlPlane
 from artaud.segments.catalog import drop_old_snapshots
 from artaud.warehouse import links, retention
 from artaud.warehouse.backend import Warehouse
 
+if TYPE_CHECKING:
+    from artaud.admin.system_pages import System
+
 log = logging.getLogger("artaud.jobs")
 
 
-def build_segments(settings: Settings, wh: Warehouse, cp: ControlPlane) -> None:
+def build_segments(settings: Settings, wh: Warehouse, cp: ControlPlane) -> list[str]:
     report = wiring.segment_builder(settings, wh, cp).build(
         progress=lambda done, total, what: log.info("segments %d/%d: %s", done, total, what)
     )
@@ -30,7 +40,22 @@ def build_segments(settings: Settings, wh: Warehouse, cp: ControlPlane) -> None:
         len(report.published),
         len(report.segments),
     )
-    drop_old_snapshots(wh, date.today(), settings.segments.keep_days, settings.partners.window_days)
+    done = [f"{len(report.published)} segment(s) publié(s) sur {len(report.segments)}"]
+    dropped = drop_old_snapshots(wh, date.today(), settings.segments.keep_days, settings.partners.window_days)
+    if dropped:
+        done.append(f"{len(dropped)} partition(s) d'instantanés et d'exports anciens supprimée(s)")
+    return done
+
+
+def destroy_salts(salts: SaltStore, settings: Settings, now: datetime | None = None) -> list[str]:
+    days = salts.destroy_expired(now or datetime.now(UTC), settings.privacy.salt_retention_hours)
+    return [f"sel du {date.fromisoformat(d):%d/%m/%Y} détruit" for d in days]
+
+
+def enforce_retention(settings: Settings, wh: Warehouse, now: datetime | None = None) -> list[str]:
+    months = settings.privacy.event_retention_months
+    dropped = retention.enforce(wh, local_day(now or datetime.now(UTC)), months)
+    return [f"événements de {p[4:6]}/{p[:4]} supprimés (plus de {months} mois)" for p in dropped]
 
 
 def rotate_keys(settings: Settings, wh: Warehouse | None, now: datetime | None = None) -> list[str]:
@@ -43,17 +68,23 @@ def rotate_keys(settings: Settings, wh: Warehouse | None, now: datetime | None =
     done = []
     for purpose in due(ring.metas(), policy, now):
         key = ring.rotate(purpose, timedelta(days=policy.grace_days), now)
-        done.append(f"rotated {purpose} to v{key.version}")
+        done.append(f"{purpose_fr(purpose)} : nouvelle clé, version {key.version}")
     moved = reencrypt_bank_details(settings)  # raises rather than let a needed version be destroyed
     if moved:
-        done.append(f"re-encrypted {moved} cinema(s)' bank details under the newest key")
+        done.append(f"coordonnées bancaires de {moved} cinéma(s) rechiffrées sous la clé la plus récente")
     for purpose, version in ring.destroy_retired(now):
-        done.append(f"destroyed {purpose} v{version}")
+        done.append(f"{purpose_fr(purpose)} : version {version} de la clé détruite")
         if purpose == wiring.POOLED_KEY and wh is not None:
             links.forget(wh, version)
-    for line in done:
-        log.info("keys: %s", line)
     return done
+
+
+def rotate_key(settings: Settings, purpose: str, grace_days: int, now: datetime | None = None) -> Rotated:
+    """A rotation on demand, `artaud keys rotate` and the console's « Faire tourner » alike: a new
+    version of `purpose`, the older ones retiring after `grace_days`, and, as the scheduled job does,
+    the cinemas' bank details re-encrypted at once when a `bank-details` version is retiring."""
+    key = wiring.keyring(settings).rotate(purpose, timedelta(days=grace_days), now)
+    return Rotated(purpose, key.version, grace_days, reencrypt_bank_details(settings))
 
 
 def reencrypt_bank_details(settings: Settings) -> int:
@@ -79,32 +110,52 @@ def reencrypt_bank_details(settings: Settings) -> int:
 def scheduler(
     settings: Settings, wh: Warehouse | None, cp: ControlPlane | None = None
 ) -> BackgroundScheduler:
+    """The jobs, each recording its runs in the control plane `cp` (without it: logged only)."""
     salts = SaltStore(wiring.salts_dir(settings))
+    runs = JobRuns(cp.engine) if cp is not None else None
     sched = BackgroundScheduler(timezone="Europe/Paris")
     now = datetime.now(UTC)
-    sched.add_job(
-        lambda: salts.destroy_expired(datetime.now(UTC), settings.privacy.salt_retention_hours),
-        "interval",
-        minutes=15,
-        id="destroy-salts",
-        next_run_time=now,
-    )
-    sched.add_job(lambda: rotate_keys(settings, wh), "interval", hours=1, id="rotate-keys", next_run_time=now)
+
+    def add(job: str, work: Any, trigger: str, **options: Any) -> None:
+        sched.add_job(recorded(runs, job, work), trigger, id=job, **options)
+
+    add("destroy-salts", lambda: destroy_salts(salts, settings), "interval", minutes=15, next_run_time=now)
+    add("rotate-keys", lambda: rotate_keys(settings, wh), "interval", hours=1, next_run_time=now)
     if wh is not None:
-        sched.add_job(
-            lambda: retention.enforce(
-                wh, local_day(datetime.now(UTC)), settings.privacy.event_retention_months
-            ),
-            "cron",
-            hour=3,
-            id="retention",
-        )
+        add("retention", lambda: enforce_retention(settings, wh), "cron", hour=3)
     if wh is not None and cp is not None and settings.segments.build_hour >= 0:
-        sched.add_job(
+        add(
+            "build-segments",
             lambda: build_segments(settings, wh, cp),
             "cron",
             hour=settings.segments.build_hour,
-            id="build-segments",
             max_instances=1,
         )
     return sched
+
+
+def planned(sched: BackgroundScheduler) -> list[PlannedJob]:
+    """The scheduler's jobs as the console shows them: how often, and when next."""
+    out = []
+    for job in sched.get_jobs():
+        every, hour = None, None
+        if isinstance(job.trigger, IntervalTrigger):
+            every = job.trigger.interval
+        elif isinstance(job.trigger, CronTrigger):
+            field = next((str(f) for f in job.trigger.fields if f.name == "hour"), "")
+            hour = int(field) if field.isdigit() else None
+        out.append(PlannedJob(job.id, every, hour, getattr(job, "next_run_time", None)))
+    return out
+
+
+def console_system(settings: Settings, sched: BackgroundScheduler | None = None) -> System:
+    """What the console's « Système » page needs from this process: the settings, the key ring,
+    the rotation `artaud keys rotate` does (with the configured grace), the running scheduler."""
+    from artaud.admin.system_pages import System
+
+    return System(
+        settings=settings,
+        ring=wiring.keyring(settings),
+        rotate=lambda purpose: rotate_key(settings, purpose, settings.privacy.key_grace_days),
+        planned=(lambda: planned(sched)) if sched is not None else list,
+    )

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
 from artaud import wiring
 from artaud.admin.console import accounts_of, make_console
 from artaud.admin.money_pages import Payouts
@@ -27,7 +29,7 @@ from artaud.controlplane.store import ControlPlane
 from artaud.demo import seed_demo
 from artaud.errors import Unavailable
 from artaud.httpd import serve
-from artaud.jobs import scheduler
+from artaud.jobs import console_system, scheduler
 from artaud.lifeline import Busy, InstanceLock
 from artaud.partners.activation import Activation
 from artaud.partners.api import create_partner_api
@@ -81,6 +83,7 @@ class Supervisor:
         self.settings = settings
         self.out = out
         self.stopping = StopFlag()
+        self.sched: BackgroundScheduler | None = None  # the running scheduler, for the console
         for sig in (signal.SIGINT, signal.SIGTERM):  # first: a stop during start-up is a clean stop
             signal.signal(sig, lambda *_: self.stopping.set())
 
@@ -129,6 +132,7 @@ class Supervisor:
             collector_url=s.collector.public_url,
             drop_counts=lambda: counters.exposition().decode(),
             payouts=Payouts(lambda: debtor_from(s), BankStore(cp.engine, wiring.keyring(s))),
+            system=console_system(s, self.sched),
         )
         return serve(s.admin.host, s.admin.port, app, "admin", trusted_proxy=s.admin.trusted_proxy)
 
@@ -241,7 +245,7 @@ def run_embedded(settings: Settings, out: Any = sys.stdout) -> int:
         drainer = SpoolDrainer(reader, wh, s.warehouse.batch_rows, s.warehouse.batch_seconds)
         drainer.start()
         stack.callback(_stop_drain, drainer)
-        sched = scheduler(s, wh, cp)
+        sched = sup.sched = scheduler(s, wh, cp)
         sched.start()
         stack.callback(sched.shutdown, wait=False)
         code = _serve_embedded(sup, stack, cp, wh, reader, drainer, created)
@@ -423,7 +427,7 @@ def run_scheduler(settings: Settings, out: Any = sys.stdout) -> int:
         _keys(s, cp)
         wh = stack.enter_context(contextlib.closing(wiring.warehouse(s)))
         migrate(wh)
-        sched = scheduler(s, wh, cp)
+        sched = sup.sched = scheduler(s, wh, cp)
         sched.start()
         stack.callback(sched.shutdown, wait=False)
         _serving(stack, sup.console(cp, wh, lambda: {}))

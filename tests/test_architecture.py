@@ -80,6 +80,7 @@ IO_FREE = [
     "compliance/document.py",
     "admin/partner_fr.py",
     "admin/segment_fr.py",
+    "admin/system_fr.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",

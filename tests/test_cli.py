@@ -185,3 +185,27 @@ def test_campaigns_add_list_approve(tmp_path, capsys):
     assert "error: no campaign 'nope'" in capsys.readouterr().err
     assert run("list") == 0
     assert "approved by Bureau du SCARE" in capsys.readouterr().out
+
+
+def test_keys_rotate_is_the_consoles_rotation_bank_details_reencrypted(tmp_path, capsys):
+    """`artaud keys rotate` and the console's « Faire tourner » share runtime/jobs.py `rotate_key`."""
+    from artaud.config.settings import load
+    from artaud.controlplane.model import make_cinema
+    from artaud.remuneration.bank import BankAccount
+    from artaud.remuneration.bank_store import BankStore
+    from artaud.wiring import control, keyring
+
+    settings = load(env={"ARTAUD_PATHS__DATA_DIR": str(tmp_path)})
+    cp = control(settings)
+    try:
+        cp.migrate()
+        cp.add_cinema(make_cinema(cnc_id="750012", name="Le Champo", town="Paris", category="A"))
+        BankStore(cp.engine, keyring(settings)).set(
+            "750012", BankAccount("Le Champo", "FR7630006000011234567890189"), "Anne"
+        )
+        assert main(["--data-dir", str(tmp_path), "keys", "rotate", "--purpose", "bank-details"]) == 0
+        out = capsys.readouterr().out
+        assert "new key bank-details v2" in out and "re-encrypted 1 cinema(s)' bank details" in out
+        assert BankStore(cp.engine, keyring(settings)).versions_in_use() == {2}
+    finally:
+        cp.close()

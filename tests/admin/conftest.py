@@ -9,8 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from artaud.admin.web import create_admin
+from artaud.config.settings import load
 from artaud.controlplane.model import make_cinema
 from artaud.controlplane.store import ControlPlane
+from artaud.jobs import console_system
 from artaud.segments.builder import SegmentBuilder
 from artaud.segments.definitions import load_segments
 from artaud.segments.guards import GuardPolicy
@@ -57,6 +59,7 @@ def kit(tmp_path) -> Iterator[Kit]:
         kit.console,
         segments=builder,
         collector_url="https://collecte.test",
+        system=console_system(load(env={"ARTAUD_PATHS__DATA_DIR": str(tmp_path)})),
     )
     kit.wh = wh
     kit.account("ops", "operator")

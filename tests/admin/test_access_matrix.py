@@ -127,6 +127,14 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
         ("/partenaires/nope/synchronisation", {"url": "x"}, pages(RUN, ok=404))
     ],
     ("GET", "/segments/progression"): [("/segments/progression", None, pages(STAFF))],
+    # « Système » (admin/system_pages.py): staff read; the admin alone reaches a rotation (no such key)
+    ("GET", "/systeme"): [("/systeme", None, pages(STAFF))],
+    ("GET", "/systeme/cles/<purpose>/rotation"): [
+        ("/systeme/cles/nope/rotation", None, pages({"admin"}, ok=404))
+    ],
+    ("POST", "/systeme/cles/<purpose>/rotation"): [
+        ("/systeme/cles/nope/rotation", {"confirmation": "oui"}, pages({"admin"}, ok=404))
+    ],
 }
 
 

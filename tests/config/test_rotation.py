@@ -43,7 +43,7 @@ def test_the_job_rotates_destroys_after_the_grace_and_forgets_the_links(tmp_path
         migrate(wh)
         assert rotate_keys(settings, wh, NOW) == []  # a new key: nothing due
         done = rotate_keys(settings, wh, NOW + timedelta(days=366))
-        assert done == [f"rotated {POOLED_KEY} to v2"]
+        assert done == ["Pseudonymes de l'audience mutualisée : nouvelle clé, version 2"]
         wh.insert_rows(
             "visitor_links",
             ("visitor", "linked", "linked_on"),
@@ -51,7 +51,7 @@ def test_the_job_rotates_destroys_after_the_grace_and_forgets_the_links(tmp_path
         )
         assert [k.version for k in keyring(settings).live(POOLED_KEY)] == [2, 1]
         done = rotate_keys(settings, wh, NOW + timedelta(days=366 + 31))
-        assert done == [f"destroyed {POOLED_KEY} v1"]
+        assert done == ["Pseudonymes de l'audience mutualisée : version 1 de la clé détruite"]
         assert [k.version for k in keyring(settings).live(POOLED_KEY)] == [2]
         assert wh.query(f"SELECT linked FROM {wh.database}.visitor_links") == [("p2.y",)]
     finally:

@@ -132,8 +132,8 @@ def test_the_rotate_keys_job_reencrypts_before_it_destroys(tmp_path) -> None:
         keyring(settings).rotate(PURPOSE, timedelta(days=1))
         later = datetime.now(UTC) + timedelta(days=2)
         assert rotate_keys(settings, None, later) == [
-            "re-encrypted 1 cinema(s)' bank details under the newest key",
-            f"destroyed {PURPOSE} v1",
+            "coordonnées bancaires de 1 cinéma(s) rechiffrées sous la clé la plus récente",
+            "Coordonnées bancaires des cinémas : version 1 de la clé détruite",
         ]
         assert BankStore(cp.engine, keyring(settings)).get("750012") == BankAccount("Le Champo", FR)
     finally:
