@@ -19,6 +19,7 @@ from artaud.admin.cinema_pages import register_cinema_pages
 from artaud.admin.guard import Console, answer_error, api, install, page, public
 from artaud.admin.money_pages import Payouts, register_money_pages
 from artaud.admin.own_space import register_own_space
+from artaud.admin.rights_pages import register_rights_pages
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
 from artaud.controlplane.store import ControlPlane
@@ -79,6 +80,7 @@ def create_admin(
     register_own_space(app, cp, wh)
     register_cinema_pages(app, cp, wh, status, collector_url, drop_counts)
     register_money_pages(app, cp, wh, payouts)
+    register_rights_pages(app, cp, wh, console.clock)
     building = threading.Lock()
 
     def build(only: list[str]) -> tuple[Any, int]:
@@ -133,21 +135,6 @@ def create_admin(
         if code != 200:
             return body["error"], code
         return redirect("/segments", code=303)
-
-    @app.post("/api/v1/erasures")
-    @api(RUN)
-    def erasure() -> Any:
-        from datetime import UTC, datetime
-
-        from artaud.warehouse.erasure import erase
-
-        doc = request.get_json(silent=True)
-        visitor = doc.get("visitor") if isinstance(doc, dict) else None
-        if not isinstance(visitor, str):
-            return jsonify({"error": 'send {"visitor": "<pooled pseudonym>"}'}), 400
-        g.audit_object = {"visitor": visitor[:80]}
-        erase(wh, visitor, datetime.now(UTC))  # BadPseudonym → 400, by `reported`
-        return jsonify({"visitor": visitor, "suppressed": True}), 202
 
     @app.get("/api/v1/segments")
     @api(READ_STAFF)
@@ -239,19 +226,6 @@ def create_admin(
         if not 1 <= limit <= 1000:
             return jsonify({"error": "limit: an integer from 1 to 1000"}), 400
         return jsonify(recent_events(wh, cinema.id, prefix, limit))
-
-    @app.get("/api/v1/consent")
-    @api(RUN | {"auditor"})
-    def consent() -> Any:
-        from artaud.warehouse.proof import consent_behind
-
-        events = request.args.getlist("event_id")
-        visitor = request.args.get("visitor", "")
-        g.audit_object = {"event_id": events[:10], "visitor": visitor[:80]}
-        if not events and not visitor:
-            return jsonify({"error": "give event_id (repeatable) or visitor"}), 400
-        proofs = consent_behind(wh, event_ids=events, visitor=visitor)
-        return jsonify([p.__dict__ for p in proofs])
 
     @app.post("/api/v1/campaigns/<campaign_id>/freeze")
     @api(FINANCE)

@@ -197,6 +197,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         _create("console_users", "console_sessions", "console_tokens", "console_audit"),
         _drop("console_users", "console_sessions", "console_tokens", "console_audit"),
     ),
+    Migration(
+        12,
+        "the register of erasure requests",
+        _create("erasure_requests"),
+        _then(_empty("erasure_requests"), _drop("erasure_requests")),
+    ),
 )
 
 

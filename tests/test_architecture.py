@@ -70,6 +70,7 @@ IO_FREE = [
     "remuneration/statement_document.py",
     "remuneration/bank.py",
     "remuneration/sepa.py",
+    "admin/rights_fr.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",

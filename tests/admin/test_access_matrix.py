@@ -112,6 +112,13 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
         ("/paiements", {"payout_id": "x", "execution_date": "2026-12-01"}, pages(FINANCE, ok=409))
     ],
     ("POST", "/api/v1/erasures"): [("/api/v1/erasures", {"visitor": "d.not-pooled"}, apis(RUN, ok=400))],
+    # « Droits et consentement » (admin/rights_pages.py): read by RUN and the auditor, erasure by RUN;
+    # a lookup of no event finds nothing, an erasure of a wrong pseudonym is a French 400
+    ("GET", "/droits"): [("/droits", None, pages(RUN | {"auditor"}))],
+    ("POST", "/droits/consentement"): [
+        ("/droits/consentement", {"evenements": "nope"}, pages(RUN | {"auditor"}))
+    ],
+    ("POST", "/droits/effacement"): [("/droits/effacement", {"pseudonyme": "d.x"}, pages(RUN, ok=400))],
 }
 
 
