@@ -99,7 +99,7 @@ def tcf_fr(summary: str) -> list[tuple[str, str]]:
         if key == "decided":
             with contextlib.suppress(ValueError):
                 value = date.fromisoformat(value).strftime("%d/%m/%Y")
-        lines.append((label, value.replace(",", ", ") or "aucune"))
+        lines.append((label, value.replace(",", ", ") or ("aucun" if key == "vendors" else "aucune")))
     return lines or [("chaîne TCF", "résumé illisible")]
 
 

@@ -61,7 +61,9 @@ def register_rights_pages(app: Flask, cp: ControlPlane, wh: Warehouse, clock: Ca
                 "purposes": fr.purposes_fr(str(r["purposes"])),
                 "policy": r["policy_version"],
                 "tcf": fr.tcf_fr(str(r["signal"])) if source == "tcf" else [],
-                "signal": "" if source == "tcf" else str(r["signal"]),
+                # the tag's own list is said in French; a banner's state is shown as received
+                "signal": "" if source in ("tcf", "tag") else str(r["signal"]),
+                "signal_words": fr.purposes_fr(str(r["signal"])) if source == "tag" else [],
                 "key_version": r["key_version"],
             }
         cnc, name = where.get(proof.cinema_id, ("—", "cinéma inconnu"))
@@ -70,6 +72,7 @@ def register_rights_pages(app: Flask, cp: ControlPlane, wh: Warehouse, clock: Ca
             "received_at": proof.received_at,
             "cinema": f"{name} ({cnc})",
             "track": fr.track_fr(proof.track),
+            "exempt": proof.track == "exempt",
             "objection": fr.objection_fr(proof.objection),
             "visitor": proof.visitor,
             "record": record,
@@ -86,6 +89,7 @@ def register_rights_pages(app: Flask, cp: ControlPlane, wh: Warehouse, clock: Ca
                 "overdue": fr.overdue(r.received_at, r.completed_at, now),
                 "status": fr.status_fr(r.status),
                 "channel": fr.channel_fr(r.channel),
+                "by": r.requested_by.removeprefix("cli:") or "—",  # the channel says it was the CLI
                 "done": fr.done_fr(r.done),
                 "repeats": first[r.visitor_digest].id if first[r.visitor_digest].id != r.id else "",
             }
