@@ -18,6 +18,7 @@ from artaud.admin.guard import Console, answer_error, api, install, page, public
 from artaud.admin.money_pages import Payouts, register_money_pages
 from artaud.admin.own_space import register_own_space
 from artaud.admin.partner_pages import register_partner_pages
+from artaud.admin.rights_pages import register_rights_pages
 from artaud.admin.roles import FINANCE, READ_STAFF, RUN
 from artaud.admin.segment_pages import register_segment_pages
 from artaud.admin.stats import counts_by_cinema, counts_for_prefix, daily, recent_events
@@ -83,6 +84,7 @@ def create_admin(
     register_partner_pages(app, cp, segments)
     register_segment_pages(app, cp, wh, segments)
     register_system_pages(app, cp, system)
+    register_rights_pages(app, cp, wh, console.clock)
 
     @app.errorhandler(WarehouseError)
     def unavailable(exc: WarehouseError) -> Any:
@@ -96,21 +98,6 @@ def create_admin(
     def reported(exc: ArtaudError) -> Any:
         """Every error the product reports to people: its code and message, with its status."""
         return answer_error(exc.status, exc.code, exc.message)
-
-    @app.post("/api/v1/erasures")
-    @api(RUN)
-    def erasure() -> Any:
-        from datetime import UTC, datetime
-
-        from artaud.warehouse.erasure import erase
-
-        doc = request.get_json(silent=True)
-        visitor = doc.get("visitor") if isinstance(doc, dict) else None
-        if not isinstance(visitor, str):
-            return jsonify({"error": 'send {"visitor": "<pooled pseudonym>"}'}), 400
-        g.audit_object = {"visitor": visitor[:80]}
-        erase(wh, visitor, datetime.now(UTC))  # BadPseudonym → 400, by `reported`
-        return jsonify({"visitor": visitor, "suppressed": True}), 202
 
     def counts() -> dict[int, dict[str, int]]:
         return {c.cinema_id: c.__dict__ for c in counts_by_cinema(wh)}
@@ -186,19 +173,6 @@ def create_admin(
         if not 1 <= limit <= 1000:
             return jsonify({"error": "limit: an integer from 1 to 1000"}), 400
         return jsonify(recent_events(wh, cinema.id, prefix, limit))
-
-    @app.get("/api/v1/consent")
-    @api(RUN | {"auditor"})
-    def consent() -> Any:
-        from artaud.warehouse.proof import consent_behind
-
-        events = request.args.getlist("event_id")
-        visitor = request.args.get("visitor", "")
-        g.audit_object = {"event_id": events[:10], "visitor": visitor[:80]}
-        if not events and not visitor:
-            return jsonify({"error": "give event_id (repeatable) or visitor"}), 400
-        proofs = consent_behind(wh, event_ids=events, visitor=visitor)
-        return jsonify([p.__dict__ for p in proofs])
 
     @app.post("/api/v1/campaigns/<campaign_id>/freeze")
     @api(FINANCE)

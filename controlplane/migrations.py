@@ -197,7 +197,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         _create("console_users", "console_sessions", "console_tokens", "console_audit"),
         _drop("console_users", "console_sessions", "console_tokens", "console_audit"),
     ),
-    # 12 is another change's; the runner applies whatever is missing, so either may land first
+    Migration(
+        12,
+        "the register of erasure requests",
+        _create("erasure_requests"),
+        _then(_empty("erasure_requests"), _drop("erasure_requests")),
+    ),
     Migration(13, "scheduled jobs' runs", _create("job_runs"), _drop("job_runs")),
 )
 

@@ -321,6 +321,24 @@ console_audit = Table(
 )
 
 
+# -- erasure requests: the register of the right to erasure (migration 12) ---------------------------
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column(
+        "id", String(32), primary_key=True
+    ),  # "ER-" + base32, printable (controlplane/erasure_requests.py)
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),  # console | cli | api (issue 17: visitor)
+    Column("requested_by", String(200), nullable=False),  # a console login, "cli:<who>", "" for a visitor
+    Column("visitor_digest", String(64), nullable=False, index=True),  # SHA-256, never the pseudonym
+    Column("status", String(20), nullable=False),  # received | done | failed
+    Column("reason", Text, nullable=False, default=""),  # why it failed, in French
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("done", Text, nullable=False, default="{}"),  # what was done: JSON {step: count}
+)
+
+
 # -- scheduled jobs' runs (migration 13): what each job did, for the console's « Système » page --------
 job_runs = Table(
     "job_runs",

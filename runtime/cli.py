@@ -330,25 +330,38 @@ def cmd_partners(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    """Erase a pooled visitor: suppressed from every build and export, and deleted from the warehouse."""
+    """Erase a pooled visitor: a request filed in the register (controlplane/erasure_requests.py) and
+    carried out (warehouse/erasure.py `request_erasure`): suppressed from every build and export, and
+    deleted from the warehouse."""
+    import getpass
     from datetime import UTC, datetime
 
     from artaud import wiring
+    from artaud.controlplane.erasure_requests import ErasureRequests
     from artaud.remote import through_service
-    from artaud.warehouse.erasure import erase
+    from artaud.warehouse.erasure import check_pseudonym, request_erasure
     from artaud.warehouse.migrate import migrate
 
     s = settings_of(args)
     remote = through_service(s)
     if remote is not None:
-        remote.call("POST", "/api/v1/erasures", {"visitor": args.visitor})
+        answer = remote.call("POST", "/api/v1/erasures", {"visitor": args.visitor, "channel": "cli"})
+        request_id, status = answer.get("request", "?"), answer.get("status", "?")
     else:
-        wh = wiring.warehouse(s)
+        check_pseudonym(args.visitor)  # before opening anything
+        cp, wh = wiring.control(s), wiring.warehouse(s)
         try:
+            cp.migrate()
             migrate(wh)
-            erase(wh, args.visitor, datetime.now(UTC))
+            by = f"cli:{args.by or getpass.getuser()}"
+            filed = request_erasure(
+                ErasureRequests(cp.engine), wh, args.visitor, "cli", by, datetime.now(UTC)
+            )
+            request_id, status = filed.id, filed.status
         finally:
             wh.close()
+            cp.close()
+    print(f"request {request_id}: {status}")
     print(f"{args.visitor}: suppressed; its rows are being deleted (ClickHouse mutations)")
     return 0
 
@@ -548,6 +561,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_compliance.register(sub)
     era = sub.add_parser("erase", help="erase a pooled visitor (suppression + deletion)")
     era.add_argument("--visitor", required=True, help="a pooled pseudonym (p<version>.<hex>)")
+    era.add_argument(
+        "--by", default="", help="who asks (the register says cli:<by>; default: the system user)"
+    )
     era.set_defaults(func=cmd_erase)
 
     sub.add_parser("migrate", help="apply control-plane and warehouse migrations").set_defaults(

@@ -81,6 +81,7 @@ IO_FREE = [
     "admin/partner_fr.py",
     "admin/segment_fr.py",
     "admin/system_fr.py",
+    "admin/rights_fr.py",
 ]
 IO_MODULES = {
     "socket", "subprocess", "sqlite3", "sqlalchemy", "chdb", "clickhouse_driver", "kafka", "flask",

@@ -5,15 +5,21 @@ their pseudonyms (every key version still linked to them: `visitor_links`).
 What partners received of the person leaves the export records too: each partner's pseudonym of
 them is first queued for removal (`export_removals`, delivered with that partner's next export as a
 plain removal, saying nothing of its cause), then the rows go.
+
+`request_erasure` is the one way a request is handled, whoever sends it (the console's page, its
+API, `artaud erase`): filed in the control plane's register (controlplane/erasure_requests.py) as
+received, carried out, then marked done with what was done, or failed with a French reason.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
+from artaud.controlplane.erasure_requests import ErasureRequest, ErasureRequests
 from artaud.errors import InvalidInput
-from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.backend import Warehouse, WarehouseError
 from artaud.warehouse.loader import SUPPRESSION_COLUMNS
 from artaud.warehouse.sql import quote, quote_list, to_date
 
@@ -36,18 +42,42 @@ def same_person(wh: Warehouse, visitor: str) -> list[str]:
     return [visitor, *sorted({str(r[0]) for r in rows} - {visitor})]
 
 
-def erase(wh: Warehouse, visitor: str, when: datetime, cinema_id: int = 0) -> list[str]:
-    """Erase the person behind `visitor`; returns every pseudonym of theirs that was erased."""
+def check_pseudonym(visitor: str) -> None:
     if not _POOLED.match(visitor):
         raise BadPseudonym("a pooled pseudonym looks like p<key version>.<hex>")
+
+
+@dataclass(frozen=True)
+class Erased:
+    pseudonyms: list[str]  # the person's pseudonyms, every one now on the suppression list
+    events: int  # event rows deleted
+    removals: int  # partner lists the person was in: a removal queued for each
+
+    def summary(self) -> dict[str, int]:
+        """What the register keeps of it (controlplane/erasure_requests.py, `done`)."""
+        return {"suppressed": len(self.pseudonyms), "events": self.events, "removals": self.removals}
+
+
+def erase(wh: Warehouse, visitor: str, when: datetime, cinema_id: int = 0) -> list[str]:
+    """Erase the person behind `visitor`; returns every pseudonym of theirs that was erased."""
+    return erase_counted(wh, visitor, when, cinema_id).pseudonyms
+
+
+def erase_counted(wh: Warehouse, visitor: str, when: datetime, cinema_id: int = 0) -> Erased:
+    """`erase`, saying how many rows went (counted just before they are deleted)."""
+    check_pseudonym(visitor)
     db = wh.database
     person = same_person(wh, visitor)
+    them = quote_list(person)
+    events, removals = (
+        int(wh.query(f"SELECT count() FROM {db}.{table} WHERE visitor IN ({them})")[0][0])
+        for table in ("events", "export_lists")
+    )
     wh.insert_rows(
         "suppressions",
         SUPPRESSION_COLUMNS,
         [(p, "erase", when.replace(tzinfo=None), cinema_id) for p in person],
     )
-    them = quote_list(person)
     wh.execute(
         f"INSERT INTO {db}.export_removals (created_on, partner_slug, export_id, pseudonym) "
         f"SELECT {to_date(when.date())}, partner_slug, '', pseudonym "
@@ -56,7 +86,34 @@ def erase(wh: Warehouse, visitor: str, when: datetime, cinema_id: int = 0) -> li
     for table in TABLES:
         wh.execute(f"ALTER TABLE {db}.{table} DELETE WHERE visitor IN ({them})")
     wh.execute(f"ALTER TABLE {db}.visitor_links DELETE WHERE visitor IN ({them}) OR linked IN ({them})")
-    return person
+    return Erased(person, events, removals)
+
+
+def request_erasure(
+    register: ErasureRequests,
+    wh: Warehouse,
+    visitor: str,
+    channel: str,
+    requested_by: str,
+    now: datetime,
+) -> ErasureRequest:
+    """File a request for the person behind `visitor` and carry it out: recorded as received first
+    (so a crash leaves a request the console shows as not done), then erased, then marked done with
+    what was done. A pseudonym of the wrong shape is refused before anything is filed (BadPseudonym);
+    a failure of the warehouse marks the request failed, with its reason in French, and is raised."""
+    check_pseudonym(visitor)
+    filed = register.receive(visitor, channel, requested_by, now)
+    try:
+        erased = erase_counted(wh, visitor, now)
+    except WarehouseError:
+        register.failed(
+            filed.id, "L'entrepôt de données était indisponible : l'effacement est à relancer.", now
+        )
+        raise
+    except Exception:
+        register.failed(filed.id, "L'effacement s'est interrompu sur une erreur : il est à relancer.", now)
+        raise
+    return register.done(filed.id, erased.summary(), now)
 
 
 def sweep(wh: Warehouse) -> None:

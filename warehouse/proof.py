@@ -34,6 +34,7 @@ class Proof:
     track: str
     visitor: str
     record: dict[str, Any] | None  # None: no consent record (exempt track, or an event from before proofs)
+    objection: str = ""  # the event's objection to the pooled track: "gpc", "dnt", "limited" or ""
 
 
 def consent_behind(
@@ -44,7 +45,8 @@ def consent_behind(
     db = wh.database
     where = f"event_id IN ({quote_list(event_ids)})" if event_ids else f"visitor = {quote(visitor)}"
     events = wh.query(
-        f"SELECT event_id, toString(received_at), cinema_id, toString(track), visitor, consent_id FROM {db}.events "
+        f"SELECT event_id, toString(received_at), cinema_id, toString(track), visitor, consent_id, "
+        f"consent_objection FROM {db}.events "
         f"WHERE {where} ORDER BY received_at, event_id LIMIT {integer(limit)}"
     )
     ids = sorted({str(r[5]) for r in events if r[5]})
@@ -58,6 +60,14 @@ def consent_behind(
         for r in rows:
             records.setdefault(str(r[0]), dict(zip(RECORD_FIELDS, r, strict=True)))
     return [
-        Proof(str(r[0]), str(r[1]), int(r[2]), str(r[3]), str(r[4]), records.get(str(r[5])) if r[5] else None)
+        Proof(
+            str(r[0]),
+            str(r[1]),
+            int(r[2]),
+            str(r[3]),
+            str(r[4]),
+            records.get(str(r[5])) if r[5] else None,
+            str(r[6] or ""),
+        )
         for r in events
     ]

@@ -135,6 +135,13 @@ CALLS: dict[tuple[str, str], list[tuple[str, Any, Expect]]] = {
     ("POST", "/systeme/cles/<purpose>/rotation"): [
         ("/systeme/cles/nope/rotation", {"confirmation": "oui"}, pages({"admin"}, ok=404))
     ],
+    # « Droits et consentement » (admin/rights_pages.py): read by RUN and the auditor, erasure by RUN;
+    # a lookup of no event finds nothing, an erasure of a wrong pseudonym is a French 400
+    ("GET", "/droits"): [("/droits", None, pages(RUN | {"auditor"}))],
+    ("POST", "/droits/consentement"): [
+        ("/droits/consentement", {"evenements": "nope"}, pages(RUN | {"auditor"}))
+    ],
+    ("POST", "/droits/effacement"): [("/droits/effacement", {"pseudonyme": "d.x"}, pages(RUN, ok=400))],
 }
 
 
