@@ -128,17 +128,23 @@ def test_the_product_scheduler_records_its_jobs_and_says_when_they_run(tmp_path)
 
 
 def test_the_runner_tolerates_a_gap_and_applies_the_missing_version_later(cp, monkeypatch) -> None:
-    """13 may land before 12 (another change's): 12 is applied when it comes, and listed after 13."""
-    assert 12 not in applied(cp.engine) and 13 in applied(cp.engine)
+    """Two changes may number their migrations n and n+1 and land in either order: n+1 applied
+    first, n is applied when it comes, and going down undoes both, newest first."""
+    top = max(applied(cp.engine))
+    gap, later = top + 1, top + 2
+
+    def table(name: str) -> tuple:
+        return (
+            lambda conn: conn.execute(text(f"CREATE TABLE {name} (x INTEGER)")),
+            lambda conn: conn.execute(text(f"DROP TABLE {name}")),
+        )
+
+    first = (*migrations.MIGRATIONS, Migration(later, "landed first", *table("landed_first")))
+    monkeypatch.setattr(migrations, "MIGRATIONS", first)
+    assert cp.migrate() == [later] and gap not in applied(cp.engine)
+    both = (*first, Migration(gap, "landed second", *table("landed_second")))
+    monkeypatch.setattr(migrations, "MIGRATIONS", both)
+    assert cp.migrate() == [gap] and inspect(cp.engine).has_table("landed_second")
+    assert migrations.migrate(cp.engine, target=top) == [-later, -gap]
+    assert not inspect(cp.engine).has_table("landed_first")
     assert inspect(cp.engine).has_table("job_runs")
-
-    def up(conn) -> None:
-        conn.execute(text("CREATE TABLE later_twelve (x INTEGER)"))
-
-    def down(conn) -> None:
-        conn.execute(text("DROP TABLE later_twelve"))
-
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, Migration(12, "later", up, down)))
-    assert cp.migrate() == [12] and inspect(cp.engine).has_table("later_twelve")
-    assert migrations.migrate(cp.engine, target=11) == [-13, -12]
-    assert not inspect(cp.engine).has_table("job_runs")
