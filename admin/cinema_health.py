@@ -28,6 +28,15 @@ SOURCES_FR = {
     "invalid": "signal invalide",
     "expired": "chaîne TC expirée",
 }
+# the tag's events (the collector's EVENT_NAMES, GA4's names) in French
+EVENTS_FR = {
+    "page_view": "Page vue",
+    "view_item": "Fiche d'un film vue",
+    "select_item": "Séance choisie",
+    "add_to_cart": "Places ajoutées au panier",
+    "begin_checkout": "Paiement commencé",
+    "purchase": "Achat",
+}
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,7 @@ def register_cinema_pages(
             mix=health.consent_mix(consent_sources(wh, cinema.id, today - timedelta(days=DAYS - 1))),
             events=recent_events(wh, cinema.id, "", 100),
             sources=health.SOURCES_FR,
+            events_fr=health.EVENTS_FR,
             purposes_fr=health.purposes_fr,
             objection_fr=health.objection_fr,
             snippet=snippet(collector_url, cinema.site_key),

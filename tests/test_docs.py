@@ -104,3 +104,12 @@ def test_the_documented_banner_declarations_are_the_ones_the_console_prints():
 
     assert block("tarteaucitron") == tarteaucitron_service()
     assert block("klaro") == klaro_services((("demo-agency", "Demo Agency"),))
+
+
+def test_the_console_screenshots_are_there_and_each_is_shown():
+    """docs/console.md shows each screenshot scripts/console_screenshots.py took, and only those."""
+    doc = (ROOT / "docs" / "console.md").read_text()
+    shown = set(re.findall(r"!\[[^\]]*\]\((console/[\w.-]+\.png)\)", doc))
+    taken = {f"console/{p.name}" for p in (ROOT / "docs" / "console").glob("*.png")}
+    assert shown and shown - taken == set(), "images the doc shows that do not exist"
+    assert taken - shown == set(), "screenshots the doc does not show"

@@ -11,6 +11,9 @@
   };
   var PALETTE = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f"];
   var number = new Intl.NumberFormat("fr-FR");
+  // days as read in France (uPlot's own ticks are month/day): "3 nov.", and "03/11/2026" in the legend
+  var tick = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "short", timeZone: "Europe/Paris" });
+  var full = new Intl.DateTimeFormat("fr-FR", { dateStyle: "short", timeZone: "Europe/Paris" });
 
   function draw(figure) {
     var holder = figure.querySelector("script[type='application/json']");
@@ -18,7 +21,7 @@
     if (!holder || !plot || typeof uPlot === "undefined") return;
     var data = JSON.parse(holder.textContent);
     var percent = data.unit === "%";
-    var series = [{ label: "Jour" }].concat(
+    var series = [{ label: "Jour", value: function (u, v) { return v == null ? "—" : full.format(new Date(v * 1000)); } }].concat(
       data.series.map(function (s, i) {
         return {
           label: s.label,
@@ -33,7 +36,7 @@
       height: 240,
       series: series,
       scales: { x: { time: true } },
-      axes: [{}, { values: function (u, vals) { return vals.map(function (v) { return percent ? v + " %" : number.format(v); }); } }],
+      axes: [{ values: function (u, vals) { return vals.map(function (v) { return tick.format(new Date(v * 1000)); }); } }, { values: function (u, vals) { return vals.map(function (v) { return percent ? v + " %" : number.format(v); }); } }],
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Europe/Paris"); },
       fmtDate: function (tpl) { return uPlot.fmtDate(tpl, FR); },
     };
