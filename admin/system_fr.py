@@ -152,6 +152,7 @@ SECTIONS_FR = {
     "transport": "Acheminement",
     "kafka": "Kafka",
     "spool": "Tampon local",
+    "compliance": "Conformité (registre, DPO)",
 }
 LABELS_FR = {
     "privacy.event_retention_months": "Conservation des événements (mois)",
@@ -161,6 +162,8 @@ LABELS_FR = {
     "privacy.pooled_key_rotation_days": "Rotation de la clé mutualisée (jours)",
     "privacy.partner_key_rotation_days": "Rotation des clés des partenaires (jours)",
     "privacy.key_grace_days": "Délai avant destruction d'une ancienne clé (jours)",
+    "privacy.consent_proof_months": "Conservation des preuves de consentement (mois)",
+    "privacy.audit_log_months": "Conservation des journaux d'audit (mois)",
     "segments.definitions_file": "Fichier des définitions de segments",
     "segments.k": "Taille minimale d'un segment (k)",
     "segments.min_cinemas": "Nombre minimal de cinémas par segment",
@@ -254,6 +257,6 @@ def settings_summary(settings: Settings) -> list[tuple[str, list[Setting]]]:
         if not isinstance(values, dict):
             continue
         names = [(f"{section}.{key}", str(key), v) for key, v in values.items()]
-        rows = [Setting(LABELS_FR.get(name, key), name, shown(name, v)) for name, key, v in names]
-        out.append((SECTIONS_FR.get(section, section), rows))
+        rows = [Setting(LABELS_FR.get(name, ""), name, shown(name, v)) for name, _, v in names]
+        out.append((SECTIONS_FR.get(section, f"Section « {section} »"), rows))
     return out

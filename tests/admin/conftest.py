@@ -52,7 +52,7 @@ def kit(tmp_path) -> Iterator[Kit]:
         draw=lambda n: n,
     )
     kit = make_kit(cp, tmp_path)
-    kit.app = create_admin(
+    kit.app = app = create_admin(
         cp,
         wh,
         lambda: {"rows": 3, "backlog_bytes": 0},
@@ -63,7 +63,13 @@ def kit(tmp_path) -> Iterator[Kit]:
     )
     kit.wh = wh
     kit.account("ops", "operator")
-    yield kit
-    kit.app.extensions["artaud.segment_builds"].wait()  # a build the test started ends first
-    wh.close()
-    cp.close()
+    try:
+        yield kit
+    finally:
+        try:
+            runner = app.extensions.get("artaud.segment_builds")
+            if runner is not None:
+                runner.wait()  # a build the test started ends first
+        finally:
+            wh.close()  # the embedded ClickHouse is one per process: never left open
+            cp.close()

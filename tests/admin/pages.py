@@ -17,11 +17,12 @@ from artaud.admin.guard import access_of
 
 CINEMA = "9990001"  # a cinema of the tests' kit and of the demo data (runtime/demo.py)
 CAMPAIGN = "2026-04-ete"  # the campaign tests/admin and the screenshots script record
+PARTNER = "agence-x"  # the agency tests/admin and the screenshots script add
 
 
 def samples(campaign: str = CAMPAIGN) -> dict[str, str]:
     """A value for each path parameter a page may have (by its name in the route)."""
-    return {"cnc": CINEMA, "campaign_id": campaign}
+    return {"cnc": CINEMA, "campaign_id": campaign, "slug": PARTNER, "purpose": "pooled-visitor"}
 
 
 def queries() -> dict[str, str]:

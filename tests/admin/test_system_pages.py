@@ -167,6 +167,6 @@ def test_a_configured_secret_never_appears(system: Kit, tmp_path) -> None:
     for secret in ("Wh-Passw0rd-zz9", "Pg-S3cret-xy7", "Ssl-pw-4q", IBAN, IBAN[4:-4]):
         assert secret not in page
     assert "•••••• (masqué)" in page and "db.internal" in page and "FR76 •••• " in page
-    assert "Conservation des événements (mois)" in page and "<td>13</td>" in page
+    assert "Conservation des événements (mois)" in page and "<code>13</code>" in page
     assert "console.scare.example" in page and "Taille minimale d'un segment (k)" in page
     assert "Rotation de la clé mutualisée (jours)" in page and "Bruit par publication (ε)" in page
