@@ -46,6 +46,8 @@ class Facts:
     id_lifetime_in_built_tag: bool
     # retention (settings [privacy], [segments], [partners])
     event_retention_months: int
+    consent_proof_months: int
+    audit_log_months: int
     salt_retention_hours: int
     snapshot_keep_days: int
     partner_window_days: int

@@ -5,6 +5,7 @@ in French lines without personal data, and records its run in the control plane
 
 from __future__ import annotations
 
+import calendar
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -52,10 +53,51 @@ def destroy_salts(salts: SaltStore, settings: Settings, now: datetime | None = N
     return [f"sel du {date.fromisoformat(d):%d/%m/%Y} détruit" for d in days]
 
 
-def enforce_retention(settings: Settings, wh: Warehouse, now: datetime | None = None) -> list[str]:
-    months = settings.privacy.event_retention_months
-    dropped = retention.enforce(wh, local_day(now or datetime.now(UTC)), months)
-    return [f"événements de {p[4:6]}/{p[:4]} supprimés (plus de {months} mois)" for p in dropped]
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (the month's last day when shorter)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return moment.replace(year=year, month=month + 1, day=min(moment.day, last))
+
+
+def enforce_retention(
+    settings: Settings, wh: Warehouse, cp: ControlPlane | None = None, now: datetime | None = None
+) -> list[str]:
+    """Everything kept for a period leaves when it is over: events and consent proofs (whole months),
+    build and export snapshots, rows of erased people that raced their erasure, the control plane's
+    logs and ended console credentials. Returns what was done, in French."""
+    from artaud.controlplane.retention import purge_ended_credentials, purge_logs
+    from artaud.warehouse.erasure import sweep
+
+    p = settings.privacy
+    now = now or datetime.now(UTC)
+    today = local_day(now)
+    done = [
+        f"événements de {m[4:6]}/{m[:4]} supprimés (plus de {p.event_retention_months} mois)"
+        for m in retention.enforce(wh, today, p.event_retention_months)
+    ]
+    done += [
+        f"preuves de consentement de {m[4:6]}/{m[:4]} supprimées (plus de {p.consent_proof_months} mois)"
+        for m in retention.enforce(wh, today, p.consent_proof_months, "consent_records", "record_date")
+    ]
+    snapshots = drop_old_snapshots(wh, today, settings.segments.keep_days, settings.partners.window_days)
+    if snapshots:
+        done.append(f"{len(snapshots)} instantané(s) de segments ou d'exports expirés supprimés")
+    sweep(wh)  # a batch that raced an erasure
+    if cp is not None:
+        before = months_before(now, p.audit_log_months)
+        logs = purge_logs(cp.engine, before)
+        ended = purge_ended_credentials(
+            cp.engine, now - timedelta(hours=settings.admin.session_absolute_hours), before
+        )
+        if sum(logs.values()):
+            done.append(
+                f"{sum(logs.values())} entrée(s) de journal de plus de {p.audit_log_months} mois supprimées"
+            )
+        if sum(ended.values()):
+            done.append(f"{sum(ended.values())} session(s) ou jeton(s) terminés supprimés")
+    return done
 
 
 def rotate_keys(settings: Settings, wh: Warehouse | None, now: datetime | None = None) -> list[str]:
@@ -122,7 +164,7 @@ def scheduler(
     add("destroy-salts", lambda: destroy_salts(salts, settings), "interval", minutes=15, next_run_time=now)
     add("rotate-keys", lambda: rotate_keys(settings, wh), "interval", hours=1, next_run_time=now)
     if wh is not None:
-        add("retention", lambda: enforce_retention(settings, wh), "cron", hour=3)
+        add("retention", lambda: enforce_retention(settings, wh, cp), "cron", hour=3)
     if wh is not None and cp is not None and settings.segments.build_hour >= 0:
         add(
             "build-segments",
