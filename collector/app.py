@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import logging
-import secrets
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar, assert_never, cast
@@ -54,11 +53,6 @@ SCRIPT = [
 ROUTES = frozenset({"/c/e", "/c/p.gif", "/c/w", "/c/r", "/c/s", "/c/check", "/healthz", "/readyz"})
 # what `/readyz` still answers 200 to: hits are taken (into the spool) while the drain is stalled
 READY = frozenset({"ok", "drain_stalled"})
-
-
-def _process_key() -> Callable[[], bytes]:
-    key = secrets.token_bytes(32)
-    return lambda: key
 
 
 def _post_only() -> Response:
@@ -113,8 +107,7 @@ class CollectorApp:
             syncs=syncs if syncs is not None else StaticSyncs(),
             new_ids=new_ids or NewIdLimit(config.new_ids_per_network_hour),
             clock=clock,
-            # the rights tickets' key (the key ring's `rights-ticket`); by default one of this process
-            rights_key=rights_key or _process_key(),
+            rights_key=rights_key,
         )
         self.sink = sink
         self.metrics = metrics

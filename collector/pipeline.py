@@ -19,6 +19,7 @@ background), the day's salts (read from disk once a day per cinema).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -55,6 +56,11 @@ PIXEL_HEADERS = [("Content-Type", "image/gif"), NO_STORE]
 CHECK_HEADERS = [("Content-Type", "application/json"), NO_STORE, ("Access-Control-Allow-Origin", "*")]
 
 
+def _process_key() -> Callable[[], bytes]:
+    key = secrets.token_bytes(32)
+    return lambda: key
+
+
 class HitPipeline:
     def __init__(
         self,
@@ -68,7 +74,7 @@ class HitPipeline:
         syncs: SyncDirectory,
         new_ids: NewIdLimit,
         clock: Callable[[], float],
-        rights_key: Callable[[], bytes],
+        rights_key: Callable[[], bytes] | None = None,
     ) -> None:
         self.cfg = config
         self.sites = sites
@@ -80,7 +86,8 @@ class HitPipeline:
         self.new_ids = new_ids
         self.clock = clock
         self.decisions = Decisions(config.policy)
-        self.rights_key = rights_key
+        # the rights tickets' key (the key ring's `rights-ticket`); by default one of this process
+        self.rights_key = rights_key or _process_key()
         self.rights_limit = AddressLimit(config.rights_per_minute, clock)
         self._second: tuple[int, datetime, date] = (-1, datetime.min, date.min)
 
