@@ -32,6 +32,7 @@ CHANNELS = {
     "console": "console",
     "cli": "ligne de commande",
     "api": "API de la console",
+    "visitor": "la personne, depuis sa page « Vos données d'audience »",
     "visitor": "page du visiteur",
 }
 DONE = {

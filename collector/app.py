@@ -2,8 +2,9 @@
 `Request` value, stores what the pipeline accepted, counts, and answers a `Response` value.
 
 Routes: GET /c/p.gif (pixel), POST /c/e (beacon, text/plain JSON), POST /c/w (withdrawal),
-GET /c/s (the partner ID sync frame), POST /c/check (the installation check, a dry run),
-GET /c/t.js and /c/m/<name>.js (the tag and its modules), GET /healthz and /readyz. Every refusal is
+POST /c/r (a visitor's rights ticket), GET /c/s (the partner ID sync frame), POST /c/check (the
+installation check, a dry run), GET /c/t.js and /c/m/<name>.js (the tag and its modules), GET /c/r.js
+(the rights link's script, never loaded by the tag), GET /healthz and /readyz. Every refusal is
 a 4xx (503 when the sink is full) with a one-line reason and a per-cinema, per-reason counter;
 nothing raw is logged. The counters are served on a port of their own by the supervisor, never here.
 
@@ -37,7 +38,7 @@ from artaud.collector.salts import SaltStore
 from artaud.collector.sink import EventSink, SinkFull
 from artaud.collector.sites import SiteDirectory
 from artaud.collector.syncs import StaticSyncs, SyncDirectory
-from artaud.collector.tag import module_scripts, tag_script
+from artaud.collector.tag import module_scripts, rights_script, tag_script
 
 log = logging.getLogger("artaud.collector")
 
@@ -49,7 +50,7 @@ SCRIPT = [
     ("Content-Type", "application/javascript; charset=utf-8"),
     ("Cache-Control", "public, max-age=3600"),
 ]
-ROUTES = frozenset({"/c/e", "/c/p.gif", "/c/w", "/c/s", "/c/check", "/healthz", "/readyz"})
+ROUTES = frozenset({"/c/e", "/c/p.gif", "/c/w", "/c/r", "/c/s", "/c/check", "/healthz", "/readyz"})
 # what `/readyz` still answers 200 to: hits are taken (into the spool) while the drain is stalled
 READY = frozenset({"ok", "drain_stalled"})
 
@@ -94,6 +95,7 @@ class CollectorApp:
         syncs: SyncDirectory | None = None,
         clock: Callable[[], float] = time.time,
         new_ids: NewIdLimit | None = None,
+        rights_key: Callable[[], bytes] | None = None,
     ) -> None:
         self.pipeline = HitPipeline(
             config=config,
@@ -105,10 +107,14 @@ class CollectorApp:
             syncs=syncs if syncs is not None else StaticSyncs(),
             new_ids=new_ids or NewIdLimit(config.new_ids_per_network_hour),
             clock=clock,
+            rights_key=rights_key,
         )
         self.sink = sink
         self.metrics = metrics
-        self.scripts = {"/c/t.js": tag_script(config.policy, config.tag_wait_ms)} | {
+        self.scripts = {
+            "/c/t.js": tag_script(config.policy, config.tag_wait_ms),
+            "/c/r.js": rights_script(config.rights_url),
+        } | {
             f"/c/m/{name}.js": script
             for name, script in module_scripts(config.policy, config.tag_wait_ms).items()
         }
@@ -124,6 +130,8 @@ class CollectorApp:
                 return self.respond(hits.pixel(req))
             if path == "/c/w":
                 return self.respond(hits.withdrawal(req)) if method == "POST" else _post_only()
+            if path == "/c/r":
+                return self.respond(hits.rights(req)) if method == "POST" else _post_only()
             if path == "/c/s" and method in ("GET", "HEAD"):
                 return self.respond(hits.sync(req))
             if path in self.scripts and method in ("GET", "HEAD"):

@@ -22,11 +22,14 @@ class CollectorConfig:
     policy: Policy
     tag_wait_ms: int
     new_ids_per_network_hour: int
+    rights_url: str  # the page « Vos données d'audience » (`[rights]`)
+    rights_ticket_minutes: int
+    rights_per_minute: int
 
     @classmethod
     def of(cls, settings: Settings, **changes: Any) -> CollectorConfig:
         """The collector's part of `settings`, with `changes` (tests and benchmarks)."""
-        c, consent, privacy = settings.collector, settings.consent, settings.privacy
+        c, consent, privacy, rights = settings.collector, settings.consent, settings.privacy, settings.rights
         config = cls(
             max_body_bytes=c.max_body_bytes,
             max_events_per_batch=c.max_events_per_batch,
@@ -45,5 +48,8 @@ class CollectorConfig:
             ),
             tag_wait_ms=consent.tag_wait_ms,
             new_ids_per_network_hour=c.new_ids_per_network_hour,
+            rights_url=rights.public_url,
+            rights_ticket_minutes=rights.ticket_minutes,
+            rights_per_minute=rights.requests_per_minute,
         )
         return dataclasses.replace(config, **changes)

@@ -28,6 +28,7 @@ DropReason = Literal[
     "storage_unavailable",
     "too_slow",
     "unsupported_media_type",
+    "rate_limited",
 ]
 DROP_REASONS: tuple[DropReason, ...] = get_args(DropReason)
 

@@ -30,6 +30,7 @@ REASONS = {
     408: "Request Timeout",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }

@@ -65,6 +65,8 @@ def status_of(reason: DropReason) -> int:
             return 415
         case "too_slow":
             return 408
+        case "rate_limited":
+            return 429
         case "spool_full" | "storage_unavailable":
             return 503
         case _:

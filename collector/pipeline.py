@@ -19,6 +19,7 @@ background), the day's salts (read from disk once a day per cinema).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -38,6 +39,8 @@ from artaud.collector.idsync import targets as sync_targets
 from artaud.collector.outcome import Accepted, Outcome, Refused, Tally
 from artaud.collector.pseudonym import Pseudonymiser, exempt_visitor, keyed_hash
 from artaud.collector.request import Request, client_ip
+from artaud.collector.rights_limit import AddressLimit
+from artaud.collector.rights_ticket import seal
 from artaud.collector.salts import SaltStore, SaltUnavailable, local_day
 from artaud.collector.sites import Site, SiteDirectory
 from artaud.collector.syncframe import document as sync_document
@@ -53,6 +56,11 @@ PIXEL_HEADERS = [("Content-Type", "image/gif"), NO_STORE]
 CHECK_HEADERS = [("Content-Type", "application/json"), NO_STORE, ("Access-Control-Allow-Origin", "*")]
 
 
+def _process_key() -> Callable[[], bytes]:
+    key = secrets.token_bytes(32)
+    return lambda: key
+
+
 class HitPipeline:
     def __init__(
         self,
@@ -66,6 +74,7 @@ class HitPipeline:
         syncs: SyncDirectory,
         new_ids: NewIdLimit,
         clock: Callable[[], float],
+        rights_key: Callable[[], bytes] | None = None,
     ) -> None:
         self.cfg = config
         self.sites = sites
@@ -77,6 +86,9 @@ class HitPipeline:
         self.new_ids = new_ids
         self.clock = clock
         self.decisions = Decisions(config.policy)
+        # the rights tickets' key (the key ring's `rights-ticket`); by default one of this process
+        self.rights_key = rights_key or _process_key()
+        self.rights_limit = AddressLimit(config.rights_per_minute, clock)
         self._second: tuple[int, datetime, date] = (-1, datetime.min, date.min)
 
     # -- routes ---------------------------------------------------------------------------------
@@ -115,6 +127,33 @@ class HitPipeline:
         ]
         headers = [NO_STORE, *evidence.cors(site, origin)]
         return Accepted(204, headers, b"", payloads, site, origin, Tally(withdrawal=True))
+
+    def rights(self, req: Request) -> Outcome:
+        """POST /c/r: the visitor asks, from the cinema's page, what is held about them (the page
+        « Vos données d'audience », `rights/`). Proof of possession: the first-party id from the
+        site's storage, the site key and the page's origin, checked as for a withdrawal. The answer
+        is a sealed ticket naming the id's pooled pseudonyms and the cinema (`rights_ticket.py`), of
+        the same shape whether the id is known or not; nothing is stored. Rate-limited per client
+        address before anything else (a guessed site key counts too)."""
+        origin = req.header("origin")
+        try:
+            if not self.rights_limit.allow(client_ip(req, self.cfg.trusted_proxies)):
+                raise HitError("rate_limited", "too many requests from this address: try again in a minute")
+            site_key, visitor_id = parse_withdrawal(self.body(req))
+            site = self.site(site_key, req, ())
+        except HitError as err:
+            return self.refused(err, origin)
+        now, _ = self.now()
+        ticket = seal(
+            self.rights_key(),
+            self.pseudo.all_pooled(visitor_id),
+            site.cinema_id,
+            now,
+            self.cfg.rights_ticket_minutes,
+        )
+        body = orjson.dumps({"ticket": ticket, "page": self.cfg.rights_url})
+        headers = [("Content-Type", "application/json"), NO_STORE, *evidence.cors(site, origin)]
+        return Accepted(200, headers, body, site=site, origin=origin, tally=Tally())
 
     def sync(self, req: Request) -> Outcome:
         """GET /c/s: the partner ID sync frame. Each registered partner that this hit's own consent

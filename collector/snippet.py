@@ -53,3 +53,13 @@ def klaro_services(partners: tuple[tuple[str, str], ...] = ()) -> str:
         for slug, name in partners
     ]
     return ",\n".join(lines)
+
+
+def rights_snippet(public_url: str, site_key: str) -> str:
+    """The link to the page « Vos données d'audience » for a cinema's privacy policy
+    (docs/webmasters.md § 8): any element with `data-artaud-rights`, and the script that opens the
+    page for this browser's id (`/c/r.js`, loaded on that page only, never by the tag)."""
+    return (
+        '<a href="#" data-artaud-rights>Vos données d\'audience</a>\n'
+        f'<script defer src="{public_url}/c/r.js" data-site="{site_key}"></script>'
+    )

@@ -45,3 +45,11 @@ def module_scripts(policy: Policy, wait_ms: int = DEFAULT_TAG_WAIT_MS) -> dict[s
     static = resources.files("artaud.collector").joinpath("static/m")
     cfg = _cfg(policy, wait_ms)
     return {name: _configured(static.joinpath(f"{name}.js").read_bytes(), cfg) for name in MODULES}
+
+
+def rights_script(page_url: str) -> bytes:
+    """`/c/r.js`, the script of the link to the page « Vos données d'audience » (docs/webmasters.md):
+    loaded only on the page that carries the link (a cinema's privacy policy), never by the tag."""
+    script = resources.files("artaud.collector").joinpath("static/rights.js").read_bytes()
+    assert script.count(b"ARTAUD_RIGHTS_PAGE") == 1, "rights.js must name ARTAUD_RIGHTS_PAGE exactly once"
+    return script.replace(b"ARTAUD_RIGHTS_PAGE", json.dumps(page_url + "/").encode())

@@ -220,6 +220,22 @@ class Partners(_Section):
     window_days: int = Field(ge=1, le=366)
 
 
+class Rights(_Section):
+    host: str = Field(min_length=1)
+    port: int = Field(ge=0, le=65535)
+    public_url: str
+    ticket_minutes: int = Field(ge=1, le=60)
+    requests_per_minute: int = Field(ge=1, le=10_000)
+    trusted_proxy: str = Field(max_length=64)
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")
+
+
 class Payouts(_Section):
     # checked as an account (IBAN checksum, SEPA country, BIC) when a payout file is made
     # (runtime/cli_payouts.py): the settings layer does not know banks
@@ -273,6 +289,7 @@ class Settings(_Section):
     privacy: Privacy
     segments: Segments
     partners: Partners
+    rights: Rights
     payouts: Payouts
     compliance: Compliance
     admin: Admin

@@ -31,7 +31,7 @@ from sqlalchemy import Engine, select
 from artaud.controlplane import schema
 from artaud.errors import NotFound
 
-CHANNELS = ("console", "cli", "api")  # issue 17 adds "visitor"
+CHANNELS = ("console", "cli", "api", "visitor")  # visitor: their own page (rights/)
 STATUSES = ("received", "done", "failed")
 _PREFIX = b"artaud erasure request\x00"
 

@@ -37,6 +37,7 @@ from artaud.partners.store import PartnerStore
 from artaud.remuneration.bank_store import BankStore
 from artaud.remuneration.delivery import DeliveryStore
 from artaud.remuneration.partner_api import register_campaign_routes
+from artaud.rights.app import create_rights_app
 from artaud.segments.definitions import InvalidSegments, load_segments
 from artaud.spool.drain import DrainLoop
 from artaud.spool.reader import SpoolReader
@@ -147,6 +148,20 @@ class Supervisor:
         app = create_partner_api(PartnerStore(cp.engine), wiring.export_service(s, wh, cp), activation)
         register_campaign_routes(app, DeliveryStore(cp.engine))
         return serve(s.partners.host, s.partners.port, app, "partners")
+
+    def rights(self, cp: ControlPlane, wh: Warehouse) -> Any:
+        """The visitor's page « Vos données d'audience » on its own port (None when `rights.port` is 0)."""
+        r = self.settings.rights
+        if r.port == 0:
+            return None
+        app = create_rights_app(
+            wh,
+            wiring.rights_key(wiring.keyring(self.settings)),
+            cinema_names=lambda: {c.id: c.name for c in cp.cinemas() if c.id is not None},
+            per_minute=r.requests_per_minute,
+            cp=cp,
+        )
+        return serve(r.host, r.port, app, "rights", trusted_proxy=r.trusted_proxy)
 
     def metrics(self) -> Any:
         """The collector workers' counters on their own port (None when `collector.metrics_port` is 0):
@@ -284,6 +299,7 @@ def _serve_embedded(
 
     _serving(stack, sup.console(cp, wh, status))
     _serving(stack, sup.partner_api(cp, wh))
+    _serving(stack, sup.rights(cp, wh))
     proc = sup.collector()
     stack.callback(stop_collector, proc)
     _serving(stack, sup.metrics())
@@ -432,6 +448,7 @@ def run_scheduler(settings: Settings, out: Any = sys.stdout) -> int:
         stack.callback(sched.shutdown, wait=False)
         _serving(stack, sup.console(cp, wh, lambda: {}))
         _serving(stack, sup.partner_api(cp, wh))
+        _serving(stack, sup.rights(cp, wh))
         sup.say(
             f"artaud scheduler running; console on http://{s.admin.host}:{s.admin.port}/, "
             f"partners' API on http://{s.partners.host}:{s.partners.port}/v1/"
@@ -454,6 +471,8 @@ def _banner(sup: Supervisor, cp: ControlPlane, created: list[Any]) -> None:
         )
     if s.partners.port:
         sup.say(f"  partners  : http://{s.partners.host}:{s.partners.port}/v1/openapi.json")
+    if s.rights.port:
+        sup.say(f"  rights    : {s.rights.public_url}/  (opened by each cinema's link: /c/r.js)")
     sup.say(f"  data dir  : {s.data_dir.resolve()}")
     if created:
         sup.say(f"  created {len(created)} demo cinemas")

@@ -15,6 +15,7 @@ from artaud.collector.geo import CidrTable, NoRegion, RegionResolver
 from artaud.collector.idsync import SyncPartner
 from artaud.collector.metrics import CollectorMetrics
 from artaud.collector.pseudonym import Pseudonymiser, RefreshingPseudonymiser
+from artaud.collector.rights_ticket import TICKET_KEY
 from artaud.collector.rsgi import RsgiCollector
 from artaud.collector.salts import SaltStore
 from artaud.collector.sites import RefreshingSites, Site
@@ -137,7 +138,15 @@ def collector_app(settings: Settings | None = None) -> CollectorApp:
         agents=AgentClassifier(cache_size=c.ua_cache_size),
         regions=regions(settings),
         metrics=CollectorMetrics(),
+        rights_key=rights_key(ring),
     )
+
+
+def rights_key(ring: KeyRing) -> Callable[[], bytes]:
+    """The rights tickets' key (`collector/rights_ticket.py`), as the collector seals and the rights
+    page opens them: the key ring's newest `rights-ticket` key, read again when it changes."""
+    keys = CurrentKeys(ring)
+    return lambda: keys.secrets([TICKET_KEY])[TICKET_KEY]
 
 
 RUN_LOCK, WORKERS_LOCK = "run.lock", "workers.lock"

@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"artaud.spool"},
     {"artaud.transport", "artaud.warehouse"},
     {"artaud.ingest", "artaud.segments"},
-    {"artaud.partners"},
+    {"artaud.partners", "artaud.rights"},
     {"artaud.remuneration"},
     {"artaud.admin"},
     {"artaud.compliance"},  # reads every layer's facts: the compliance file
@@ -45,6 +45,9 @@ IO_FREE = [
     "collector/idsync.py",
     "collector/partner_pseudonyms.py",
     "collector/minimise.py",
+    "collector/rights_ticket.py",
+    "collector/rights_limit.py",
+    "rights/body.py",
     "segments/rules.py",
     "segments/guards.py",
     "partners/disclosure.py",

@@ -43,16 +43,25 @@ def test_webmaster_docs_in_french_and_english_carry_the_same_tested_code():
     from tests.doc_blocks import blocks
 
     fr, en = blocks("webmasters.fr.md"), blocks("webmasters.md")
-    assert set(fr) == {"snippet", "gtm", "tarteaucitron", "klaro", "page-tarteaucitron", "page-klaro"}
+    assert set(fr) == {
+        "snippet",
+        "gtm",
+        "tarteaucitron",
+        "klaro",
+        "page-tarteaucitron",
+        "page-klaro",
+        "rights",
+    }
     assert fr == en
 
 
 def test_the_documented_snippets_are_the_ones_the_console_prints():
-    from artaud.collector.snippet import gtm_snippet, snippet
+    from artaud.collector.snippet import gtm_snippet, rights_snippet, snippet
     from tests.doc_blocks import block
 
     assert block("snippet") == snippet("https://collecte.scare.example", "sk_VotreCleDeSite")
     assert block("gtm") == gtm_snippet("https://collecte.scare.example", "sk_VotreCleDeSite")
+    assert block("rights") == rights_snippet("https://collecte.scare.example", "sk_VotreCleDeSite")
 
 
 def test_the_example_pages_carry_the_documented_declarations_and_snippet():

@@ -14,6 +14,7 @@ received, carried out, then marked done with what was done, or failed with a Fre
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,15 +97,25 @@ def request_erasure(
     channel: str,
     requested_by: str,
     now: datetime,
+    also: Sequence[str] = (),
+    cinema_id: int = 0,
 ) -> ErasureRequest:
     """File a request for the person behind `visitor` and carry it out: recorded as received first
     (so a crash leaves a request the console shows as not done), then erased, then marked done with
-    what was done. A pseudonym of the wrong shape is refused before anything is filed (BadPseudonym);
+    what was done. `also`: the same person's pseudonyms under other live key versions (a visitor's
+    own request names every one of them: an old version's pseudonym without new hits is not linked
+    to the newest). A pseudonym of the wrong shape is refused before anything is filed (BadPseudonym);
     a failure of the warehouse marks the request failed, with its reason in French, and is raised."""
-    check_pseudonym(visitor)
+    for pseudonym in (visitor, *also):
+        check_pseudonym(pseudonym)
     filed = register.receive(visitor, channel, requested_by, now)
     try:
-        erased = erase_counted(wh, visitor, now)
+        parts = [erase_counted(wh, p, now, cinema_id) for p in dict.fromkeys((visitor, *also))]
+        erased = Erased(
+            sorted({p for part in parts for p in part.pseudonyms}),
+            sum(part.events for part in parts),
+            sum(part.removals for part in parts),
+        )
     except WarehouseError:
         register.failed(
             filed.id, "L'entrepôt de données était indisponible : l'effacement est à relancer.", now

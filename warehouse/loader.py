@@ -60,6 +60,20 @@ SUPPRESSION_COLUMNS = ("visitor", "kind", "suppressed_at", "cinema_id")
 LINK_COLUMNS = ("visitor", "linked", "linked_on")
 
 
+def suppression_rows(records: Sequence[dict[str, Any]]) -> list[tuple[str, str, datetime, int]]:
+    """The `suppressions` rows of the collector's suppression records (`collector/events.py`): what
+    a withdrawal on `/c/w` and one on the visitor's page (`rights/actions.py`) both write."""
+    return [
+        (
+            str(s["visitor"]),
+            str(s["kind"]),
+            datetime.strptime(s["suppressed_at"], "%Y-%m-%d %H:%M:%S"),
+            int(s["cinema_id"]),
+        )
+        for s in records
+    ]
+
+
 class ExactLoader:
     def __init__(self, wh: Warehouse, warm_rows: int = 500_000) -> None:
         self.wh = wh
@@ -139,19 +153,7 @@ class ExactLoader:
         if consents:
             self.wh.insert_consents(consents)
         if suppressions:  # a suppression inserted twice collapses (ReplacingMergeTree by visitor)
-            self.wh.insert_rows(
-                "suppressions",
-                SUPPRESSION_COLUMNS,
-                [
-                    (
-                        str(s["visitor"]),
-                        str(s["kind"]),
-                        datetime.strptime(s["suppressed_at"], "%Y-%m-%d %H:%M:%S"),
-                        int(s["cinema_id"]),
-                    )
-                    for s in suppressions
-                ],
-            )
+            self.wh.insert_rows("suppressions", SUPPRESSION_COLUMNS, suppression_rows(suppressions))
         if links:  # one person's pseudonyms under two live key versions; twice collapses (Replacing)
             self.wh.insert_rows(
                 "visitor_links",

@@ -42,6 +42,7 @@ class ArtaudProcess:
         self.admin_port = free_port()
         self.partners_port = free_port()
         self.metrics_port = free_port()
+        self.rights_port = free_port()
         self.log_path = data_dir.parent / f"{data_dir.name}-{command}.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ARTAUD_")},
@@ -52,6 +53,15 @@ class ArtaudProcess:
             "ARTAUD_ADMIN__PORT": str(self.admin_port),
             "ARTAUD_PARTNERS__PORT": str(self.partners_port),
             "ARTAUD_COLLECTOR__METRICS_PORT": str(self.metrics_port),
+            # the visitor's rights page (`[rights]`), which another checkout's revision may not know
+            **(
+                {
+                    "ARTAUD_RIGHTS__PORT": str(self.rights_port),
+                    "ARTAUD_RIGHTS__PUBLIC_URL": f"http://127.0.0.1:{self.rights_port}",
+                }
+                if self.python == sys.executable
+                else {}
+            ),
             **(extra_env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
@@ -80,6 +90,10 @@ class ArtaudProcess:
     @property
     def partners_url(self) -> str:
         return f"http://127.0.0.1:{self.partners_port}"
+
+    @property
+    def rights_url(self) -> str:
+        return f"http://127.0.0.1:{self.rights_port}"
 
     @property
     def admin_url(self) -> str:

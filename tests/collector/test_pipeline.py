@@ -246,7 +246,7 @@ def test_every_drop_reason_has_the_status_the_docs_give():
     assert set(DROP_REASONS) <= set(documented)
     for reason in DROP_REASONS:
         assert status_of(reason) == int(documented[reason]), reason
-    assert {status_of(r) for r in DROP_REASONS} == {400, 403, 408, 413, 415, 503}
+    assert {status_of(r) for r in DROP_REASONS} == {400, 403, 408, 413, 415, 429, 503}
     with pytest.raises(AssertionError):  # only mypy's check keeps it from happening
         status_of("no_such_reason")  # type: ignore[arg-type]
 
