@@ -99,5 +99,6 @@ def console_app() -> Any:
         audit=AuditLog(cp.engine),
         secret_key=b"k" * 32,
         allowed_hosts=hosts_for("localhost", 0, []),
+        client_lockout=LockoutPolicy(5, 15),
     )
     return create_admin(cp, None, lambda: {}, console)  # type: ignore[arg-type]  # routes only
