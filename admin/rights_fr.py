@@ -33,7 +33,6 @@ CHANNELS = {
     "cli": "ligne de commande",
     "api": "API de la console",
     "visitor": "la personne, depuis sa page « Vos données d'audience »",
-    "visitor": "page du visiteur",
 }
 DONE = {
     "suppressed": ("pseudonyme mis en liste de suppression", "pseudonymes mis en liste de suppression"),

@@ -5,15 +5,18 @@ server, Chromium) are in tests/collector/conftest.py."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from artaud.collector.http import GIF
 from artaud.collector.snippet import STUB
 from artaud.consent.proof import tcf_summary
 from artaud.consent.tcf import decode
 from artaud.consent.tcf_policy import TcfPolicy
-from artaud_devkit.testing.app_process import ArtaudProcess
+from artaud_devkit.testing.app_process import ArtaudProcess, free_port
 
 CINEMA = "9990001"  # demo cinema "Le Méliès": melies.example, billetterie-melies.example
 HOST, TICKETING = "melies.example", "billetterie-melies.example"
@@ -72,17 +75,22 @@ def html(svc: ArtaudProcess, site_key: str, head: str = "", body: str = "", tag_
 
 
 def landed(
-    svc: ArtaudProcess, prefix: str, expected: int, settle: float = 2.5, timeout: float = 30
+    svc: ArtaudProcess,
+    prefix: str,
+    expected: int,
+    settle: float = 2.5,
+    timeout: float = 30,
+    cinema: str = CINEMA,
 ) -> list[dict[str, Any]]:
     """The events under a path prefix once `expected` have landed and nothing more arrived for
     `settle` seconds (so that an unexpected extra hit would be seen), oldest first."""
     deadline = time.monotonic() + timeout
     rows: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
-        rows = svc.get_json(f"/api/v1/events/recent?cinema={CINEMA}&path_prefix={prefix}&limit=1000")
+        rows = svc.get_json(f"/api/v1/events/recent?cinema={cinema}&path_prefix={prefix}&limit=1000")
         if len(rows) >= expected:
             time.sleep(settle)
-            rows = svc.get_json(f"/api/v1/events/recent?cinema={CINEMA}&path_prefix={prefix}&limit=1000")
+            rows = svc.get_json(f"/api/v1/events/recent?cinema={cinema}&path_prefix={prefix}&limit=1000")
             break
         time.sleep(0.3)
     return sorted(rows, key=lambda r: (r["received_at"], r["url_path"], r["event_name"]))
@@ -131,3 +139,32 @@ def tac_click(p: Page, selector: str, state: bool) -> None:
             return
         p.page.wait_for_timeout(100)
     raise AssertionError(f"tarteaucitron ignored {selector}")
+
+
+class PartnerSyncServer:
+    """A partner's sync endpoint on loopback (as http://sync.demo-agency.example:PORT): records each
+    call's query and headers, answers a 1x1 GIF."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, str]]] = []
+        self.port = free_port()
+        calls = self.calls
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                calls.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/gif")
+                self.send_header("Content-Length", str(len(GIF)))
+                self.end_headers()
+                self.wfile.write(GIF)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

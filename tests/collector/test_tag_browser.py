@@ -13,17 +13,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from artaud.collector.http import GIF
 from artaud.collector.partner_pseudonyms import partner_pseudonym
 from artaud.collector.pseudonym import Pseudonymiser
 from artaud.config.keyring import KeyRing
@@ -34,6 +30,7 @@ from tests.collector.browser_kit import (
     SCARE_VENDOR,
     TICKETING,
     Page,
+    PartnerSyncServer,
     consent_of,
     html,
     landed,
@@ -473,35 +470,6 @@ def test_a_home_made_banner_that_answers_late_keeps_the_identifier_until_a_real_
     rows = {r["url_path"]: r for r in landed(svc, pre, 4)}
     assert rows[pre + "after-yes"]["track"] == "pooled" and rows[pre + "after-no"]["track"] == "exempt"
     assert rows[pre + "after-no"]["consent_source"] == "tag"
-
-
-class PartnerSyncServer:
-    """A partner's sync endpoint on loopback (as http://sync.demo-agency.example:PORT): records each
-    call's query and headers, answers a 1x1 GIF."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, str]]] = []
-        self.port = free_port()
-        calls = self.calls
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                calls.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-                self.send_response(200)
-                self.send_header("Content-Type", "image/gif")
-                self.send_header("Content-Length", str(len(GIF)))
-                self.end_headers()
-                self.wfile.write(GIF)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def test_g_partner_id_sync_hands_the_consented_partner_its_pseudonym_once_a_day(
