@@ -77,28 +77,13 @@ def console_app() -> Any:
     """The console's application as `create_admin` makes it, over a throwaway control plane, only to
     read its routes (for a process that walks the pages of a console running elsewhere)."""
     import tempfile
-    from datetime import timedelta as td
     from pathlib import Path
 
-    from artaud.admin.accounts import AccountStore
-    from artaud.admin.audit import AuditLog
-    from artaud.admin.guard import Console, hosts_for
-    from artaud.admin.lockout import LockoutPolicy
-    from artaud.admin.sessions import SessionStore
-    from artaud.admin.tokens import TokenStore
     from artaud.admin.web import create_admin
-    from artaud.config.keyring import KeyRing
     from artaud.controlplane.store import ControlPlane
+    from tests.admin.helpers import make_kit
 
     tmp = Path(tempfile.mkdtemp(prefix="artaud-pages-"))
     cp = ControlPlane(f"sqlite:///{tmp / 'control.sqlite'}")
-    console = Console(
-        accounts=AccountStore(cp.engine, KeyRing(tmp / "secrets"), LockoutPolicy(5, 15), 24),
-        sessions=SessionStore(cp.engine, td(minutes=30), td(hours=12)),
-        tokens=TokenStore(cp.engine),
-        audit=AuditLog(cp.engine),
-        secret_key=b"k" * 32,
-        allowed_hosts=hosts_for("localhost", 0, []),
-        client_lockout=LockoutPolicy(5, 15),
-    )
+    console = make_kit(cp, tmp).console
     return create_admin(cp, None, lambda: {}, console)  # type: ignore[arg-type]  # routes only

@@ -19,7 +19,7 @@ from artaud.controlplane.store import ControlPlane
 from artaud.jobs import destroy_salts, enforce_retention
 from artaud.warehouse.erasure import erase
 from artaud.warehouse.migrate import migrate
-from tests.warehouse.helpers import records
+from tests.warehouse.helpers import consent_proof, records
 
 
 def at(day: str, hour: int = 12) -> datetime:
@@ -40,21 +40,6 @@ def count(wh, table: str, where: str = "1") -> int:
     return int(wh.query(f"SELECT count() FROM {wh.database}.{table} WHERE {where}")[0][0])
 
 
-def proof(day: str) -> dict[str, object]:
-    return {
-        "consent_id": "c-" + day,
-        "recorded_at": day + " 12:00:00",
-        "record_date": day,
-        "cinema_id": 1,
-        "source": "tag",
-        "signal": "measure,pool",
-        "purposes": "measure,pool",
-        "policy_version": "1",
-        "signal_hash": "",
-        "key_version": 1,
-    }
-
-
 def test_every_period_ends_on_its_boundary_and_nothing_else_goes(house, tmp_path: Path) -> None:
     wh, cp, settings = house
     p = settings.privacy
@@ -65,7 +50,9 @@ def test_every_period_ends_on_its_boundary_and_nothing_else_goes(house, tmp_path
     for month in ("2024-10-15", "2024-11-15", "2026-11-20"):
         rows = [json.loads(r) for r in records(2, when=at(month), prefix="e" + month)]
         wh.insert_events(rows, "t" + month)
-    wh.insert_consents([proof("2021-11-20"), proof("2021-12-01"), proof("2026-11-20")])
+    wh.insert_consents(
+        [consent_proof("2021-11-20"), consent_proof("2021-12-01"), consent_proof("2026-11-20")]
+    )
     # snapshots: members built 40 and 10 days before, export lists 100 and 10 days before
     now = at("2026-11-29")
     for days in (40, 10):
@@ -122,7 +109,7 @@ def test_every_period_ends_on_its_boundary_and_nothing_else_goes(house, tmp_path
     # one month later (the service still receiving hits): the next boundary of each period
     later = at("2026-12-29")
     wh.insert_events([json.loads(r) for r in records(1, when=at("2026-12-20"), prefix="dec")], "t-dec")
-    wh.insert_consents([proof("2026-12-20")])
+    wh.insert_consents([consent_proof("2026-12-20")])
     enforce_retention(settings, wh, cp, later)
     assert monthly("events", "event_date") == ["202611", "202612"]
     assert monthly("consent_records", "record_date") == ["202611", "202612"]

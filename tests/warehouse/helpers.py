@@ -32,3 +32,19 @@ def records(n: int, cinema: int = 1, when: datetime | None = None, prefix: str =
         ),
     )
     return [json.dumps(e).encode() for e in build_events(hit, edge, Pseudonymiser(b"k" * 32, 1), frozenset())]
+
+
+def consent_proof(day: str, cinema: int = 1) -> dict[str, object]:
+    """A consent record of the tag's own choice, recorded at noon on `day` (YYYY-MM-DD)."""
+    return {
+        "consent_id": "c-" + day,
+        "recorded_at": day + " 12:00:00",
+        "record_date": day,
+        "cinema_id": cinema,
+        "source": "tag",
+        "signal": "measure,pool",
+        "purposes": "measure,pool",
+        "policy_version": "1",
+        "signal_hash": "",
+        "key_version": 1,
+    }

@@ -12,7 +12,7 @@ from artaud.spool.writer import SpoolWriter
 from artaud.warehouse.migrate import applied, load_migrations, migrate, rollback_all
 from artaud.warehouse.retention import cutoff_partition, enforce, expired_partitions
 from artaud.warehouse.writer import SpoolDrainer
-from tests.warehouse.helpers import records
+from tests.warehouse.helpers import consent_proof, records
 
 
 def count(wh) -> tuple[int, int]:
@@ -499,21 +499,9 @@ def test_consent_proofs_leave_by_their_own_period_and_events_by_theirs(warehouse
     migrate(warehouse)
     db = warehouse.database
 
-    def proof(day: str) -> dict[str, object]:
-        return {
-            "consent_id": "c-" + day,
-            "recorded_at": day + " 12:00:00",
-            "record_date": day,
-            "cinema_id": 1,
-            "source": "tag",
-            "signal": "measure,pool",
-            "purposes": "measure,pool",
-            "policy_version": "1",
-            "signal_hash": "",
-            "key_version": 1,
-        }
-
-    warehouse.insert_consents([proof("2021-10-05"), proof("2021-12-01"), proof("2026-11-20")])
+    warehouse.insert_consents(
+        [consent_proof("2021-10-05"), consent_proof("2021-12-01"), consent_proof("2026-11-20")]
+    )
     warehouse.insert_events([json.loads(r) for r in records(2, when=datetime(2026, 11, 20, tzinfo=UTC))], "t")
     today = date(2026, 11, 29)
     assert enforce(warehouse, today, 25) == []  # events: nothing that old
