@@ -13,13 +13,16 @@ from datetime import datetime
 from artaud.collector.events import suppression_record
 from artaud.controlplane.erasure_requests import ErasureRequests
 from artaud.controlplane.store import ControlPlane
+from artaud.rights.holdings import holds_anything
 from artaud.warehouse import erasure
 from artaud.warehouse.backend import Warehouse
-from artaud.warehouse.loader import SUPPRESSION_COLUMNS, suppression_rows
+from artaud.warehouse.loader import SUPPRESSION_COLUMNS, erased_pseudonyms, suppression_rows
 
 
 def withdraw(wh: Warehouse, pseudonyms: Sequence[str], cinema_id: int, now: datetime) -> None:
-    records = [suppression_record(p, cinema_id, now) for p in pseudonyms]
+    """Suppress the person from every later build and export (an erased pseudonym stays erased)."""
+    erased = erased_pseudonyms(wh, pseudonyms)
+    records = [suppression_record(p, cinema_id, now) for p in pseudonyms if p not in erased]
     if records:
         wh.insert_rows("suppressions", SUPPRESSION_COLUMNS, suppression_rows(records))
 
@@ -32,6 +35,10 @@ def erase_for_visitor(
     "visitor", asked by nobody the service knows); returns its id, the receipt shown to them."""
     if not pseudonyms:
         raise erasure.BadPseudonym("no pseudonym to erase")
+    if not holds_anything(wh, pseudonyms):
+        # nothing to erase (an id never pooled, or already erased): nothing is filed, so a made-up
+        # id cannot fill the register or set the warehouse deleting; the page says nothing is held
+        return ""
     done = erasure.request_erasure(
         ErasureRequests(cp.engine), wh, pseudonyms[0], "visitor", "", now, pseudonyms[1:], cinema_id
     )

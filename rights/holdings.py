@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from artaud.warehouse.backend import Warehouse
+from artaud.warehouse.erasure import TABLES
 from artaud.warehouse.sql import quote_list
 
 FORMAT = "artaud-rights-v1"
@@ -112,3 +113,15 @@ def holdings(
         "withdrawn_or_erased": suppressed,
         "exempt_track": EXEMPT,
     }
+
+
+def holds_anything(wh: Warehouse, pseudonyms: Sequence[str]) -> bool:
+    """Whether anything is stored under `pseudonyms` or their links (events, build snapshots, what
+    partners received)."""
+    db, them = wh.database, quote_list(pseudonyms)
+    linked = f"SELECT linked FROM {db}.visitor_links WHERE visitor IN ({them})"
+    held = " UNION ALL ".join(
+        f"SELECT count() AS n FROM {db}.{table} WHERE visitor IN ({them}) OR visitor IN ({linked})"
+        for table in TABLES
+    )
+    return int(wh.query(f"SELECT sum(n) FROM ({held})")[0][0]) > 0

@@ -133,5 +133,12 @@ def sweep(wh: Warehouse) -> None:
     rest at load). Idempotent; run after each erasure's in-flight window and on schedule."""
     db = wh.database
     erased = f"SELECT visitor FROM {db}.suppressions WHERE kind = 'erase'"
+    # what a raced export gave a partner leaves it as a removal first, as an erasure does (a
+    # removal queued twice is one: partners/exports.py reads them DISTINCT)
+    wh.execute(
+        f"INSERT INTO {db}.export_removals (created_on, partner_slug, export_id, pseudonym) "
+        f"SELECT today(), partner_slug, '', pseudonym FROM {db}.export_lists WHERE visitor IN ({erased})"
+    )
     for table in TABLES:
         wh.execute(f"ALTER TABLE {db}.{table} DELETE WHERE visitor IN ({erased})")
+    wh.execute(f"ALTER TABLE {db}.visitor_links DELETE WHERE visitor IN ({erased}) OR linked IN ({erased})")

@@ -24,6 +24,19 @@ from artaud.warehouse.backend import Warehouse
 from artaud.warehouse.sql import integer, quote, quote_list
 
 
+def erased_pseudonyms(wh: Warehouse, visitors: Sequence[str], chunk: int = 1000) -> set[str]:
+    """Those of `visitors` whose person was erased (suppressed as `erase`), queried in chunks."""
+    wanted = sorted(set(visitors) - {""})
+    out: set[str] = set()
+    for i in range(0, len(wanted), chunk):
+        found = wh.query(
+            f"SELECT DISTINCT visitor FROM {wh.database}.suppressions "
+            f"WHERE kind = 'erase' AND visitor IN ({quote_list(wanted[i : i + chunk])})"
+        )
+        out |= {str(r[0]) for r in found}
+    return out
+
+
 class RecentIds:
     """Two rotating generations of recently stored (cinema, event id) keys: bounded memory."""
 
@@ -123,17 +136,9 @@ class ExactLoader:
             out |= {(int(r[0]), str(r[1])) for r in found}
         return out
 
-    def erased_among(self, rows: Sequence[dict[str, Any]], chunk: int = 1000) -> set[str]:
-        """The pooled pseudonyms of `rows` whose person was erased (queried in chunks)."""
-        visitors = sorted({str(r.get("visitor") or "") for r in rows} - {""})
-        out: set[str] = set()
-        for i in range(0, len(visitors), chunk):
-            found = self.wh.query(
-                f"SELECT DISTINCT visitor FROM {self.wh.database}.suppressions "
-                f"WHERE kind = 'erase' AND visitor IN ({quote_list(visitors[i : i + chunk])})"
-            )
-            out |= {str(r[0]) for r in found}
-        return out
+    def erased_among(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """The pooled pseudonyms of `rows` whose person was erased."""
+        return erased_pseudonyms(self.wh, [str(r.get("visitor") or "") for r in rows])
 
     def load(
         self,
@@ -152,6 +157,17 @@ class ExactLoader:
             self.warm()
         if consents:
             self.wh.insert_consents(consents)
+        erased = erased_pseudonyms(
+            self.wh,
+            [str(r.get("visitor") or "") for r in (*rows, *suppressions)]
+            + [str(x.get("linked") or "") for x in links]
+            + [str(x.get("visitor") or "") for x in links],
+        )
+        # an erased person stays erased: a later withdrawal of theirs (from the spool, Kafka or
+        # their page) would replace the erasure's row (ReplacingMergeTree by visitor), and a link
+        # in flight would join their pseudonyms again
+        suppressions = [s for s in suppressions if str(s["visitor"]) not in erased]
+        links = [x for x in links if str(x["visitor"]) not in erased and str(x["linked"]) not in erased]
         if suppressions:  # a suppression inserted twice collapses (ReplacingMergeTree by visitor)
             self.wh.insert_rows("suppressions", SUPPRESSION_COLUMNS, suppression_rows(suppressions))
         if links:  # one person's pseudonyms under two live key versions; twice collapses (Replacing)
@@ -167,7 +183,6 @@ class ExactLoader:
                     for x in links
                 ],
             )
-        erased = self.erased_among(rows)
         skip: set[tuple[int, str]] = set()
         if recovered:
             present = self.present_with_token(rows, token)

@@ -35,6 +35,7 @@
     failed: "The service did not answer: try again later.",
     withdrawn: "Your consent is withdrawn: you will be in no segment and no export from now on. To stop the collection too, change your choice in the cinema's cookie banner.",
     erased: "Your data is erased. Receipt: ",
+    nothingToErase: "Nothing was held under this browser's pseudonym: there was nothing to erase.",
     withdraw_k: "withdrawn on",
     erase_k: "erased on",
     shared: "shared from {a} to {b}",
@@ -51,6 +52,7 @@
     failed: "Le service n'a pas répondu : réessayez plus tard.",
     withdrawn: "Votre consentement est retiré : vous ne figurerez plus dans aucun segment ni aucun export. Pour arrêter aussi la collecte, changez votre choix dans le bandeau cookies du cinéma.",
     erased: "Vos données sont effacées. Récépissé : ",
+    nothingToErase: "Rien n'était conservé sous le pseudonyme de ce navigateur : il n'y avait rien à effacer.",
     withdraw_k: "retrait le",
     erase_k: "effacement le",
     shared: "partagé du {a} au {b}",
@@ -206,8 +208,8 @@
     $("confirmErase").addEventListener("click", function () {
       $("confirm").hidden = true;
       post("erase", { confirm: true }, function (doc) {
-        note = "erased";
-        noteExtra = doc.receipt;
+        note = doc.receipt ? "erased" : "nothingToErase";
+        noteExtra = doc.receipt || "";
         load();
       });
     });

@@ -172,6 +172,25 @@ def test_an_unknown_id_gets_the_same_shape_with_nothing_in_it(world) -> None:
     assert set(doc["exempt_track"]) == {"fr", "en"}
 
 
+def test_erasing_a_made_up_id_files_nothing_and_deletes_nothing(world) -> None:
+    """An id never pooled (anyone can make one up) is answered like an erasure with no receipt: no
+    request is filed, no suppression written, no deletion started; a second erasure of a person
+    already erased files nothing either."""
+    collector, warehouse, client = world
+    register = ErasureRequests(client.application.extensions["tests.cp"].engine)
+    status, doc = call(client, "erase", ticket_for(collector, SITE_KEY, "made-up-id-0001"), confirm=True)
+    assert status == 200 and doc["done"] == "erased" and doc["receipt"] == ""
+    assert register.all() == []
+    assert warehouse.query(f"SELECT count() FROM {warehouse.database}.suppressions")[0][0] == 0
+    ticket = ticket_for(collector, SITE_KEY, ALICE)
+    first = call(client, "erase", ticket, confirm=True)[1]["receipt"]
+    deadline = time.monotonic() + 30
+    while call(client, "summary", ticket)[1]["events"] and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert call(client, "erase", ticket, confirm=True)[1]["receipt"] == ""
+    assert [r.id for r in register.all()] == [first]
+
+
 def test_the_download_is_a_json_attachment_of_the_same_content(world) -> None:
     collector, _, client = world
     ticket = ticket_for(collector, SITE_KEY, ALICE)

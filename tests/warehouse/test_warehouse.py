@@ -367,6 +367,44 @@ def test_hits_in_flight_when_an_erasure_arrives_are_left_out_at_load_and_swept(w
     assert left(person) == 0 and left("p1.someoneelse") == 2
 
 
+def test_an_erased_person_stays_erased_whatever_arrives_after(warehouse):
+    """After an erasure, a withdrawal of theirs still in flight does not replace the erasure's row, a
+    link in flight does not join their pseudonyms again, and what a raced export gave a partner
+    leaves it as a removal when the sweep deletes it."""
+    import time
+
+    from artaud.warehouse.erasure import erase, sweep
+    from artaud.warehouse.loader import ExactLoader
+
+    migrate(warehouse)
+    db = warehouse.database
+    erase(warehouse, "p1.gone", datetime(2026, 11, 24, 12, tzinfo=UTC))
+    ExactLoader(warehouse).load(
+        [],
+        "t-after",
+        suppressions=[
+            {"visitor": "p1.gone", "kind": "withdraw", "suppressed_at": "2026-11-24 12:05:00", "cinema_id": 1}
+        ],
+        links=[{"visitor": "p2.gone-new", "linked": "p1.gone", "linked_on": "2026-11-24"}],
+    )
+    warehouse.execute(f"OPTIMIZE TABLE {db}.suppressions FINAL")
+    kinds = warehouse.query(f"SELECT kind FROM {db}.suppressions FINAL WHERE visitor = 'p1.gone'")
+    assert [r[0] for r in kinds] == ["erase"]
+    assert warehouse.query(f"SELECT count() FROM {db}.visitor_links")[0][0] == 0
+    warehouse.insert_rows(  # an export made while the erasure ran
+        "export_lists",
+        ("created_on", "partner_slug", "export_id", "visitor", "pseudonym"),
+        [(date(2026, 11, 24), "agence-x", "x-raced", "p1.gone", "q.gone")],
+    )
+    sweep(warehouse)
+    removed = warehouse.query(f"SELECT partner_slug, pseudonym FROM {db}.export_removals")
+    assert [tuple(r) for r in removed] == [("agence-x", "q.gone")]
+    deadline = time.monotonic() + 30  # mutations are asynchronous on the 18.16 server
+    while warehouse.query(f"SELECT count() FROM {db}.export_lists")[0][0] and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert warehouse.query(f"SELECT count() FROM {db}.export_lists")[0][0] == 0
+
+
 def test_an_erasure_reaches_every_linked_pseudonym_and_queues_the_partners_removals(warehouse):
     """During a rotation the person is p1.old and p2.new; erasing either erases both, and what the
     partners received of them is queued for removal before it leaves the export records."""
