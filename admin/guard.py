@@ -35,11 +35,13 @@ from artaud.admin.accounts import Account, AccountStore
 from artaud.admin.audit import AuditLog
 from artaud.admin.lockout import LockoutPolicy
 from artaud.admin.sessions import SessionStore
+from artaud.admin.throttle import FailureThrottle
 from artaud.admin.tokens import TokenStore, prefix_of
 
 ACCESS = "_artaud_access"
 SECRET_ARGS = frozenset({"token"})  # route parameters that are secrets (the audit log writes "…")
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+REFUSED_TOKENS_PER_MINUTE = 10  # refused console tokens written to the audit log per client
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -178,6 +180,7 @@ def install(app: Flask, console: Console) -> None:
         MAX_CONTENT_LENGTH=1 << 20,
     )
     csrf = CSRFProtect(app)
+    refused_tokens = FailureThrottle(REFUSED_TOKENS_PER_MINUTE, clock=lambda: console.clock().timestamp())
 
     def refuse(status: int, code: str, message: str, kind: str) -> Response:
         if kind == "api":
@@ -208,9 +211,14 @@ def install(app: Flask, console: Console) -> None:
             header = request.headers.get("Authorization", "")
             user_id = console.tokens.user_of(header[7:], now) if header.startswith("Bearer ") else None
             presented = prefix_of(header[7:]) if header.startswith("Bearer ") else None
-            if user_id is None and presented is not None:
+            if (
+                user_id is None
+                and presented is not None
+                and refused_tokens.reserve(request.remote_addr or "") == 0
+            ):
                 # a console token that does not (or no longer) open the API: its prefix (never
-                # the secret) is written down, so a leaked or revoked token's use can be traced
+                # the secret) is written down, so a leaked or revoked token's use can be traced;
+                # at most REFUSED_TOKENS_PER_MINUTE a minute from one client (no log flooding)
                 console.audit.record(
                     "",
                     "",

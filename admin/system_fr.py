@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from artaud.config.keyring import KeyMeta
 from artaud.config.rotation import RotationPolicy
@@ -32,6 +33,7 @@ PURPOSES_FR = {
     "console-secret": "Signature des sessions de la console",
     "export-signing": "Signature des exports des partenaires",
     "export-cursor": "Curseurs des exports des partenaires",
+    "rights-ticket": "Tickets de la page « Vos données d'audience »",
 }
 # the purposes the console may rotate: the pseudonym keys (their rotation is the privacy model's) and
 # the bank details (re-encrypted at once). The others (the console's own, the exports' signing and
@@ -46,7 +48,7 @@ def console_rotatable(purpose: str) -> bool:
 def purpose_fr(purpose: str) -> str:
     if purpose.startswith("partner-"):
         return f"Pseudonymes du partenaire « {purpose.removeprefix('partner-')} »"
-    return PURPOSES_FR.get(purpose, purpose)
+    return PURPOSES_FR.get(purpose, f"Clé « {purpose} »")
 
 
 def job_fr(job: str) -> str:
@@ -153,6 +155,7 @@ SECTIONS_FR = {
     "kafka": "Kafka",
     "spool": "Tampon local",
     "compliance": "Conformité (registre, DPO)",
+    "rights": "Page « Vos données d'audience »",
 }
 LABELS_FR = {
     "privacy.event_retention_months": "Conservation des événements (mois)",
@@ -211,6 +214,7 @@ LABELS_FR = {
     "transport.mode": "Mode",
 }
 _SECRET_NAME = re.compile(r"password|secret|token|passphrase|credential|_key$")
+MASK = "••••••"  # what a password is shown as
 _URL_CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@")
 _NAMED_SECRET = re.compile(r"(?i)\b(password|passwd|pwd|secret|token|sslpassword)=[^&;\s]*")
 
@@ -244,6 +248,15 @@ def shown(name: str, value: Any) -> str:
     if name == "payouts.debtor_iban":
         return masked(str(value)) if value else "(vide)"
     text = _URL_CREDENTIALS.sub(r"\1••••••@", _value_fr(value))
+    if "://" in text:  # a password the pattern above cannot bound (a space, an @ inside it…)
+        parts = urlsplit(text)
+        try:
+            password = parts.password
+        except ValueError:
+            password = None
+        if password and password != MASK:
+            host = parts.netloc.rsplit("@", 1)[-1]
+            text = urlunsplit(parts._replace(netloc=f"{parts.username or ''}:{MASK}@{host}"))
     return _NAMED_SECRET.sub(r"\1=••••••", text)
 
 

@@ -93,3 +93,4 @@ class Facts:
     secure_cookies: bool
     session_idle_minutes: int
     lockout_failures: int
+    account_lockout_failures: int

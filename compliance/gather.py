@@ -122,4 +122,5 @@ def gather(settings: Settings, cp: ControlPlane, env: Mapping[str, str] | None =
         secure_cookies=a.secure_cookies,
         session_idle_minutes=a.session_idle_minutes,
         lockout_failures=a.lockout_failures,
+        account_lockout_failures=a.account_lockout_failures,
     )

@@ -88,7 +88,8 @@ def _security(f: Facts) -> tuple[str, ...]:
         + ("fournie par l'environnement (ARTAUD_MASTER_KEY)" if f.master_key_from_env
            else "générée dans le répertoire de données (mode embarqué)"),
         f"Console : sur {f.console_host}, comptes à rôles, second facteur pour "
-        f"{', '.join(f.totp_roles)}, verrouillage après {f.lockout_failures} échecs, session close après "
+        f"{', '.join(f.totp_roles)}, un client bloqué sur un compte après {f.lockout_failures} échecs, le compte "
+        f"lui-même après {f.account_lockout_failures} échecs tous clients confondus, session close après "
         f"{f.session_idle_minutes} min d'inactivité, cookies "
         + ("Secure" if f.secure_cookies else "sans Secure (admin.secure_cookies = false)"),
         f"API des partenaires sur {f.partners_api_host} : clés d'API stockées hachées, chaque appel journalisé, "

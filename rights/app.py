@@ -17,12 +17,14 @@ is logged.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 from artaud.collector.rights_limit import AddressLimit
 from artaud.collector.rights_ticket import Ticket, open_ticket
@@ -33,6 +35,8 @@ from artaud.rights.body import BadRightsRequest, RightsRequest, parse_body
 from artaud.rights.holdings import holdings
 from artaud.warehouse.backend import Warehouse
 
+log = logging.getLogger("artaud.rights")
+UNAVAILABLE = "Le service est momentanément indisponible : réessayez plus tard. / The service is unavailable: try again later."
 SECURITY = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
@@ -86,7 +90,20 @@ def create_rights_app(
 
     @app.errorhandler(ArtaudError)
     def refused(err: ArtaudError) -> Response:
+        if err.status >= 500:  # the detail (hosts, SQL) is the log's, never a visitor's
+            log.warning("rights page: %s unavailable (%s)", err.code, type(err).__name__)
+            return _json({"error": "unavailable", "message": UNAVAILABLE}, 503)
         return _json({"error": err.code, "message": err.message}, err.status)
+
+    @app.errorhandler(Exception)
+    def failed(err: Exception) -> Response:
+        if isinstance(err, HTTPException):
+            return _json(
+                {"error": "bad_request", "message": "not a request this page answers"}, err.code or 400
+            )
+        # only the exception's type: its text or traceback may quote a query's parameters
+        log.error("rights page: unexpected %s", type(err).__name__)
+        return _json({"error": "unavailable", "message": UNAVAILABLE}, 503)
 
     @app.errorhandler(404)
     def not_found(_: Any) -> Response:

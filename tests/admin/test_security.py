@@ -127,6 +127,10 @@ def test_a_refused_token_is_written_down_by_its_prefix_never_its_secret(kit: Kit
     before = len(kit.console.audit.entries(100))
     assert client.get("/api/v1/stats", headers={"Authorization": "Bearer junk"}).status_code == 401
     assert len(kit.console.audit.entries(100)) == before
+    # nor are token-shaped guesses beyond ten a minute from one client
+    for _ in range(30):
+        assert client.get("/api/v1/stats", headers=headers).status_code == 401
+    assert len(kit.console.audit.entries(100)) == before + 9  # ten a minute, one written above
 
 
 def test_guessing_from_one_client_is_throttled(kit: Kit) -> None:

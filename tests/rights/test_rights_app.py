@@ -257,3 +257,25 @@ def test_the_page_is_rate_limited_per_address_and_serves_no_inline_script(world)
     assert "Vos données d'audience" in html and '<script defer src="page.js"></script>' in html
     assert "<script>" not in html and " style=" not in html and "onclick" not in html
     assert client.get("/page.js").status_code == 200 and client.get("/page.css").status_code == 200
+
+
+def test_an_outage_is_told_plainly_never_with_its_detail(world, monkeypatch) -> None:
+    from artaud.warehouse.backend import WarehouseError
+
+    collector, warehouse, client = world
+    ticket = ticket_for(collector, SITE_KEY, ALICE)
+
+    def down(sql: str) -> list[tuple[object, ...]]:
+        raise WarehouseError("ClickHouse server 10.0.0.5:9000 unreachable: SELECT visitor FROM events")
+
+    monkeypatch.setattr(warehouse, "query", down)
+    status, doc = call(client, "summary", ticket)
+    assert status == 503 and doc["error"] == "unavailable"
+    assert "10.0.0.5" not in json.dumps(doc) and "SELECT" not in json.dumps(doc)
+
+    def broken(sql: str) -> list[tuple[object, ...]]:
+        raise RuntimeError("p1.secret-pseudonym in a query")
+
+    monkeypatch.setattr(warehouse, "query", broken)
+    status, doc = call(client, "summary", ticket)
+    assert status == 503 and "secret-pseudonym" not in json.dumps(doc)
