@@ -32,6 +32,7 @@ REASONS_FR = {
     "storage_unavailable": "stockage indisponible",
     "too_slow": "client trop lent",
     "unsupported_media_type": "type de contenu refusé",
+    "rate_limited": "trop de demandes d'accès à ses données depuis une adresse",
 }
 
 
