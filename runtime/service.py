@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -321,6 +322,12 @@ def _stop_drain(loop: DrainLoop) -> None:
         log.error("final drain failed (the spool keeps the rest): %s", exc)
 
 
+def on_loopback(url: str) -> bool:
+    """Whether `url` names this machine's loopback (as a visitor's browser would read it)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
 def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
     """`artaud collector` (production): granian workers append to the spool; the spool goes to Kafka."""
     from artaud.transport.forwarder import KafkaForwarder, make_producer
@@ -329,6 +336,11 @@ def run_collector(settings: Settings, out: Any = sys.stdout) -> int:
     s = settings
     if s.transport.mode != "kafka":
         raise StartupError("`artaud collector` forwards to Kafka: set transport.mode = kafka")
+    if not on_loopback(s.collector.public_url) and on_loopback(s.rights.public_url):
+        raise StartupError(
+            f"rights.public_url is {s.rights.public_url}, the visitor's own machine: the cinemas' rights "
+            "link would send people there; set it to the rights page's public address"
+        )
     sup = Supervisor(s, out)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:

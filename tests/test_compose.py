@@ -16,8 +16,12 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
 def resolve(value: str) -> str:
-    """${VAR:?msg} -> a dummy secret; ${VAR:-default} -> default."""
-    value = re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "dummy-secret", value)
+    """${VAR:?msg} -> a dummy secret (an address for an _URL); ${VAR:-default} -> default."""
+    value = re.sub(
+        r"\$\{([A-Z_]+):\?[^}]*\}",
+        lambda m: "https://donnees.example" if m[1].endswith("_URL") else "dummy-secret",
+        value,
+    )
     value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
     assert "${" not in value, value
     return value
@@ -51,4 +55,6 @@ def test_services_agree_on_ports_and_secrets_stay_out_of_the_file():
         # required from .env (`:?message`): never a default value, never an empty one
         assert all(use.startswith(":?") for use in uses), (secret, uses)
     assert not re.search(r"PASSWORD: [^$\s]", text), "a password is written in the compose file"
-    assert COMPOSE["services"]["scheduler"]["ports"] == ["127.0.0.1:8081:8081", "8082:8082"]
+    assert COMPOSE["services"]["scheduler"]["ports"] == ["127.0.0.1:8081:8081", "8082:8082", "8083:8083"]
+    # the rights link visitors follow is the operator's public address, never a default
+    assert re.findall(r"\$\{ARTAUD_RIGHTS_PUBLIC_URL(:\?)", text) == [":?"]

@@ -36,3 +36,17 @@ def test_stop_flag():
     assert not flag.is_set() and flag.wait(0.05) is False
     flag.set()
     assert flag.is_set() and flag.wait(10) is True
+
+
+def test_a_public_collector_refuses_to_send_visitors_to_their_own_machine(tmp_path) -> None:
+    import pytest
+
+    from artaud.service import StartupError, run_collector
+
+    env = {
+        "ARTAUD_PATHS__DATA_DIR": str(tmp_path),
+        "ARTAUD_TRANSPORT__MODE": "kafka",
+        "ARTAUD_COLLECTOR__PUBLIC_URL": "https://collecte.scare.example",
+    }
+    with pytest.raises(StartupError, match="rights.public_url"):
+        run_collector(load(env=env), out=io.StringIO())  # the rights page's default: 127.0.0.1
