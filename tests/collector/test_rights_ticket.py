@@ -57,6 +57,15 @@ def test_the_limit_counts_each_address_a_minute_and_forgets_them_after() -> None
     limit = AddressLimit(3, lambda: now[0], max_addresses=2)
     assert [limit.allow("10.0.0.1") for _ in range(4)] == [True, True, True, False]
     assert limit.allow("10.0.0.2")
-    assert not limit.allow("10.0.0.3")  # the table is full for this minute: new addresses wait
+    # the table is full for this minute: a new client is still served, the oldest forgotten
+    assert limit.allow("10.0.0.3")
+    assert limit.allow("10.0.0.1")  # forgotten, so counted again from nothing
     now[0] += 60
     assert limit.allow("10.0.0.1") and limit.allow("10.0.0.3")
+
+
+def test_an_ipv6_subscriber_is_one_client_whatever_address_it_takes() -> None:
+    limit = AddressLimit(2, lambda: 600.0)
+    assert limit.allow("2001:db8:1:2::1") and limit.allow("2001:db8:1:2:ffff::9")
+    assert not limit.allow("2001:db8:1:2:abcd::42")  # the same /64
+    assert limit.allow("2001:db8:1:3::1")  # another subscriber
