@@ -8,6 +8,7 @@ refer to a fixed snapshot. Withdrawn and erased visitors (`suppressions`) are le
 from __future__ import annotations
 
 import secrets
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from artaud.warehouse.backend import Warehouse, WarehouseError
 from artaud.warehouse.sql import to_datetime
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
+ONE_BUILD = threading.Lock()  # every builder of this process: one build at a time
 BUILD_COLUMNS = (
     "build_id",
     "built_at",
@@ -125,6 +127,13 @@ class SegmentBuilder:
             raise InvalidSegments(problems)
 
     def build(self, only: Sequence[str] = (), progress: Progress | None = None) -> BuildReport:
+        """Build `only` (every segment when empty). Builds of one process run one after the other,
+        whoever starts them (the nightly job, the console, the command line through the service):
+        two at once would each draw a noisy release of the same count."""
+        with ONE_BUILD:
+            return self._build(only, progress)
+
+    def _build(self, only: Sequence[str], progress: Progress | None) -> BuildReport:
         chosen = [s for s in self.definitions if not only or s.id in only]
         unknown = sorted(set(only) - {s.id for s in self.definitions})
         if unknown:

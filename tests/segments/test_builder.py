@@ -339,3 +339,25 @@ def test_of_two_builds_in_one_second_the_later_is_the_latest(wh):
         b.build(only=["art-et-essai"])
         second = b.build(only=["art-et-essai"])
         assert {e.key: e.build_id for e in latest(wh)}["art-et-essai"] == second.build_id
+
+
+def test_builds_started_at_once_run_one_after_the_other(wh):
+    """The nightly job and a build started from the console at the same moment: each would draw a
+    noisy release of the same count; they run one after the other, whichever builder starts them."""
+    import threading
+
+    steps: list[int] = []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        start.wait()
+        builder(wh).build(only=["art-et-essai"], progress=lambda *_: steps.append(threading.get_ident()))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    first, second = steps[0], next(s for s in steps if s != steps[0])
+    assert len(set(steps)) == 2
+    assert steps == [first] * steps.count(first) + [second] * steps.count(second)  # never interleaved
