@@ -48,5 +48,5 @@ def test_a_public_collector_refuses_to_send_visitors_to_their_own_machine(tmp_pa
         "ARTAUD_TRANSPORT__MODE": "kafka",
         "ARTAUD_COLLECTOR__PUBLIC_URL": "https://collecte.scare.example",
     }
-    with pytest.raises(StartupError, match="rights.public_url"):
+    with pytest.raises(StartupError, match=r"rights\.public_url"):
         run_collector(load(env=env), out=io.StringIO())  # the rights page's default: 127.0.0.1
