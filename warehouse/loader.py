@@ -136,10 +136,6 @@ class ExactLoader:
             out |= {(int(r[0]), str(r[1])) for r in found}
         return out
 
-    def erased_among(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """The pooled pseudonyms of `rows` whose person was erased."""
-        return erased_pseudonyms(self.wh, [str(r.get("visitor") or "") for r in rows])
-
     def load(
         self,
         rows: Sequence[dict[str, Any]],
