@@ -13,7 +13,6 @@ received, carried out, then marked done with what was done, or failed with a Fre
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,10 +20,9 @@ from datetime import datetime
 from artaud.controlplane.erasure_requests import ErasureRequest, ErasureRequests
 from artaud.errors import InvalidInput
 from artaud.warehouse.backend import Warehouse, WarehouseError
-from artaud.warehouse.loader import SUPPRESSION_COLUMNS
+from artaud.warehouse.loader import POOLED, SUPPRESSION_COLUMNS
 from artaud.warehouse.sql import quote, quote_list, to_date
 
-_POOLED = re.compile(r"^p\d{1,5}\.[0-9A-Za-z]{1,64}$")
 TABLES = ("events", "segment_members", "segment_visitors", "export_lists")
 
 
@@ -44,7 +42,7 @@ def same_person(wh: Warehouse, visitor: str) -> list[str]:
 
 
 def check_pseudonym(visitor: str) -> None:
-    if not _POOLED.match(visitor):
+    if not POOLED.match(visitor):
         raise BadPseudonym("a pooled pseudonym looks like p<key version>.<hex>")
 
 

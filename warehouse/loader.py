@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,8 +26,9 @@ from artaud.warehouse.sql import integer, quote, quote_list
 
 
 def erased_pseudonyms(wh: Warehouse, visitors: Sequence[str], chunk: int = 1000) -> set[str]:
-    """Those of `visitors` whose person was erased (suppressed as `erase`), queried in chunks."""
-    wanted = sorted(set(visitors) - {""})
+    """Those of `visitors` whose person was erased (suppressed as `erase`), queried in chunks. Only a
+    pooled pseudonym can be erased: a batch of the exempt track alone costs no query."""
+    wanted = sorted({v for v in visitors if POOLED.match(v)})
     out: set[str] = set()
     for i in range(0, len(wanted), chunk):
         found = wh.query(
@@ -35,6 +37,9 @@ def erased_pseudonyms(wh: Warehouse, visitors: Sequence[str], chunk: int = 1000)
         )
         out |= {str(r[0]) for r in found}
     return out
+
+
+POOLED = re.compile(r"^p\d{1,5}\.[0-9A-Za-z]{1,64}$")  # a pooled pseudonym: p<key version>.<hash>
 
 
 class RecentIds:
